@@ -1,0 +1,106 @@
+// Package root assembles meshctl's command tree and runs it.
+package root
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/analyze"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/completion"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/dashboard"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/exitcode"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/factory"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/kubeinject"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/manifest"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/profile"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/version"
+)
+
+// NewCmd returns the root command with every subcommand, wired to f.
+func NewCmd(f *factory.Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "meshctl",
+		Short: "Install, configure and inspect the meshctl service mesh (Istio-compatible)",
+		Long: `meshctl installs and operates a service mesh that speaks Istio's APIs.
+Commands from Istio tutorials work with meshctl in place of istioctl.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return applyConfigDefaults(cmd, f.Getenv)
+		},
+	}
+	root.SetIn(f.IOStreams.In)
+	root.SetOut(f.IOStreams.Out)
+	root.SetErr(f.IOStreams.ErrOut)
+	addKubeFlags(root.PersistentFlags(), f)
+	root.PersistentFlags().StringVarP(&f.IstioNamespace, "istioNamespace", "i", factory.DefaultIstioNamespace,
+		"namespace of the mesh's control plane")
+
+	root.AddCommand(
+		analyze.NewCmd(f, nil),
+		manifest.NewCmd(f),
+		profile.NewCmd(f),
+		version.NewCmd(f, nil),
+		completion.NewCmd(f),
+		dashboard.NewCmd(f, nil),
+		kubeinject.NewCmd(f, nil),
+	)
+	markUsageErrors(root)
+	return root
+}
+
+// addKubeFlags adds kubectl's connection flags. istioctl's users type -s for --set and for version --short,
+// so kubectl's -s shorthand of --server is left out.
+func addKubeFlags(flags *pflag.FlagSet, f *factory.Factory) {
+	kube := pflag.NewFlagSet("kube", pflag.ContinueOnError)
+	f.ConfigFlags.AddFlags(kube)
+	kube.VisitAll(func(fl *pflag.Flag) {
+		if fl.Name == "server" {
+			fl.Shorthand = ""
+		}
+		flags.AddFlag(fl)
+	})
+}
+
+// markUsageErrors makes flag and argument errors exit with the usage code, on every command.
+func markUsageErrors(cmd *cobra.Command) {
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return exitcode.UsageError(fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath()))
+	})
+	if args := cmd.Args; args != nil {
+		cmd.Args = func(c *cobra.Command, a []string) error {
+			if err := args(c, a); err != nil {
+				return exitcode.UsageError(fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath()))
+			}
+			return nil
+		}
+	}
+	for _, c := range cmd.Commands() {
+		markUsageErrors(c)
+	}
+}
+
+// Run executes meshctl with args and returns the process exit code; everything it prints goes to streams.
+func Run(ctx context.Context, args []string, streams genericiooptions.IOStreams) int {
+	f := factory.New(streams)
+	cmd := NewCmd(f)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return exitcode.OK
+	}
+	if strings.HasPrefix(err.Error(), "unknown command") {
+		err = exitcode.UsageError(fmt.Errorf("%w\nRun 'meshctl --help' for usage", err))
+	}
+	var coded *exitcode.CodedError
+	if !errors.As(err, &coded) || coded.Err != nil {
+		fmt.Fprintf(streams.ErrOut, "Error: %v\n", err)
+	}
+	return exitcode.For(err)
+}
