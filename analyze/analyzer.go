@@ -1,0 +1,102 @@
+package analyze
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Analyzer checks one aspect of the configuration.
+type Analyzer interface {
+	Metadata() Metadata
+	Analyze(c *Context)
+}
+
+// Metadata describes an analyzer.
+type Metadata struct {
+	Name        string
+	Description string
+	// Codes are the codes the analyzer can report.
+	Codes []string
+	// Inputs are the kinds it reads; a cluster read lists only the kinds that the enabled analyzers need.
+	Inputs []schema.GroupKind
+}
+
+// Context is what an analyzer sees: the objects, shared indexes, and where to report.
+type Context struct {
+	Store *Store
+	// RootNamespace is the control plane's namespace (istio-system), where mesh-wide policies live.
+	RootNamespace string
+
+	index    *Index
+	analyzer string
+	findings []Finding
+}
+
+// NewContext returns a context over a store; tests use it to run one analyzer.
+func NewContext(s *Store, rootNamespace string) *Context {
+	return &Context{Store: s, RootNamespace: rootNamespace}
+}
+
+// Index returns the shared indexes of workloads, services and hosts, built on first use.
+func (c *Context) Index() *Index {
+	if c.index == nil {
+		c.index = newIndex(c.Store)
+	}
+	return c.index
+}
+
+// Report records a finding about field of o (a dotted path, "" for the object itself).
+func (c *Context) Report(code string, o *Object, field, format string, args ...any) {
+	cd := MustCode(code)
+	if suppressedByAnnotation(o, cd.ID) {
+		return
+	}
+	c.findings = append(c.findings, Finding{
+		Code:          cd.ID,
+		Name:          cd.Name,
+		Level:         cd.Level,
+		Resource:      o.Resource(),
+		Origin:        o.OriginOf(field),
+		Field:         field,
+		Message:       fmt.Sprintf(format, args...),
+		Documentation: cd.DocURL(),
+		Analyzer:      c.analyzer,
+	})
+}
+
+// SuppressAnnotation lists, on an object, the codes not to report for it ("IST0102,IST0107", or "*").
+const SuppressAnnotation = "galley.istio.io/analyze-suppress"
+
+func suppressedByAnnotation(o *Object, code string) bool {
+	v, ok := o.Annotations[SuppressAnnotation]
+	if !ok {
+		return false
+	}
+	for _, c := range strings.Split(v, ",") {
+		if c = strings.TrimSpace(c); c == "*" || strings.EqualFold(c, code) {
+			return true
+		}
+	}
+	return false
+}
+
+// Findings returns what has been reported so far.
+func (c *Context) Findings() []Finding { return c.findings }
+
+// runOne runs an analyzer, turning a panic into an IST0001 finding so that one broken analyzer does not
+// hide the others' findings.
+func (c *Context) runOne(a Analyzer) {
+	c.analyzer = a.Metadata().Name
+	defer func() {
+		if r := recover(); r != nil {
+			cd := MustCode("IST0001")
+			c.findings = append(c.findings, Finding{Code: cd.ID, Name: cd.Name, Level: cd.Level,
+				Resource: Resource{Kind: "Analyzer", Name: c.analyzer},
+				Message:  fmt.Sprintf("Internal error: analyzer %q panicked: %v", c.analyzer, r), Documentation: cd.DocURL(), Analyzer: c.analyzer})
+		}
+		c.analyzer = ""
+	}()
+	a.Analyze(c)
+}

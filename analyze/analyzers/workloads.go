@@ -1,0 +1,266 @@
+package analyzers
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/meshctl/meshctl/analyze"
+)
+
+// systemNamespaces are never expected to be in the mesh.
+var systemNamespaces = map[string]bool{"kube-system": true, "kube-public": true, "kube-node-lease": true, "local-path-storage": true}
+
+func injectionLabels(ns *analyze.Object) []string {
+	var out []string
+	for _, l := range []string{"istio-injection", "istio.io/rev"} {
+		if _, ok := ns.Labels[l]; ok {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func namespaceInjected(c *analyze.Context, ns string) (injected, known bool) {
+	o := c.Store.Get(analyze.KindNamespace, "", ns)
+	if o == nil {
+		return false, false
+	}
+	if o.Labels["istio-injection"] == "enabled" {
+		return true, true
+	}
+	if o.Labels["istio-injection"] == "" && o.Labels["istio.io/rev"] != "" {
+		return true, true
+	}
+	return false, true
+}
+
+// injectionAnalyzer checks namespaces' injection labels and that pods of injected namespaces have a proxy.
+type injectionAnalyzer struct{}
+
+func (injectionAnalyzer) Metadata() analyze.Metadata {
+	return analyze.Metadata{
+		Name:        "injection",
+		Description: "Checks namespaces' sidecar injection labels and that pods in injected namespaces run the proxy",
+		Codes:       []string{"IST0102", "IST0123", "IST0103"},
+		Inputs:      []analyze.GroupKind{analyze.KindNamespace, analyze.KindPod},
+	}
+}
+
+func (injectionAnalyzer) Analyze(c *analyze.Context) {
+	for _, ns := range c.Store.List(analyze.KindNamespace) {
+		if systemNamespaces[ns.Name] || ns.Name == c.RootNamespace {
+			continue
+		}
+		labels := injectionLabels(ns)
+		switch {
+		case len(labels) > 1:
+			c.Report("IST0123", ns, "metadata.labels", "The namespace has more than one type of injection labels %v, which may lead to undefined behavior. Make sure only one injection label exists.", labels)
+		case len(labels) == 0 && ns.Labels["istio.io/dataplane-mode"] != "ambient":
+			c.Report("IST0102", ns, "metadata", "The namespace is not enabled for Istio injection. Run 'kubectl label namespace %s istio-injection=enabled' to enable it, or 'kubectl label namespace %s istio-injection=disabled' to explicitly mark it as not needing injection.", ns.Name, ns.Name)
+		}
+	}
+	for _, pod := range c.Store.List(analyze.KindPod) {
+		injected, _ := namespaceInjected(c, pod.Namespace)
+		if !injected || pod.Annotations["sidecar.istio.io/inject"] == "false" || pod.Labels["sidecar.istio.io/inject"] == "false" {
+			continue
+		}
+		if hostNet, _ := pod.Get("spec.hostNetwork").(bool); hostNet {
+			continue
+		}
+		if phase, _ := pod.Get("status.phase").(string); phase == "Succeeded" || phase == "Failed" {
+			continue
+		}
+		if !hasContainer(pod.Map("spec"), "istio-proxy") {
+			c.Report("IST0103", pod, "spec.containers", "The pod %s is missing the Istio proxy. This can often be resolved by restarting or redeploying the workload.", pod.Name)
+		}
+	}
+}
+
+func hasContainer(podSpec map[string]any, name string) bool {
+	for _, key := range []string{"containers", "initContainers"} {
+		list, _ := podSpec[key].([]any)
+		for _, ct := range list {
+			if cm, _ := ct.(map[string]any); cm["name"] == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// portProtocols are the protocols a Service port name may start with.
+var portProtocols = []string{"http", "http2", "https", "grpc", "grpc-web", "tcp", "tls", "mongo", "mysql", "redis", "udp", "thrift", "triple"}
+
+func protocolOf(p analyze.ServicePort) string {
+	if p.AppProtocol != "" {
+		return strings.ToLower(p.AppProtocol)
+	}
+	name := strings.ToLower(p.Name)
+	for _, proto := range portProtocols {
+		if name == proto || strings.HasPrefix(name, proto+"-") {
+			return proto
+		}
+	}
+	if strings.EqualFold(p.Protocol, "UDP") {
+		return "udp"
+	}
+	return ""
+}
+
+// servicePortAnalyzer checks Service port names and named target ports.
+type servicePortAnalyzer struct{}
+
+func (servicePortAnalyzer) Metadata() analyze.Metadata {
+	return analyze.Metadata{
+		Name:        "service.ports",
+		Description: "Checks that Service ports follow the protocol naming convention and that named target ports exist on the pods",
+		Codes:       []string{"IST0118", "MSH1101"},
+		Inputs:      append([]analyze.GroupKind{analyze.KindService}, analyze.WorkloadKinds...),
+	}
+}
+
+func (servicePortAnalyzer) Analyze(c *analyze.Context) {
+	ix := c.Index()
+	for _, ns := range c.Store.Namespaces(analyze.KindService) {
+		if systemNamespaces[ns] || ns == c.RootNamespace {
+			continue
+		}
+		for _, svc := range ix.ServicesIn(ns) {
+			pods := ix.Select(ns, svc.Selector)
+			for i, p := range svc.Ports {
+				field := idx("spec.ports", i)
+				if protocolOf(p) == "" && !strings.EqualFold(p.Protocol, "UDP") {
+					c.Report("IST0118", svc.Object, field+".name", "Port name %s (port: %d, targetPort: %v) doesn't follow the naming convention of Istio port.", p.Name, p.Port, targetString(p))
+				}
+				name, named := p.TargetPort.(string)
+				if !named || len(svc.Selector) == 0 || len(pods) == 0 {
+					continue
+				}
+				for _, w := range pods {
+					if !slices.ContainsFunc(containerPortsOf(w), func(cp containerPort) bool { return cp.name == name }) {
+						c.Report("MSH1101", svc.Object, field+".targetPort", "Service port %s refers to targetPort %q, which no container of %s %s names", p.Name, name, strings.ToLower(w.Object.Kind), w.Object.Name)
+						break
+					}
+				}
+			}
+		}
+	}
+}
+
+func targetString(p analyze.ServicePort) string {
+	if p.TargetPort == nil {
+		return fmt.Sprint(p.Port)
+	}
+	return fmt.Sprint(p.TargetPort)
+}
+
+// deploymentServiceAnalyzer checks the Services that select the same pods against each other.
+type deploymentServiceAnalyzer struct{}
+
+func (deploymentServiceAnalyzer) Metadata() analyze.Metadata {
+	return analyze.Metadata{
+		Name:        "deployment.services",
+		Description: "Finds pods behind several Services that give one port different protocols, or one target port different ports",
+		Codes:       []string{"IST0116", "IST0137"},
+		Inputs:      append([]analyze.GroupKind{analyze.KindService}, analyze.WorkloadKinds...),
+	}
+}
+
+func (deploymentServiceAnalyzer) Analyze(c *analyze.Context) {
+	ix := c.Index()
+	for _, ns := range c.Store.Namespaces(analyze.WorkloadKinds...) {
+		if systemNamespaces[ns] {
+			continue
+		}
+		for _, w := range ix.Workloads(ns) {
+			if refs, _ := w.Object.Get("metadata.ownerReferences").([]any); w.Object.GroupKind == analyze.KindPod && len(refs) > 0 {
+				continue // its controller is checked instead
+			}
+			svcs := ix.ServicesSelecting(w)
+			if len(svcs) < 2 {
+				continue
+			}
+			protocols := map[int64]map[string][]string{} // port → protocol → services
+			targets := map[string]map[int64][]string{}   // targetPort → port → services
+			for _, s := range svcs {
+				for _, p := range s.Ports {
+					if protocols[p.Port] == nil {
+						protocols[p.Port] = map[string][]string{}
+					}
+					proto := protocolOf(p)
+					if proto == "" {
+						proto = "auto"
+					}
+					protocols[p.Port][proto] = append(protocols[p.Port][proto], s.Object.Name)
+					t := targetString(p)
+					if targets[t] == nil {
+						targets[t] = map[int64][]string{}
+					}
+					targets[t][p.Port] = append(targets[t][p.Port], s.Object.Name)
+				}
+			}
+			for port, byProto := range protocols {
+				if len(byProto) > 1 {
+					var names []string
+					for _, k := range sortedKeys(byProto) {
+						names = append(names, byProto[k]...)
+					}
+					c.Report("IST0116", w.Object, "", "This %s %s is associated with multiple services using port %d but different protocols: %v", strings.ToLower(w.Object.Kind), w.Object.Name, port, names)
+				}
+			}
+			for _, t := range sortedKeys(targets) {
+				byPort := targets[t]
+				if len(byPort) > 1 {
+					var names []string
+					var ports []int64
+					for port, list := range byPort {
+						names = append(names, list...)
+						ports = append(ports, port)
+					}
+					slices.Sort(names)
+					slices.Sort(ports)
+					c.Report("IST0137", w.Object, "", "This %s %s is associated with multiple services %v using targetPort %q but different ports: %v.", strings.ToLower(w.Object.Kind), w.Object.Name, names, t, ports)
+				}
+			}
+		}
+	}
+}
+
+// uidAnalyzer finds application containers running as the proxy's user ID.
+type uidAnalyzer struct{}
+
+func (uidAnalyzer) Metadata() analyze.Metadata {
+	return analyze.Metadata{
+		Name:        "workload.uid",
+		Description: "Finds application containers that run as UID 1337, the proxy's",
+		Codes:       []string{"IST0144"},
+		Inputs:      analyze.WorkloadKinds,
+	}
+}
+
+func (uidAnalyzer) Analyze(c *analyze.Context) {
+	for _, ns := range c.Store.Namespaces(analyze.WorkloadKinds...) {
+		for _, w := range c.Index().Workloads(ns) {
+			if uid, _ := mapOf(w.PodSpec["securityContext"])["runAsUser"].(int64); uid == 1337 {
+				c.Report("IST0144", w.Object, w.Path+".securityContext.runAsUser", "User ID (UID) 1337 is reserved for the sidecar proxy.")
+				continue
+			}
+			containers, _ := w.PodSpec["containers"].([]any)
+			for i, ct := range containers {
+				cm := mapOf(ct)
+				if cm["name"] == "istio-proxy" {
+					continue
+				}
+				if uid, _ := mapOf(cm["securityContext"])["runAsUser"].(int64); uid == 1337 {
+					c.Report("IST0144", w.Object, idx(w.Path+".containers", i)+".securityContext.runAsUser", "User ID (UID) 1337 is reserved for the sidecar proxy.")
+				}
+			}
+		}
+	}
+}
+
+func mapOf(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
