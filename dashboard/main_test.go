@@ -1,0 +1,10 @@
+package dashboard
+
+import (
+	"os"
+	"testing"
+
+	"github.com/meshctl/meshctl/installer/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
