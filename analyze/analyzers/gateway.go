@@ -55,9 +55,10 @@ func (gatewayWorkloadAnalyzer) Analyze(c *analyze.Context) {
 			}
 			continue
 		}
-		// Ports the pods listen on, and Service port → target port of the Services in front of them.
+		// Ports the pods listen on, and the target ports of the Services in front of them: a Gateway's
+		// port number is where the proxy listens (8080 behind the Service's 80), as in Istio's analyzer.
 		containerPorts := map[int64]bool{}
-		svcTargets := map[int64]int64{}
+		svcTargets := map[int64]bool{}
 		haveServices := false
 		for _, w := range pods {
 			for _, p := range containerPortsOf(w) {
@@ -70,7 +71,7 @@ func (gatewayWorkloadAnalyzer) Analyze(c *analyze.Context) {
 					if n, ok := sp.TargetPort.(int64); ok {
 						target = n
 					}
-					svcTargets[sp.Port] = target
+					svcTargets[target] = true
 				}
 			}
 		}
@@ -80,14 +81,10 @@ func (gatewayWorkloadAnalyzer) Analyze(c *analyze.Context) {
 			}
 			p := idx("spec.servers", i) + ".port.number"
 			num := int64(s.Port.Number)
-			target, onService := svcTargets[num]
-			if haveServices && !onService {
+			if haveServices && !svcTargets[num] {
 				c.Report("IST0162", o, p, "The gateway is listening on a target port (port %d) that is not defined in the Service associated with its workload instances (Pod selector %s). If you need to access the gateway port through the gateway Service, it will not be available.", num, analyze.LabelString(gw.Selector))
 			}
-			if !onService {
-				target = num
-			}
-			if len(containerPorts) > 0 && !containerPorts[target] {
+			if len(containerPorts) > 0 && !containerPorts[num] {
 				c.Report("IST0104", o, p, "The gateway refers to a port that is not exposed on the workload (pod selector %s; port %d)", analyze.LabelString(gw.Selector), num)
 			}
 		}
