@@ -83,6 +83,9 @@ func apiServerArgs(l layout, p ports, pki *clusterPKI, extra []string) []string 
 		// A loopback address cannot be an endpoint of the kubernetes Service: the default
 		// "lease" reconciler would log an error every 10 s. Nothing in-cluster needs it.
 		"--endpoint-reconciler-type", "none",
+		// Webhooks and aggregated APIs behind a Service are called at an endpoint's address rather than the
+		// Service's DNS name: nothing resolves *.svc here, and a name lookup would leave the machine.
+		"--enable-aggregator-routing=true",
 		// Port-forward, logs and exec go to the node's InternalIP: KWOK's server on loopback.
 		"--kubelet-preferred-address-types", "InternalIP",
 		"--kubelet-client-certificate", pki.path("apiserver-kubelet-client.crt"),
