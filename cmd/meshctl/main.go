@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/klog/v2"
 
+	_ "github.com/meshctl/meshctl/cmd/meshctl/internal/gogc" // before the other packages' init functions
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/root"
 )
 
