@@ -54,5 +54,30 @@ cluster-up: ## start the test cluster in the background: eval "$$(make -s cluste
 cluster-down: ## stop the test cluster by PID and remove its state
 	@$(TESTENV) down
 
+# The README's first command: the whole tutorial flow on a local cluster the project starts itself.
+BOOKINFO := manifests/samples/bookinfo
+demo: build ## build meshctl, start a local cluster, install the demo profile, deploy bookinfo, analyze it
+	@set -euo pipefail; \
+	command -v kubectl >/dev/null || { echo "make demo: kubectl is not on the PATH (apt-get install kubectl)" >&2; exit 1; }; \
+	echo "==> starting the local cluster (the first run compiles Kubernetes: 15-25 minutes)"; \
+	eval "$$($(TESTENV) up)"; \
+	step() { echo; echo "==> $$*"; "$$@"; }; \
+	step $(BIN)/meshctl x precheck; \
+	step $(BIN)/meshctl install --set profile=demo -y; \
+	step kubectl label namespace default istio-injection=enabled --overwrite; \
+	step kubectl apply -f $(BOOKINFO)/platform/kube/bookinfo.yaml; \
+	step kubectl apply -f $(BOOKINFO)/networking/bookinfo-gateway.yaml -f $(BOOKINFO)/networking/destination-rule-all.yaml; \
+	echo; echo "==> $(BIN)/meshctl analyze -n default"; \
+	$(BIN)/meshctl analyze -n default && echo "(analyze: exit 0)" || echo "(analyze: exit $$?, see docs/exit-codes.md)"; \
+	echo; \
+	echo "The mesh and bookinfo run on a local cluster. Point your shell at it, then try:"; \
+	echo "  eval \"\$$(make -s cluster-up)\"      # sets KUBECONFIG=$$KUBECONFIG"; \
+	echo "  $(BIN)/meshctl verify-install"; \
+	echo "  kubectl get pods -n istio-system"; \
+	echo "  kubectl apply -f $(BOOKINFO)/networking/virtual-service-all-v1.yaml && $(BIN)/meshctl analyze"; \
+	echo "  $(BIN)/meshctl profile diff default demo"; \
+	echo "  $(BIN)/meshctl uninstall --purge -y"; \
+	echo "Stop the cluster with: make cluster-down"
+
 clean:
 	rm -rf $(BIN)
