@@ -16,27 +16,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/meshctl/meshctl/installer/testenv"
 )
-
-// poll waits for cond; the bound only keeps a broken cluster from hanging the run, no test asserts a time.
-func poll(t testing.TB, what string, cond func(ctx context.Context) (bool, error)) {
-	t.Helper()
-	var last error
-	err := wait.PollUntilContextTimeout(t.Context(), 50*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-		ok, err := cond(ctx)
-		if err != nil {
-			last = err
-		}
-		return ok, nil
-	})
-	if err != nil {
-		t.Fatalf("%s: %v (last error: %v)", what, err, last)
-	}
-}
 
 // podSpec is a pod KWOK runs: scheduled onto a fake node, it turns Running and Ready.
 func podSpec(name string, labels map[string]string, port int32, containers ...string) *corev1.Pod {
@@ -64,7 +47,7 @@ func unschedulable(p *corev1.Pod) *corev1.Pod {
 func createPod(t testing.TB, client kubernetes.Interface, ns string, p *corev1.Pod) *corev1.Pod {
 	t.Helper()
 	var created *corev1.Pod
-	poll(t, "create pod "+p.Name, func(ctx context.Context) (bool, error) {
+	testenv.Poll(t, "create pod "+p.Name, func(ctx context.Context) (bool, error) {
 		var err error
 		created, err = client.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{})
 		if apierrors.IsForbidden(err) && strings.Contains(err.Error(), "serviceaccount") {
@@ -82,7 +65,7 @@ func createPod(t testing.TB, client kubernetes.Interface, ns string, p *corev1.P
 func waitPod(t testing.TB, client kubernetes.Interface, ns, name, what string, cond func(*corev1.Pod) bool) *corev1.Pod {
 	t.Helper()
 	var got *corev1.Pod
-	poll(t, fmt.Sprintf("pod %s/%s %s", ns, name, what), func(ctx context.Context) (bool, error) {
+	testenv.Poll(t, fmt.Sprintf("pod %s/%s %s", ns, name, what), func(ctx context.Context) (bool, error) {
 		p, err := client.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return false, err

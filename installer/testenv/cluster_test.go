@@ -5,32 +5,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"k8s.io/utils/ptr"
 )
-
-// poll waits until cond is true; the bound only stops a broken cluster from hanging the run.
-func poll(t *testing.T, what string, cond func(ctx context.Context) (bool, error)) {
-	t.Helper()
-	var last error
-	err := wait.PollUntilContextTimeout(t.Context(), 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-		ok, err := cond(ctx)
-		if err != nil {
-			last = err
-		}
-		return ok, nil
-	})
-	if err != nil {
-		t.Fatalf("%s: %v (last error: %v)", what, err, last)
-	}
-}
 
 func TestServerReportsPinnedVersion(t *testing.T) {
 	env := Get(t)
@@ -64,7 +46,7 @@ func TestDeploymentBecomesAvailable(t *testing.T) {
 	if _, err := env.Client().AppsV1().Deployments(ns).Create(t.Context(), deploy, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, "deployment Available with 2 ready replicas", func(ctx context.Context) (bool, error) {
+	Poll(t, "deployment Available with 2 ready replicas", func(ctx context.Context) (bool, error) {
 		d, err := env.Client().AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
 		if err != nil {
 			return false, err

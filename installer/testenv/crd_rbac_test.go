@@ -51,7 +51,7 @@ func TestCRDIsEstablishedAndValidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = crds.Delete(context.Background(), crd.Name, metav1.DeleteOptions{}) })
-	poll(t, "CRD Established", func(ctx context.Context) (bool, error) {
+	Poll(t, "CRD Established", func(ctx context.Context) (bool, error) {
 		got, err := crds.Get(ctx, crd.Name, metav1.GetOptions{})
 		return err == nil && crdEstablished(got), err
 	})
@@ -65,7 +65,7 @@ func TestCRDIsEstablishedAndValidates(t *testing.T) {
 	}
 	// Discovery of a new CRD reaches the dynamic client's REST mapping a moment after
 	// Established; a valid object must then be accepted.
-	poll(t, "create a valid Widget", func(ctx context.Context) (bool, error) {
+	Poll(t, "create a valid Widget", func(ctx context.Context) (bool, error) {
 		_, err := widgets.Create(ctx, widget("good", map[string]any{"replicas": int64(2)}), metav1.CreateOptions{})
 		return err == nil, err
 	})
@@ -123,7 +123,7 @@ func TestRBACDeniesRestrictedServiceAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The RBAC authorizer's cache picks the new binding up within moments.
-	poll(t, "the service account may list configmaps", func(ctx context.Context) (bool, error) {
+	Poll(t, "the service account may list configmaps", func(ctx context.Context) (bool, error) {
 		_, err := as.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})
 		return err == nil, err
 	})

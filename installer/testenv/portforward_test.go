@@ -33,7 +33,7 @@ func TestPortForwardReachesLocalServer(t *testing.T) {
 	if _, err := pods.Create(t.Context(), pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, "pod Running", func(ctx context.Context) (bool, error) {
+	Poll(t, "pod Running", func(ctx context.Context) (bool, error) {
 		p, err := pods.Get(ctx, pod.Name, metav1.GetOptions{})
 		return err == nil && p.Status.Phase == corev1.PodRunning, err
 	})

@@ -104,7 +104,7 @@ func TestMutatingWebhookMutatesPod(t *testing.T) {
 	pods := env.Client().CoreV1().Pods(ns)
 	// The apiserver learns of a new webhook configuration through an informer: wait with
 	// dry-run creates (webhooks with sideEffects None are called for them) until it applies.
-	poll(t, "webhook configuration in effect", func(ctx context.Context) (bool, error) {
+	Poll(t, "webhook configuration in effect", func(ctx context.Context) (bool, error) {
 		got, err := pods.Create(ctx, pod, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		return err == nil && len(got.Spec.Containers) == 2, err
 	})
@@ -123,7 +123,7 @@ func TestMutatingWebhookMutatesPod(t *testing.T) {
 		t.Fatalf("created pod containers = %v, want app and istio-proxy", containerNames(got))
 	}
 	// KWOK runs both containers: the injected one counts towards readiness like any other.
-	poll(t, "pod Ready with both containers", func(ctx context.Context) (bool, error) {
+	Poll(t, "pod Ready with both containers", func(ctx context.Context) (bool, error) {
 		p, err := pods.Get(ctx, "app", metav1.GetOptions{})
 		if err != nil {
 			return false, err

@@ -20,7 +20,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/utils/ptr"
 
@@ -31,21 +30,6 @@ import (
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
-
-func poll(t *testing.T, what string, cond func(ctx context.Context) (bool, error)) {
-	t.Helper()
-	var last error
-	err := wait.PollUntilContextTimeout(t.Context(), 50*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-		ok, err := cond(ctx)
-		if err != nil {
-			last = err
-		}
-		return ok, nil
-	})
-	if err != nil {
-		t.Fatalf("%s: %v (last error: %v)", what, err, last)
-	}
-}
 
 // newPod is a pod KWOK runs once scheduled; containers default to one called "app".
 func newPod(name string, labels map[string]string, containers ...string) *corev1.Pod {
@@ -64,7 +48,7 @@ func newPod(name string, labels map[string]string, containers ...string) *corev1
 func createPod(t *testing.T, env *testenv.Env, ns string, p *corev1.Pod, what string, cond func(*corev1.Pod) bool) {
 	t.Helper()
 	pods := env.Client().CoreV1().Pods(ns)
-	poll(t, "create pod "+p.Name, func(ctx context.Context) (bool, error) {
+	testenv.Poll(t, "create pod "+p.Name, func(ctx context.Context) (bool, error) {
 		_, err := pods.Create(ctx, p, metav1.CreateOptions{})
 		if apierrors.IsForbidden(err) && strings.Contains(err.Error(), "serviceaccount") {
 			return false, err
@@ -77,7 +61,7 @@ func createPod(t *testing.T, env *testenv.Env, ns string, p *corev1.Pod, what st
 	t.Cleanup(func() {
 		_ = pods.Delete(context.Background(), p.Name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
 	})
-	poll(t, fmt.Sprintf("pod %s/%s %s", ns, p.Name, what), func(ctx context.Context) (bool, error) {
+	testenv.Poll(t, fmt.Sprintf("pod %s/%s %s", ns, p.Name, what), func(ctx context.Context) (bool, error) {
 		got, err := pods.Get(ctx, p.Name, metav1.GetOptions{})
 		return err == nil && cond(got), err
 	})
