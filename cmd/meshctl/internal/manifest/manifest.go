@@ -14,6 +14,6 @@ func NewCmd(f *factory.Factory) *cobra.Command {
 		Short: "Render the mesh's Kubernetes manifests",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(NewGenerateCmd(f, nil))
+	cmd.AddCommand(NewGenerateCmd(f, nil), NewDiffCmd(f, nil))
 	return cmd
 }

@@ -15,10 +15,15 @@ import (
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/completion"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/dashboard"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/exitcode"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/experimental"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/factory"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/install"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/kubeinject"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/manifest"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/precheck"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/profile"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/uninstall"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/verifyinstall"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/version"
 )
 
@@ -50,6 +55,11 @@ Commands from Istio tutorials work with meshctl in place of istioctl.`,
 		completion.NewCmd(f),
 		dashboard.NewCmd(f, nil),
 		kubeinject.NewCmd(f, nil),
+		install.NewCmd(f, nil),
+		uninstall.NewCmd(f, nil),
+		verifyinstall.NewCmd(f, nil),
+		precheck.NewCmd(f, nil),
+		experimental.NewCmd(f),
 	)
 	markUsageErrors(root)
 	return root

@@ -1,0 +1,82 @@
+package installer
+
+import (
+	"context"
+	"slices"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Objects the control plane creates while it runs, under Istio's names, which carry no owner labels
+// because no manifest renders them. uninstall --purge removes them too. An object labelled as part of
+// another tool (app.kubernetes.io/part-of other than meshctl) is left alone.
+var (
+	// rootCertConfigMap is the mesh's root certificate, copied into every namespace.
+	rootCertConfigMap = "istio-ca-root-cert"
+	// leaderElectionNames are the ConfigMaps and Leases the control plane elects leaders with, in its
+	// namespace.
+	leaderElectionNames = []string{
+		"istio-leader", "istio-namespace-controller-election", "istio-gateway-deployment-leader",
+		"istio-gateway-status-leader", "istio-status-leader", "istio-validation-controller-election",
+	}
+	// caSecrets are the self-signed CA the control plane generates when the user plugged in none.
+	caSecrets = []string{"istio-ca-secret"}
+)
+
+var (
+	configMapsGVR = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
+	leasesGVR     = schema.GroupVersionResource{Group: "coordination.k8s.io", Version: "v1", Resource: "leases"}
+	secretsGVR    = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
+)
+
+// runtimeObjects finds the control plane's run-time objects: root certificate ConfigMaps in every
+// namespace, leader-election ConfigMaps and Leases and the generated CA in the mesh's namespace.
+func (c *Clients) runtimeObjects(ctx context.Context, namespace string) ([]liveObject, error) {
+	var out []liveObject
+	add := func(gvr schema.GroupVersionResource, kind string, ns string, names []string) error {
+		list, err := c.Dynamic.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return wrapAPIError("list", resourceName(gvr), gvr, ns, err)
+		}
+		for i := range list.Items {
+			u := &list.Items[i]
+			if !slices.Contains(names, u.GetName()) {
+				continue
+			}
+			if p := u.GetLabels()[LabelPartOf]; p != "" && p != PartOfMeshctl {
+				continue
+			}
+			u.SetKind(kind)
+			out = append(out, liveObject{U: u, Kind: servedKind{GVR: gvr, Kind: kind, Namespaced: true}})
+		}
+		return nil
+	}
+	// Root certificates live in every namespace: one cluster-wide list, filtered by name on the server.
+	roots, err := c.Dynamic.Resource(configMapsGVR).List(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + rootCertConfigMap})
+	if err != nil {
+		return nil, wrapAPIError("list", "configmaps", configMapsGVR, "", err)
+	}
+	for i := range roots.Items {
+		u := &roots.Items[i]
+		if p := u.GetLabels()[LabelPartOf]; p != "" && p != PartOfMeshctl {
+			continue
+		}
+		u.SetKind("ConfigMap")
+		out = append(out, liveObject{U: u, Kind: servedKind{GVR: configMapsGVR, Kind: "ConfigMap", Namespaced: true}})
+	}
+	if err := add(configMapsGVR, "ConfigMap", namespace, leaderElectionNames); err != nil {
+		return nil, err
+	}
+	if err := add(leasesGVR, "Lease", namespace, leaderElectionNames); err != nil {
+		return nil, err
+	}
+	if err := add(secretsGVR, "Secret", namespace, caSecrets); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
