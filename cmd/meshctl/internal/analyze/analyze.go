@@ -15,6 +15,7 @@ import (
 	"github.com/meshctl/meshctl/analyze/report"
 	"github.com/meshctl/meshctl/analyze/suppress"
 	"github.com/meshctl/meshctl/cmd/internal/buildinfo"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cluster"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/exitcode"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/factory"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/printer"
@@ -179,6 +180,7 @@ func (o *Options) Run(cmd *cobra.Command) error {
 			return err
 		}
 		opts.Cluster = &dynamicReader{client: dyn}
+		cluster.WarnAboutSkew(cmd.Context(), o.f)
 	}
 	res, err := analyze.Run(cmd.Context(), opts)
 	if err != nil {

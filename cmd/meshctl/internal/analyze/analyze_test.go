@@ -26,6 +26,7 @@ func runCmd(t *testing.T, stdin string, args ...string) (string, string, int) {
 	f.Getenv = func(string) string { return "" }
 	root := &cobra.Command{Use: "meshctl", SilenceUsage: true, SilenceErrors: true}
 	f.ConfigFlags.AddFlags(root.PersistentFlags())
+	root.PersistentFlags().StringVarP(&f.IstioNamespace, "istioNamespace", "i", factory.DefaultIstioNamespace, "")
 	root.AddCommand(NewCmd(f, nil))
 	root.SetArgs(append([]string{"analyze"}, args...))
 	err := root.ExecuteContext(context.Background())

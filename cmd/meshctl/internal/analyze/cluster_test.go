@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/meshctl/meshctl/analyze"
@@ -155,5 +156,26 @@ func TestLiveAndFileModesAgree(t *testing.T) {
 		if k.Code == "IST0101" {
 			t.Errorf("the file overlay did not replace the cluster's VirtualService: %v", k)
 		}
+	}
+}
+
+// TestWarnsAboutVersionSkew: analyze talks to the cluster, so it warns when the installed control plane is
+// more than one minor release away from this meshctl, on stderr, without changing the result.
+func TestWarnsAboutVersionSkew(t *testing.T) {
+	env := testenv.Get(t)
+	installIstioCRDs(t, env)
+	mesh := env.Namespace(t)
+	iop := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "install.istio.io/v1alpha1", "kind": "IstioOperator",
+		"metadata": map[string]any{"name": "installed-state", "labels": map[string]any{"app.kubernetes.io/part-of": "meshctl"}},
+		"spec":     map[string]any{"profile": "demo", "tag": "9.9.0"},
+	}}
+	gvr := schema.GroupVersionResource{Group: "install.istio.io", Version: "v1alpha1", Resource: "istiooperators"}
+	if _, err := env.Dynamic().Resource(gvr).Namespace(mesh).Create(t.Context(), iop, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := runCmd(t, "", "--kubeconfig", env.Kubeconfig, "-i", mesh, "-n", env.Namespace(t))
+	if code != 0 || !strings.Contains(stderr, "Warning: meshctl") || !strings.Contains(stderr, "the control plane 9.9.0") {
+		t.Errorf("exit %d, stderr %q: want a skew warning naming 9.9.0", code, stderr)
 	}
 }

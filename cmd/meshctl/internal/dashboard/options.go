@@ -11,6 +11,7 @@ import (
 
 	lib "github.com/meshctl/meshctl/dashboard"
 
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cluster"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/exitcode"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/factory"
 )
@@ -95,6 +96,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	cluster.WarnAboutSkew(ctx, o.f)
 	pod, err := o.findPod(ctx, client)
 	if err != nil {
 		return err

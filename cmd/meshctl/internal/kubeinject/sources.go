@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/meshctl/meshctl/cmd/internal/buildinfo"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cluster"
 	"github.com/meshctl/meshctl/inject"
 	"github.com/meshctl/meshctl/installer/render"
 	"github.com/meshctl/meshctl/kubeyaml"
@@ -159,6 +160,7 @@ func (o *Options) fromCluster(ctx context.Context, inputs []*input) (inject.PodO
 	if v, err := client.Discovery().ServerVersion(); err == nil {
 		podOpts.KubernetesMinor = minorVersion(v.Minor)
 	}
+	cluster.WarnAboutSkew(ctx, o.f)
 	return podOpts, nil
 }
 
