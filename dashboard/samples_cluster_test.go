@@ -67,7 +67,7 @@ func installIstioCRDs(t *testing.T, env *testenv.Env) {
 		}
 		names = append(names, crd.Name)
 	}
-	poll(t, "Istio's CRDs Established", func(ctx context.Context) (bool, error) {
+	testenv.Poll(t, "Istio's CRDs Established", func(ctx context.Context) (bool, error) {
 		for _, name := range names {
 			crd, err := crds.Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
