@@ -32,7 +32,7 @@ func codePage(c analyze.Code) []byte {
 	if c.Input != "" {
 		fmt.Fprintf(&b, "Input:\n\n```yaml\n%s\n```\n\n", c.Input)
 	}
-	fmt.Fprintf(&b, "Finding:\n\n```\n%s [%s] (Kind name.namespace file.yaml:LINE) %s\n```\n\n", c.Level, c.ID, c.Example)
+	fmt.Fprintf(&b, "Finding:\n\n```\n%s [%s] (Kind namespace/name file.yaml:LINE) %s\n```\n\n", c.Level, c.ID, c.Example)
 	fmt.Fprintf(&b, "## How to fix it\n\n%s\n\n", c.Fix)
 	fmt.Fprintf(&b, "To accept this finding instead: `--suppress \"%s=Kind name.namespace\"`, the annotation\n`galley.istio.io/analyze-suppress: %s` on the resource, or a baseline file (see [analyze](../analyze.md)).\n", c.ID, c.ID)
 	return b.Bytes()

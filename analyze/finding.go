@@ -14,7 +14,16 @@ type Resource struct {
 	Namespace  string `json:"namespace,omitempty"`
 }
 
-// String is Istio's form: "Kind name.namespace", or "Kind name" for cluster-scoped objects.
+// Display is how findings show the resource to people, as istioctl prints it today: "Kind namespace/name".
+func (r Resource) Display() string {
+	if r.Namespace == "" {
+		return r.Kind + " " + r.Name
+	}
+	return r.Kind + " " + r.Namespace + "/" + r.Name
+}
+
+// String is the form --suppress patterns and baselines match, as Istio's: "Kind name.namespace", or
+// "Kind name" for cluster-scoped objects.
 func (r Resource) String() string {
 	if r.Namespace == "" {
 		return r.Kind + " " + r.Name
@@ -63,7 +72,7 @@ type Finding struct {
 
 // String is the log line: Error [IST0101] (VirtualService reviews.default vs.yaml:12) message.
 func (f Finding) String() string {
-	where := f.Resource.String()
+	where := f.Resource.Display()
 	if o := f.Origin; o.File != "" {
 		where += " " + o.String()
 	}

@@ -41,7 +41,7 @@ type junitFailure struct {
 func writeJUnit(w io.Writer, r Report) error {
 	suite := junitSuite{Name: "meshctl analyze"}
 	for _, f := range r.Findings {
-		tc := junitCase{Name: fmt.Sprintf("%s %s", f.Code, f.Resource), Classname: f.Resource.Kind, File: f.Origin.File, Line: f.Origin.Line}
+		tc := junitCase{Name: fmt.Sprintf("%s %s", f.Code, f.Resource.Display()), Classname: f.Resource.Kind, File: f.Origin.File, Line: f.Origin.Line}
 		if f.Level >= r.FailureThreshold {
 			tc.Failure = &junitFailure{Message: f.Message, Type: f.Level.String(), Text: f.String() + "\n" + f.Documentation}
 			suite.Failures++

@@ -132,7 +132,7 @@ func writeSARIF(w io.Writer, r Report) error {
 		sum := sha256.Sum256([]byte(f.Code + "\x00" + f.Resource.String() + "\x00" + f.Field + "\x00" + f.Message))
 		results = append(results, sarifResult{
 			RuleID: f.Code, RuleIndex: index[f.Code], Level: sarifLevel(f.Level),
-			Message:             sarifText{fmt.Sprintf("%s (%s)", f.Message, f.Resource)},
+			Message:             sarifText{fmt.Sprintf("%s (%s)", f.Message, f.Resource.Display())},
 			Locations:           []sarifLocation{loc},
 			PartialFingerprints: map[string]string{"meshctlFinding/v1": hex.EncodeToString(sum[:16])},
 		})

@@ -47,7 +47,7 @@ func TestExitCodeIsTheSameInEveryFormat(t *testing.T) {
 
 func TestLogOutputNamesFileAndLine(t *testing.T) {
 	out, _, code := runCmd(t, "", "--use-kube=false", "testdata/bookinfo.yaml")
-	want := `Error [IST0101] (VirtualService reviews.default testdata/bookinfo.yaml:64) Referenced host+subset in destinationrule not found: "reviews+v4"`
+	want := `Error [IST0101] (VirtualService default/reviews testdata/bookinfo.yaml:64) Referenced host+subset in destinationrule not found: "reviews+v4"`
 	if !strings.Contains(out, want) || code != exitcode.IssuesFound {
 		t.Fatalf("exit %d, output:\n%s\nwant a line:\n%s", code, out, want)
 	}
