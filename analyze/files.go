@@ -32,28 +32,23 @@ func readFiles(paths []string, recursive bool, stdin io.Reader, defaultNS string
 }
 
 func (in *fileInput) readFile(path string, stdin io.Reader, defaultNS string) error {
-	var r io.Reader = stdin
-	if path != kubeyaml.Stdin {
-		f, err := os.Open(path)
-		if err != nil {
-			in.bad = append(in.bad, &kubeyaml.Error{Source: path, Err: fmt.Errorf("cannot read: %w", err)})
-			return nil
-		}
-		defer f.Close()
-		r = f
-	} else if stdin == nil {
+	// Analysis keeps every object until the end anyway, so the file is read whole and its documents
+	// are slices of it: no per-line copying.
+	var data []byte
+	var err error
+	switch {
+	case path != kubeyaml.Stdin:
+		data, err = os.ReadFile(path)
+	case stdin == nil:
 		return fmt.Errorf("read standard input: no input stream")
+	default:
+		data, err = io.ReadAll(stdin)
 	}
-	yr := kubeyaml.NewReader(r, path)
-	for {
-		doc, err := yr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			in.bad = append(in.bad, &kubeyaml.Error{Source: path, Err: err})
-			return nil
-		}
+	if err != nil {
+		in.bad = append(in.bad, &kubeyaml.Error{Source: path, Err: fmt.Errorf("cannot read: %w", err)})
+		return nil
+	}
+	for _, doc := range kubeyaml.Split(data, path) {
 		objs, err := doc.ObjectValues()
 		if err != nil {
 			var ke *kubeyaml.Error
@@ -70,4 +65,5 @@ func (in *fileInput) readFile(path string, stdin io.Reader, defaultNS string) er
 			in.objects = append(in.objects, o)
 		}
 	}
+	return nil
 }

@@ -100,3 +100,29 @@ func BenchmarkYAMLv3Node(b *testing.B) {
 func BenchmarkFastNode(b *testing.B) {
 	benchmarkObjects(b, func(d *Document) error { _, err := parseFast(d.Raw); return err })
 }
+
+// BenchmarkSplitting compares cutting a stream of many small documents with Reader and with Split.
+func BenchmarkSplitting(b *testing.B) {
+	in := manifest(5000)
+	b.Run("Reader", func(b *testing.B) {
+		b.SetBytes(int64(len(in)))
+		for b.Loop() {
+			r := NewReader(bytes.NewReader(in), "bench.yaml")
+			for {
+				if _, err := r.Next(); errors.Is(err, io.EOF) {
+					break
+				} else if err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("Split", func(b *testing.B) {
+		b.SetBytes(int64(len(in)))
+		for b.Loop() {
+			if len(Split(in, "bench.yaml")) == 0 {
+				b.Fatal("no documents")
+			}
+		}
+	})
+}

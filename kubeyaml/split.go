@@ -7,9 +7,10 @@ import "bytes"
 // line, because rendered manifests are mostly a few very large documents (CRDs).
 func Split(data []byte, source string) []*Document {
 	var docs []*Document
+	s := splitter{data: data, dash: -1, dots: -1}
 	start, startLine := 0, 1 // the current document's region and the line it begins on
 	for start <= len(data) {
-		sep := nextSeparator(data, start)
+		sep := s.nextSeparator(start)
 		if c := firstContent(data[start:sep]); c >= 0 {
 			line := startLine + bytes.Count(data[start:start+c], []byte{'\n'})
 			docs = append(docs, &Document{Source: source, Line: line, Index: len(docs), Raw: data[start+c : sep]})
@@ -27,49 +28,51 @@ func Split(data []byte, source string) []*Document {
 	return docs
 }
 
+// splitter remembers where the next "---" and "..." at the start of a line are, so that each byte of the
+// input is searched once for each mark however many documents there are.
+type splitter struct {
+	data       []byte
+	dash, dots int // offset of the next mark at a line start, len(data) for none, -1 before the first search
+}
+
 // nextSeparator returns the offset of the next separator line at or after from, or len(data).
-func nextSeparator(data []byte, from int) int {
-	dash, dots := from, from // next candidate offsets of "---" and "...", searched independently
+func (s *splitter) nextSeparator(from int) int {
 	for {
-		k := nextAtLineStart(data, &dash, "---")
-		d := nextAtLineStart(data, &dots, "...")
-		if k < 0 || (d >= 0 && d < k) {
-			k = d
+		if s.dash < from {
+			s.dash = s.markAtLineStart(from, "---")
 		}
-		if k < 0 {
-			return len(data)
+		if s.dots < from {
+			s.dots = s.markAtLineStart(from, "...")
 		}
-		line := data[k:]
+		k := min(s.dash, s.dots)
+		if k == len(s.data) {
+			return k
+		}
+		line := s.data[k:]
 		if end := bytes.IndexByte(line, '\n'); end >= 0 {
 			line = line[:end+1]
 		}
 		if isSeparator(line) {
 			return k
 		}
-		if k == dash {
-			dash++
-		} else {
-			dots++
-		}
+		from = k + 1 // "----" or "...text": not a separator, look further
 	}
 }
 
-// nextAtLineStart moves *at to the next occurrence of mark that begins a line and returns it, or -1.
-func nextAtLineStart(data []byte, at *int, mark string) int {
-	for *at < len(data) {
-		k := bytes.Index(data[*at:], []byte(mark))
+// markAtLineStart finds the next occurrence of mark at or after from that begins a line, or len(data).
+func (s *splitter) markAtLineStart(from int, mark string) int {
+	for from < len(s.data) {
+		k := bytes.Index(s.data[from:], []byte(mark))
 		if k < 0 {
-			*at = len(data)
-			return -1
+			return len(s.data)
 		}
-		k += *at
-		if k == 0 || data[k-1] == '\n' {
-			*at = k
+		k += from
+		if k == 0 || s.data[k-1] == '\n' {
 			return k
 		}
-		*at = k + 1
+		from = k + 1
 	}
-	return -1
+	return len(s.data)
 }
 
 // firstContent returns the offset of the first line of region that is more than blanks or a comment.
