@@ -64,7 +64,7 @@ func Diff(ctx context.Context, o DiffOptions) (*DiffResult, error) {
 	}
 	io := InstallOptions{Operator: o.Operator}
 	ns, rev := io.namespace(), io.revision()
-	owner := OwnerName(rev)
+	owner := render.OwnerName(rev)
 	state, err := installedState(o.Operator, ns, owner, rev, o.Version)
 	if err != nil {
 		return nil, err

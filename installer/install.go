@@ -105,7 +105,7 @@ func Install(ctx context.Context, o InstallOptions) (*InstallResult, error) {
 func install(ctx context.Context, o *InstallOptions, em *emitter) (*InstallResult, error) {
 	c := o.Clients
 	ns, rev := o.namespace(), o.revision()
-	owner := OwnerName(rev)
+	owner := render.OwnerName(rev)
 	res := &InstallResult{Namespace: ns, Revision: revisionName(rev)}
 	if _, err := c.ServerVersion(ctx); err != nil {
 		return res, err

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
+	"github.com/meshctl/meshctl/installer/render"
 	"github.com/meshctl/meshctl/profiles"
 )
 
@@ -133,7 +134,7 @@ func controlPlaneOf(u *unstructured.Unstructured) ControlPlane {
 // InstalledOperator reads the installed-state record of a revision as IstioOperator YAML (spec only), for
 // commands that act on "what is installed" (verify-install without -f). It returns nil when there is none.
 func (c *Clients) InstalledOperator(ctx context.Context, namespace, revision string) ([]byte, error) {
-	owner := OwnerName(revision)
+	owner := render.OwnerName(revision)
 	u, err := c.Dynamic.Resource(iopGVR).Namespace(namespace).Get(ctx, owner, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
 		return nil, nil

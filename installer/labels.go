@@ -24,15 +24,6 @@ const (
 	DefaultNamespace = "istio-system"
 )
 
-// OwnerName is the installed-state IstioOperator's name for a revision: the value of LabelOwner on every
-// object of that revision.
-func OwnerName(revision string) string {
-	if revision == "" || revision == "default" {
-		return "installed-state"
-	}
-	return "installed-state-" + revision
-}
-
 // IsMeshctlOwned reports whether an object's labels say meshctl installed it.
 func IsMeshctlOwned(l map[string]string) bool { return l[LabelPartOf] == PartOfMeshctl }
 

@@ -112,7 +112,7 @@ func uninstall(ctx context.Context, o *UninstallOptions, em *emitter) (*Uninstal
 	}
 	owner := ""
 	if !o.Purge {
-		owner = OwnerName(o.Revision)
+		owner = render.OwnerName(o.Revision)
 	}
 	em.emit(Event{Type: EventPhase, Phase: "find", Message: "Finding the objects meshctl installed"})
 	selected, err := c.selectForUninstall(ctx, o, kinds, owner)

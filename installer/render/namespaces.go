@@ -34,7 +34,7 @@ metadata:
     install.operator.istio.io/owning-resource: %s
     istio.io/rev: %s
     operator.istio.io/component: %s
-`, o.Namespace, ownerName(op), rev, cm.Label)
+`, o.Namespace, OwnerName(op.Spec.Revision), rev, cm.Label)
 		extra = append(extra, &Object{APIVersion: "v1", Kind: "Namespace", Name: o.Namespace, Component: cm.Label, YAML: []byte(y)})
 	}
 	cm.Objects = append(extra, cm.Objects...)

@@ -174,3 +174,18 @@ func checkGolden(t *testing.T, path, got string) {
 		t.Errorf("%s differs from the render (run go test ./installer/render -update and review the diff)", path)
 	}
 }
+
+// TestOwnerLabelFollowsRevisionOnly: an IstioOperator file's metadata.name must not change the owner label,
+// or uninstall --revision and prune would miss what that file installed.
+func TestOwnerLabelFollowsRevisionOnly(t *testing.T) {
+	m, err := generateFile(t, "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n  name: example-istiocontrolplane\nspec:\n  revision: canary\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range m.Objects() {
+		if !strings.Contains(string(o.YAML), "install.operator.istio.io/owning-resource: \"installed-state-canary\"") &&
+			!strings.Contains(string(o.YAML), "install.operator.istio.io/owning-resource: installed-state-canary") {
+			t.Errorf("%s: owner label is not installed-state-canary", o.Key())
+		}
+	}
+}

@@ -27,16 +27,15 @@ type componentSettings struct {
 	K8s   *profiles.K8s
 }
 
-// ownerName is the install.operator.istio.io/owning-resource label value: the IstioOperator's name, or
-// installed-state (with the revision) as istioctl names it.
-func ownerName(op *profiles.IstioOperator) string {
-	if op.Metadata.Name != "" {
-		return op.Metadata.Name
+// OwnerName is the install.operator.istio.io/owning-resource label value of a revision's objects and the
+// name of the IstioOperator that records the install: installed-state, or installed-state-<rev>. It depends
+// on the revision only, never on the IstioOperator's metadata.name, so that uninstall --revision and prune
+// find every object whatever file installed it.
+func OwnerName(revision string) string {
+	if revision == "" || revision == "default" {
+		return "installed-state"
 	}
-	if op.Spec.Revision != "" {
-		return "installed-state-" + op.Spec.Revision
-	}
-	return "installed-state"
+	return "installed-state-" + revision
 }
 
 // chartValues builds the values one chart is rendered with: the IstioOperator's values, the top-level
@@ -52,7 +51,7 @@ func chartValues(op *profiles.IstioOperator, in instance) (map[string]any, error
 	}
 	mergeInto(vals, extra)
 
-	vals["ownerName"] = ownerName(op)
+	vals["ownerName"] = OwnerName(op.Spec.Revision)
 	vals["revision"] = op.Spec.Revision
 	global := child(vals, "global")
 	if op.Spec.Hub != "" {

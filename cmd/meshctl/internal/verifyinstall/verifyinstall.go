@@ -170,7 +170,7 @@ func (o *Options) targets(ctx context.Context, c *installer.Clients) ([]target, 
 			return nil, cluster.Explain(o.f, err)
 		}
 		if doc == nil {
-			return nil, exitcode.WithCode(exitcode.IssuesFound, fmt.Errorf("revision %s is not installed in namespace %s (no IstioOperator %s)", rev, ns, installer.OwnerName(rev)))
+			return nil, exitcode.WithCode(exitcode.IssuesFound, fmt.Errorf("revision %s is not installed in namespace %s (no IstioOperator %s)", rev, ns, render.OwnerName(rev)))
 		}
 		flags := operatorflags.Flags{Files: []string{"-"}, Manifests: o.Operator.Manifests}
 		op, m, err := install.Render(flags, bytes.NewReader(doc))
