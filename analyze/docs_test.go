@@ -2,7 +2,6 @@ package analyze_test
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,9 +9,8 @@ import (
 	"testing"
 
 	"github.com/meshctl/meshctl/analyze"
+	"github.com/meshctl/meshctl/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files and the generated docs/analysis pages")
 
 const docsDir = "../docs/analysis"
 
@@ -57,7 +55,7 @@ func TestDocsPages(t *testing.T) {
 		}
 		want[c.ID+".md"] = codePage(c)
 	}
-	if *update {
+	if golden.Updating() {
 		if err := os.MkdirAll(docsDir, 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,10 +16,9 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/meshctl/meshctl/inject"
+	"github.com/meshctl/meshctl/internal/golden"
 	"github.com/meshctl/meshctl/kubeyaml"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 var (
 	valuesHeader   = regexp.MustCompile(`(?m)^# values: (.*)$`)
@@ -103,8 +101,8 @@ func TestGolden(t *testing.T) {
 			}
 			c := configFor(t, input)
 			out, report := run(t, c, filepath.Base(in), input)
-			golden(t, strings.TrimSuffix(in, ".yaml")+".out.yaml", out)
-			golden(t, strings.TrimSuffix(in, ".yaml")+".report", report)
+			golden.Check(t, strings.TrimSuffix(in, ".yaml")+".out.yaml", []byte(out))
+			golden.Check(t, strings.TrimSuffix(in, ".yaml")+".report", []byte(report))
 
 			again, report2 := run(t, c, "again", []byte(out))
 			if again != out {
@@ -115,23 +113,6 @@ func TestGolden(t *testing.T) {
 			}
 			checkTyped(t, out)
 		})
-	}
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./inject -run TestGolden -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (run with -update and review the diff):\n%s", path, got)
 	}
 }
 

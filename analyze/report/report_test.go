@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/meshctl/meshctl/analyze"
+	"github.com/meshctl/meshctl/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func finding(code string, res analyze.Resource, origin analyze.Origin, field, msg string) analyze.Finding {
 	c := analyze.MustCode(code)
@@ -40,19 +37,7 @@ func TestGolden(t *testing.T) {
 			if err := Write(&buf, format, sample(), false); err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", "sample."+format)
-			if *update {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("output differs from %s (run with -update and review the diff):\n%s", golden, buf.String())
-			}
+			golden.Check(t, filepath.Join("testdata", "sample."+format), buf.Bytes())
 		})
 	}
 }

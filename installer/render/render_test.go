@@ -2,8 +2,6 @@ package render
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -11,10 +9,9 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/meshctl/meshctl/internal/golden"
 	"github.com/meshctl/meshctl/profiles"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // goldenSets are the --set flags each profile's golden manifest is rendered with; remote needs the address
 // of the external control plane.
@@ -47,7 +44,7 @@ func TestGoldenManifests(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := crdSpec.ReplaceAllString(buf.String(), "$1\nspec: {} # elided: see manifests/charts/base/templates/crds.gen.yaml$2")
-			checkGolden(t, filepath.Join("testdata", "manifests", p+".yaml"), got)
+			golden.Check(t, filepath.Join("testdata", "manifests", p+".yaml"), []byte(got))
 		})
 	}
 }
@@ -152,26 +149,6 @@ func TestRevisionAndComponentFilter(t *testing.T) {
 	}
 	if _, err := Generate(r.Operator, Options{Components: []string{"pilott"}}); err == nil || !strings.Contains(err.Error(), "unknown component") {
 		t.Errorf("want unknown component error, got %v", err)
-	}
-}
-
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the render (run go test ./installer/render -update and review the diff)", path)
 	}
 }
 

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,12 +11,11 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	lib "github.com/meshctl/meshctl/dashboard"
+	"github.com/meshctl/meshctl/internal/golden"
 
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/exitcode"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/factory"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // testRoot stands in for meshctl's root command: the global flags (--kubeconfig, -n, -i) and this command.
 type testRoot struct {
@@ -214,24 +212,7 @@ func TestHelp(t *testing.T) {
 			if err := root.Execute(); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", name+".golden"), out.Bytes())
+			golden.Check(t, filepath.Join("testdata", name+".golden"), out.Bytes())
 		})
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run go test -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }

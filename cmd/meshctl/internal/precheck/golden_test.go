@@ -2,8 +2,6 @@ package precheck
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,26 +12,8 @@ import (
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/factory"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/printer"
 	"github.com/meshctl/meshctl/installer/precheck"
+	"github.com/meshctl/meshctl/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%s", path, got)
-	}
-}
 
 func sampleReport() Report {
 	results := []precheck.Result{
@@ -50,7 +30,7 @@ func sampleReport() Report {
 func TestLogGolden(t *testing.T) {
 	var buf bytes.Buffer
 	writeLog(&buf, sampleReport(), false)
-	golden(t, "log.txt", buf.Bytes())
+	golden.Check(t, filepath.Join("testdata", "log.txt"), buf.Bytes())
 }
 
 func TestJSONGolden(t *testing.T) {
@@ -58,7 +38,7 @@ func TestJSONGolden(t *testing.T) {
 	if err := printer.Print(&buf, printer.JSON, sampleReport()); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "report.json", buf.Bytes())
+	golden.Check(t, filepath.Join("testdata", "report.json"), buf.Bytes())
 }
 
 func TestFlags(t *testing.T) {

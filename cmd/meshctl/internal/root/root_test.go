@@ -11,6 +11,8 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
+
+	"github.com/meshctl/meshctl/internal/golden"
 )
 
 // run executes meshctl in-process with env as its whole environment.
@@ -210,6 +212,6 @@ func TestGoldenProfileDumps(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%s: exit %d %s", p, code, stderr)
 		}
-		checkGolden(t, filepath.Join("testdata", "dump-"+p+".yaml"), out)
+		golden.Check(t, filepath.Join("testdata", "dump-"+p+".yaml"), []byte(out))
 	}
 }

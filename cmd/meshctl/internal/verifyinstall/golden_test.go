@@ -2,33 +2,13 @@ package verifyinstall
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/printer"
 	"github.com/meshctl/meshctl/installer"
+	"github.com/meshctl/meshctl/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%s", path, got)
-	}
-}
 
 func sample() Result {
 	rep := &installer.VerifyReport{Objects: []installer.ObjectStatus{
@@ -45,7 +25,7 @@ func sample() Result {
 func TestLogGolden(t *testing.T) {
 	var buf bytes.Buffer
 	writeLog(&buf, sample())
-	golden(t, "log.txt", buf.Bytes())
+	golden.Check(t, filepath.Join("testdata", "log.txt"), buf.Bytes())
 }
 
 func TestTableGolden(t *testing.T) {
@@ -53,5 +33,5 @@ func TestTableGolden(t *testing.T) {
 	if err := printer.Print(&buf, printer.Table, sample()); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "table.txt", buf.Bytes())
+	golden.Check(t, filepath.Join("testdata", "table.txt"), buf.Bytes())
 }
