@@ -41,7 +41,7 @@ test: lint cluster-build ## everything CI runs: lint, then all tests against the
 bench: ## benchmarks, with whole-process CPU and memory figures
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-# The local test cluster (installer/testenv, docs/testenv.md). Binaries are built once into
+# The local test cluster (internal/testenv, docs/testenv.md). Binaries are built once into
 # $XDG_CACHE_HOME/meshctl-testenv; `make -s cluster-up` prints only the export line, for eval.
 TESTENV := $(GO) run ./cmd/meshctl-testenv
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshctl/meshctl/installer/testenv"
+	"github.com/meshctl/meshctl/internal/testenv"
 )
 
 // BenchmarkForward measures what a dashboard user feels: an HTTP request and a 256 KiB response through the

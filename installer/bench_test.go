@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/meshctl/meshctl/installer"
-	"github.com/meshctl/meshctl/installer/testenv"
+	"github.com/meshctl/meshctl/internal/testenv"
 )
 
 type countingTransport struct {

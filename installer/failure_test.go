@@ -19,7 +19,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/meshctl/meshctl/installer"
-	"github.com/meshctl/meshctl/installer/testenv"
+	"github.com/meshctl/meshctl/internal/testenv"
 )
 
 // TestNotReadyNamesPodAndReason: istiod's pods cannot be scheduled (a nodeSelector no node has); install

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/meshctl/meshctl/installer/testenv"
+	"github.com/meshctl/meshctl/internal/testenv"
 )
 
 // Every test of this package that installs the mesh shares one cluster and runs serially: an install is

@@ -7,7 +7,7 @@ import (
 )
 
 // The Kubernetes releases meshctl supports, kept here and nowhere else: precheck reads them, the local
-// test cluster's version list (installer/testenv) must agree (support_test.go checks it).
+// test cluster's version list (internal/testenv) must agree (support_test.go checks it).
 const (
 	// OldestKubernetesMinor is the oldest supported Kubernetes release, 1.<minor>. Older is an error.
 	OldestKubernetesMinor = 33

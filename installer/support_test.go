@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/meshctl/meshctl/installer"
-	"github.com/meshctl/meshctl/installer/testenv"
+	"github.com/meshctl/meshctl/internal/testenv"
 )
 
 // The supported range lives in installer/support.go; the local test cluster builds its two ends.

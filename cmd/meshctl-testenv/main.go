@@ -1,5 +1,5 @@
 // Command meshctl-testenv builds and runs the project's local Kubernetes test cluster. It only
-// wires flags to package installer/testenv, which does the work:
+// wires flags to package internal/testenv, which does the work:
 //
 //	meshctl-testenv build [VERSION...]   compile what the cache lacks (default: testenv.Prebuilt)
 //	eval "$(meshctl-testenv up)"         start a cluster, print `export KUBECONFIG=...`
@@ -20,7 +20,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/meshctl/meshctl/installer/testenv"
+	"github.com/meshctl/meshctl/internal/testenv"
 )
 
 func main() {

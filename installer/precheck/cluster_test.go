@@ -17,7 +17,7 @@ import (
 	"github.com/meshctl/meshctl/installer"
 	"github.com/meshctl/meshctl/installer/precheck"
 	"github.com/meshctl/meshctl/installer/render"
-	"github.com/meshctl/meshctl/installer/testenv"
+	"github.com/meshctl/meshctl/internal/testenv"
 	"github.com/meshctl/meshctl/profiles"
 )
 

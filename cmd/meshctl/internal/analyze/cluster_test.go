@@ -20,7 +20,7 @@ import (
 
 	"github.com/meshctl/meshctl/analyze"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/exitcode"
-	"github.com/meshctl/meshctl/installer/testenv"
+	"github.com/meshctl/meshctl/internal/testenv"
 	"github.com/meshctl/meshctl/kubeyaml"
 )
 

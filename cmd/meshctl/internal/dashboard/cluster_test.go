@@ -24,7 +24,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	lib "github.com/meshctl/meshctl/dashboard"
-	"github.com/meshctl/meshctl/installer/testenv"
+	"github.com/meshctl/meshctl/internal/testenv"
 
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/exitcode"
 )

@@ -16,7 +16,7 @@ import (
 
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/root"
 	"github.com/meshctl/meshctl/installer"
-	"github.com/meshctl/meshctl/installer/testenv"
+	"github.com/meshctl/meshctl/internal/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }

@@ -15,7 +15,7 @@ import (
 	"k8s.io/client-go/restmapper"
 
 	"github.com/meshctl/meshctl/installer/render"
-	"github.com/meshctl/meshctl/installer/testenv"
+	"github.com/meshctl/meshctl/internal/testenv"
 	"github.com/meshctl/meshctl/kubeyaml"
 	"github.com/meshctl/meshctl/profiles"
 )

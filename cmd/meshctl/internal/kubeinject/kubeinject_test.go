@@ -15,7 +15,7 @@ import (
 
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/exitcode"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/factory"
-	"github.com/meshctl/meshctl/installer/testenv"
+	"github.com/meshctl/meshctl/internal/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
