@@ -3,6 +3,8 @@ package dashboard
 import (
 	"fmt"
 	"strings"
+
+	"github.com/meshctl/meshctl/meshapi"
 )
 
 // NotFoundError: no pod matches any of the selectors: the add-on is not installed there.
@@ -20,7 +22,7 @@ func (e *NotFoundError) Error() string {
 	msg := fmt.Sprintf("no pod with label %s in namespace %s", strings.Join(quoted, " or "), e.Namespace)
 	if e.InstallHint != "" {
 		msg += "; install it with: " + e.InstallHint
-		if e.Namespace != "istio-system" && strings.HasPrefix(e.InstallHint, "kubectl apply") {
+		if e.Namespace != meshapi.DefaultNamespace && strings.HasPrefix(e.InstallHint, "kubectl apply") {
 			// The samples put their objects in istio-system themselves; say so rather than let -n mislead.
 			msg += " (the samples install into istio-system)"
 		}

@@ -1,5 +1,7 @@
 package dashboard
 
+import "github.com/meshctl/meshctl/meshapi"
+
 // Where says in which namespace a dashboard's pod is looked for when the user names none.
 type Where int
 
@@ -36,7 +38,7 @@ type Dashboard struct {
 }
 
 // ProxyContainer is the sidecar container's name, the one Istio's tools and YAML key on.
-const ProxyContainer = "istio-proxy"
+const ProxyContainer = meshapi.ProxyContainer
 
 // Registry returns every dashboard meshctl knows, in the order `meshctl dashboard --help` lists them.
 // It returns a fresh slice: callers may change what they get.
@@ -80,7 +82,7 @@ func Registry() []Dashboard {
 		},
 		{
 			Name: "controlz", Title: "meshd's ControlZ page",
-			Selectors:   []string{"app=istiod"},
+			Selectors:   []string{"app=" + meshapi.ControlPlane},
 			PodArg:      true,
 			RemotePort:  9876,
 			InstallHint: "meshctl install",
@@ -89,13 +91,13 @@ func Registry() []Dashboard {
 			Name: "proxy", Aliases: []string{"envoy"}, Title: "the sidecar's admin page",
 			Where:            InUserNamespace,
 			PodArg:           true,
-			RemotePort:       15000,
+			RemotePort:       int(meshapi.ProxyAdminPort),
 			SidecarContainer: ProxyContainer,
 		},
 		{
 			Name: "istiod-debug", Title: "meshd's debug page",
-			Selectors:  []string{"app=istiod"},
-			RemotePort: 15014, Path: "/debug",
+			Selectors:  []string{"app=" + meshapi.ControlPlane},
+			RemotePort: int(meshapi.ControlPlaneMonitoringPort), Path: "/debug",
 			InstallHint: "meshctl install",
 		},
 	}

@@ -2,10 +2,11 @@ package inject
 
 import (
 	"fmt"
-	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/meshctl/meshctl/meshapi"
 )
 
 // Pod is a pod template, or a pod, as JSON-shaped maps: its metadata and its spec.
@@ -36,78 +37,49 @@ func (o Outcome) String() string {
 	return "skipped"
 }
 
-// ignoredNamespaces hold the cluster's own components, which are never injected.
-var ignoredNamespaces = map[string]bool{"kube-system": true, "kube-public": true, "kube-node-lease": true, "local-path-storage": true}
-
-// Decide says whether pod is to be injected, with Istio's rules: a pod already injected or on the host
-// network is not; then the pod's sidecar.istio.io/inject label (or annotation) decides; then the
-// never/always selectors; then the policy. owner is the metadata of the workload around the template,
-// consulted when the template itself says nothing (people often annotate the Deployment instead of its
-// template); it may be nil. namespace is the workload's namespace.
+// Decide says whether pod is to be injected, with meshapi.Decide's rules (the ones meshd's webhook and
+// analyze apply), the never/always selectors matched here. owner is the metadata of the workload around
+// the template, consulted when the template itself says nothing (people often annotate the Deployment
+// instead of its template); it may be nil. namespace is the workload's namespace. Like istioctl
+// kube-inject, it injects whatever the namespace's labels say.
 func (c *Config) Decide(pod Pod, owner map[string]any, namespace string) (Outcome, string, error) {
 	meta, err := objectMeta(pod.Metadata, "metadata")
 	if err != nil {
 		return Skipped, "", err
 	}
-	if _, ok := meta.Annotations[AnnotationStatus]; ok {
-		return AlreadyInjected, "", nil
+	hostNetwork, _ := pod.Spec["hostNetwork"].(bool)
+	req := meshapi.InjectionRequest{
+		Pod:         meshapi.Metadata{Labels: meta.Labels, Annotations: meta.Annotations},
+		HostNetwork: hostNetwork,
+		Namespace:   namespace,
+		Policy:      meshapi.InjectionPolicy(c.Policy),
 	}
-	if hostNetwork, _ := pod.Spec["hostNetwork"].(bool); hostNetwork {
-		return Skipped, "hostNetwork", nil
-	}
-	if ignoredNamespaces[namespace] {
-		return Skipped, "namespace " + namespace, nil
-	}
-	value, where := injectSetting(meta)
-	if where == "" && owner != nil {
-		ownerMeta, err := objectMeta(owner, "metadata")
-		if err == nil {
-			value, where = injectSetting(ownerMeta)
-			if where != "" {
-				where = "workload " + where
-			}
+	if owner != nil {
+		if ownerMeta, err := objectMeta(owner, "metadata"); err == nil {
+			req.Workload = &meshapi.Metadata{Labels: ownerMeta.Labels, Annotations: ownerMeta.Annotations}
 		}
-	}
-	explicit, inject := false, false
-	switch strings.ToLower(value) {
-	case "":
-	case "y", "yes", "true", "on":
-		explicit, inject = true, true
-	default:
-		explicit = true
-	}
-	if explicit {
-		if inject {
-			return Injected, "", nil
-		}
-		return Skipped, fmt.Sprintf("%s %s=%s", where, AnnotationInject, value), nil
 	}
 	set := labels.Set(meta.Labels)
-	for _, s := range c.NeverInjectSelector {
-		if !s.Empty() && s.Matches(set) {
-			return Skipped, "neverInjectSelector " + s.String(), nil
-		}
+	req.NeverInjectMatch = firstMatch(c.NeverInjectSelector, set)
+	req.AlwaysInjectMatch = firstMatch(c.AlwaysInjectSelector, set)
+	d := meshapi.Decide(req)
+	switch d.Verdict {
+	case meshapi.Inject:
+		return Injected, "", nil
+	case meshapi.AlreadyInjected:
+		return AlreadyInjected, "", nil
 	}
-	for _, s := range c.AlwaysInjectSelector {
-		if !s.Empty() && s.Matches(set) {
-			return Injected, "", nil
-		}
-	}
-	if c.Policy == "disabled" {
-		return Skipped, "injection policy is disabled and the pod does not ask for it", nil
-	}
-	return Injected, "", nil
+	return Skipped, d.Reason, nil
 }
 
-// injectSetting returns the pod's sidecar.istio.io/inject value and where it was found; the label wins.
-func injectSetting(meta *metav1.ObjectMeta) (value, where string) {
-	if v, ok := meta.Labels[AnnotationInject]; ok {
-		return v, "label"
+// firstMatch is the first non-empty selector matching set, as text; "" when none does.
+func firstMatch(selectors []labels.Selector, set labels.Set) string {
+	for _, s := range selectors {
+		if !s.Empty() && s.Matches(set) {
+			return s.String()
+		}
 	}
-	if v, ok := meta.Annotations[AnnotationInject]; ok {
-		return v, "annotation"
-	}
-	return "", ""
+	return ""
 }
 
 // objectMeta reads the parts of metadata injection uses. Labels and annotations must be strings, as the

@@ -29,7 +29,7 @@ func templateFuncs() template.FuncMap {
 	for _, name := range sprigFuncs {
 		funcs[name] = all[name]
 	}
-	funcs["annotation"] = annotation
+	funcs["annotation"] = annotationOr
 	funcs["isset"] = isset
 	funcs["valueOrDefault"] = valueOrDefault
 	funcs["toJson"] = toJSON
@@ -38,8 +38,8 @@ func templateFuncs() template.FuncMap {
 	return funcs
 }
 
-// annotation returns the pod's annotation key, or def (formatted as text) when the pod does not set it.
-func annotation(meta *metav1.ObjectMeta, key string, def any) string {
+// annotationOr (the templates' "annotation") returns the pod's annotation key, or def (formatted as text) when the pod does not set it.
+func annotationOr(meta *metav1.ObjectMeta, key string, def any) string {
 	if v, ok := meta.Annotations[key]; ok {
 		return v
 	}

@@ -9,11 +9,13 @@ import (
 	"strings"
 	"sync"
 
+	"istio.io/api/annotation"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 
 	"github.com/meshctl/meshctl/kubeyaml"
+	"github.com/meshctl/meshctl/meshapi"
 )
 
 // PodOptions are facts about the target cluster that injection cannot know from the pod.
@@ -51,10 +53,11 @@ func (c *Config) InjectPod(w Workload, pod Pod, opts PodOptions) (Pod, error) {
 		return pod, err
 	}
 	for key, value := range meta.Annotations {
-		if check, ok := annotationChecks[key]; ok {
-			if err := check(value); err != nil {
-				return pod, &FieldError{Field: annotationField(key), Err: err}
-			}
+		if key == annotation.SidecarInject.Name {
+			continue // Decide has read it: an odd value means no, and the label may have overruled it
+		}
+		if err := meshapi.ValidateAnnotation(key, value); err != nil {
+			return pod, &FieldError{Field: annotationField(key), Err: err}
 		}
 	}
 	containers, err := containerList(pod.Spec, "containers")
@@ -74,7 +77,7 @@ func (c *Config) InjectPod(w Workload, pod Pod, opts PodOptions) (Pod, error) {
 	}
 
 	native, _ := lookup(c.Values, "pilot", "enableNativeSidecars").(bool)
-	if v, ok := boolAnnotation(meta.Annotations, AnnotationNativeSidecar); ok {
+	if v, ok := boolAnnotation(meta.Annotations, annotation.SidecarNativeSidecar.Name); ok {
 		native = v
 	}
 	if native && opts.KubernetesMinor > 0 && opts.KubernetesMinor < 29 {
@@ -102,7 +105,7 @@ func (c *Config) InjectPod(w Workload, pod Pod, opts PodOptions) (Pod, error) {
 		DeploymentMeta:  metav1.ObjectMeta{Name: w.Name, Namespace: w.Namespace},
 		TypeMeta:        metav1.TypeMeta{APIVersion: w.APIVersion, Kind: w.Kind},
 		Revision:        c.Revision,
-		ProxyImage:      c.image(meta.Annotations[AnnotationProxyImage], "proxy"),
+		ProxyImage:      c.image(meta.Annotations[annotation.SidecarProxyImage.Name], "proxy"),
 		InitImage:       c.image("", "proxy_init"),
 		NativeSidecar:   native,
 		HoldApplication: hold,
@@ -162,7 +165,7 @@ func (c *Config) InjectPod(w Workload, pod Pod, opts PodOptions) (Pod, error) {
 	if err != nil {
 		return pod, err
 	}
-	ensureMap(out.Metadata, "annotations")[AnnotationStatus] = status
+	ensureMap(out.Metadata, "annotations")[annotation.SidecarStatus.Name] = status
 	return out, nil
 }
 
@@ -211,7 +214,7 @@ func renderedLine(out []byte, err error) string {
 // templateNames are the templates a pod gets: its inject.istio.io/templates annotation, or the defaults.
 func (c *Config) templateNames(annotations map[string]string) ([]string, error) {
 	names := c.DefaultTemplates
-	if v, ok := annotations[AnnotationTemplates]; ok {
+	if v, ok := annotations[annotation.InjectTemplates.Name]; ok {
 		names = nil
 		for n := range strings.SplitSeq(v, ",") {
 			if n = strings.TrimSpace(n); n != "" {
@@ -227,7 +230,7 @@ func (c *Config) templateNames(annotations map[string]string) ([]string, error) 
 				known = append(known, k)
 			}
 			slices.Sort(known)
-			return nil, fieldErrorf(annotationField(AnnotationTemplates), "no injection template called %q (have %s)", n, strings.Join(known, ", "))
+			return nil, fieldErrorf(annotationField(annotation.InjectTemplates.Name), "no injection template called %q (have %s)", n, strings.Join(known, ", "))
 		}
 	}
 	return names, nil
@@ -409,7 +412,7 @@ func containerList(spec map[string]any, key string) ([]map[string]any, error) {
 func containerNames(containers []map[string]any) []string {
 	names := make([]string, 0, len(containers))
 	for _, c := range containers {
-		if n, _ := c["name"].(string); n != ProxyContainer {
+		if n, _ := c["name"].(string); n != meshapi.ProxyContainer {
 			names = append(names, n)
 		}
 	}
@@ -420,7 +423,7 @@ func containerNames(containers []map[string]any) []string {
 func podPorts(containers []map[string]any) string {
 	var ports []any
 	for _, c := range containers {
-		if n, _ := c["name"].(string); n == ProxyContainer {
+		if n, _ := c["name"].(string); n == meshapi.ProxyContainer {
 			continue
 		}
 		if list, ok := c["ports"].([]any); ok {

@@ -1,6 +1,12 @@
 package inject
 
-import "fmt"
+import (
+	"fmt"
+
+	"istio.io/api/annotation"
+
+	"github.com/meshctl/meshctl/meshapi"
+)
 
 // probeKinds maps a container's probe fields to the path suffix the proxy serves them under.
 var probeKinds = []struct{ field, suffix string }{
@@ -14,20 +20,20 @@ var probeKinds = []struct{ field, suffix string }{
 // probes, which it reads from ISTIO_KUBE_APP_PROBERS; the originals are also kept in an annotation.
 func (c *Config) rewriteProbes(pod Pod, annotations map[string]string) error {
 	enabled, _ := lookup(c.Values, "sidecarInjectorWebhook", "rewriteAppHTTPProbe").(bool)
-	if v, ok := boolAnnotation(annotations, AnnotationRewriteProbes); ok {
+	if v, ok := boolAnnotation(annotations, annotation.SidecarRewriteAppHTTPProbers.Name); ok {
 		enabled = v
 	}
 	if !enabled {
 		return nil
 	}
 	port, ok := intValue(lookup(c.Values, "global", "proxy", "statusPort"))
-	if v, set := annotations[AnnotationStatusPort]; set {
+	if v, set := annotations[annotation.SidecarStatusPort.Name]; set {
 		port, ok = intValue(v)
 	}
 	if !ok || port == 0 {
 		return nil
 	}
-	proxy := findContainer(pod.Spec, ProxyContainer)
+	proxy := findContainer(pod.Spec, meshapi.ProxyContainer)
 	if proxy == nil {
 		return nil // a template without a proxy (or one that renamed it): nothing serves the probes
 	}
@@ -37,7 +43,7 @@ func (c *Config) rewriteProbes(pod Pod, annotations map[string]string) error {
 	for _, item := range items {
 		container := asMap(item)
 		name, _ := container["name"].(string)
-		if name == ProxyContainer {
+		if name == meshapi.ProxyContainer {
 			continue
 		}
 		for _, kind := range probeKinds {
@@ -82,7 +88,7 @@ func (c *Config) rewriteProbes(pod Pod, annotations map[string]string) error {
 	if err != nil {
 		return err
 	}
-	ensureMap(pod.Metadata, "annotations")[AnnotationOriginalProbes] = kept
+	ensureMap(pod.Metadata, "annotations")[meshapi.AnnotationOriginalProbes] = kept
 	return nil
 }
 

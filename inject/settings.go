@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"strings"
 
+	"istio.io/api/annotation"
+	"istio.io/api/label"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meshctl/meshctl/meshapi"
 )
 
 // Capture is the traffic capture the init container (or the CNI plugin) sets up, with the pod's
@@ -25,52 +29,45 @@ type Readiness struct {
 func (d *templateData) settings(values map[string]any) error {
 	proxy, _ := lookup(values, "global", "proxy").(map[string]any)
 	meta := d.ObjectMeta
-	get := func(key string, def any) string { return annotation(meta, key, def) }
+	get := func(key string, def any) string { return annotationOr(meta, key, def) }
 
-	d.StatusPort = get(AnnotationStatusPort, proxy["statusPort"])
+	d.StatusPort = get(annotation.SidecarStatusPort.Name, proxy["statusPort"])
 	mode, _ := d.ProxyConfig["interceptionMode"].(string)
 	if mode == "" {
 		mode = "REDIRECT"
 	}
-	d.InterceptionMode = get(AnnotationInterception, mode)
-	exclude := "15090,15021," + d.StatusPort
-	if extra := get(AnnotationExcludeInPorts, proxy["excludeInboundPorts"]); extra != "" {
+	d.InterceptionMode = get(annotation.SidecarInterceptionMode.Name, mode)
+	exclude := meshapi.ProxyOwnInboundPorts(d.StatusPort)
+	if extra := get(annotation.SidecarTrafficExcludeInboundPorts.Name, proxy["excludeInboundPorts"]); extra != "" {
 		exclude += "," + extra
 	}
 	d.Capture = Capture{
-		IncludeOutboundIPRanges: get(AnnotationIncludeOutCIDRs, proxy["includeIPRanges"]),
-		ExcludeOutboundIPRanges: get(AnnotationExcludeOutCIDRs, proxy["excludeIPRanges"]),
-		IncludeInboundPorts:     get(AnnotationIncludeInPorts, proxy["includeInboundPorts"]),
+		IncludeOutboundIPRanges: get(annotation.SidecarTrafficIncludeOutboundIPRanges.Name, proxy["includeIPRanges"]),
+		ExcludeOutboundIPRanges: get(annotation.SidecarTrafficExcludeOutboundIPRanges.Name, proxy["excludeIPRanges"]),
+		IncludeInboundPorts:     get(annotation.SidecarTrafficIncludeInboundPorts.Name, proxy["includeInboundPorts"]),
 		ExcludeInboundPorts:     exclude,
-		IncludeOutboundPorts:    get(AnnotationIncludeOutPorts, proxy["includeOutboundPorts"]),
-		ExcludeOutboundPorts:    get(AnnotationExcludeOutPorts, proxy["excludeOutboundPorts"]),
+		IncludeOutboundPorts:    get(annotation.SidecarTrafficIncludeOutboundPorts.Name, proxy["includeOutboundPorts"]),
+		ExcludeOutboundPorts:    get(annotation.SidecarTrafficExcludeOutboundPorts.Name, proxy["excludeOutboundPorts"]),
 	}
 	d.Readiness = Readiness{
-		InitialDelaySeconds: get("readiness.status.sidecar.istio.io/initialDelaySeconds", proxy["readinessInitialDelaySeconds"]),
-		PeriodSeconds:       get("readiness.status.sidecar.istio.io/periodSeconds", proxy["readinessPeriodSeconds"]),
-		FailureThreshold:    get("readiness.status.sidecar.istio.io/failureThreshold", proxy["readinessFailureThreshold"]),
+		InitialDelaySeconds: get(annotation.SidecarStatusReadinessInitialDelaySeconds.Name, proxy["readinessInitialDelaySeconds"]),
+		PeriodSeconds:       get(annotation.SidecarStatusReadinessPeriodSeconds.Name, proxy["readinessPeriodSeconds"]),
+		FailureThreshold:    get(annotation.SidecarStatusReadinessFailureThreshold.Name, proxy["readinessFailureThreshold"]),
 	}
 
 	d.DiscoveryAddress, _ = d.ProxyConfig["discoveryAddress"].(string)
 	if d.DiscoveryAddress == "" {
 		ns, _ := lookup(values, "global", "istioNamespace").(string)
-		if ns == "" {
-			ns = "istio-system"
-		}
-		name := "istiod"
-		if d.Revision != "" {
-			name += "-" + d.Revision
-		}
-		d.DiscoveryAddress = fmt.Sprintf("%s.%s.svc:15012", name, ns)
+		d.DiscoveryAddress = meshapi.DiscoveryAddress(d.Revision, firstNonEmpty(ns, meshapi.DefaultNamespace))
 	}
 
 	labels := meta.Labels
-	d.CanonicalName = labelName(firstNonEmpty(labels[LabelCanonicalName], labels["app.kubernetes.io/name"], labels["app"], d.DeploymentMeta.Name, "istio-proxy"))
-	d.CanonicalRevision = labelName(firstNonEmpty(labels[LabelCanonicalRevision], labels["app.kubernetes.io/version"], labels["version"], "latest"))
+	d.CanonicalName = labelName(firstNonEmpty(labels[label.ServiceCanonicalName.Name], labels["app.kubernetes.io/name"], labels["app"], d.DeploymentMeta.Name, meshapi.ProxyContainer))
+	d.CanonicalRevision = labelName(firstNonEmpty(labels[label.ServiceCanonicalRevision.Name], labels["app.kubernetes.io/version"], labels["version"], "latest"))
 
 	d.ProxyResources = proxyResources(meta, proxy["resources"])
 
-	d.TLSMode = firstNonEmpty(labels[LabelTLSMode], "istio")
+	d.TLSMode = firstNonEmpty(labels[label.SecurityTlsMode.Name], "istio")
 	d.DefaultContainer = meta.Annotations["kubectl.kubernetes.io/default-container"]
 	if d.DefaultContainer == "" && len(d.AppContainers) > 0 {
 		d.DefaultContainer = d.AppContainers[0]
@@ -78,9 +75,9 @@ func (d *templateData) settings(values map[string]any) error {
 	_, scrape := meta.Annotations["prometheus.io/scrape"]
 	merge, set := d.MeshConfig["enablePrometheusMerge"].(bool)
 	d.PrometheusMerge = (merge || !set) && !scrape
-	d.LogLevel = get("sidecar.istio.io/logLevel", proxy["logLevel"])
-	d.ComponentLogLevel = get("sidecar.istio.io/componentLogLevel", proxy["componentLogLevel"])
-	d.AgentLogLevel = get("sidecar.istio.io/agentLogLevel", lookup(values, "global", "logging", "level"))
+	d.LogLevel = get(annotation.SidecarLogLevel.Name, proxy["logLevel"])
+	d.ComponentLogLevel = get(annotation.SidecarComponentLogLevel.Name, proxy["componentLogLevel"])
+	d.AgentLogLevel = get(annotation.SidecarAgentLogLevel.Name, lookup(values, "global", "logging", "level"))
 	clusterName, _ := lookup(values, "global", "multiCluster", "clusterName").(string)
 	d.ClusterID = firstNonEmpty(clusterName, "Kubernetes")
 	trustDomain, _ := d.MeshConfig["trustDomain"].(string)
@@ -100,22 +97,22 @@ func (d *templateData) checkValues() error {
 	for _, f := range []struct {
 		annotation, value string
 	}{
-		{AnnotationStatusPort, d.StatusPort},
-		{AnnotationInterception, d.InterceptionMode},
-		{AnnotationIncludeOutCIDRs, d.Capture.IncludeOutboundIPRanges},
-		{AnnotationExcludeOutCIDRs, d.Capture.ExcludeOutboundIPRanges},
-		{AnnotationIncludeInPorts, d.Capture.IncludeInboundPorts},
-		{AnnotationExcludeInPorts, d.Capture.ExcludeInboundPorts},
-		{AnnotationIncludeOutPorts, d.Capture.IncludeOutboundPorts},
-		{AnnotationExcludeOutPorts, d.Capture.ExcludeOutboundPorts},
-		{"readiness.status.sidecar.istio.io/initialDelaySeconds", d.Readiness.InitialDelaySeconds},
-		{"readiness.status.sidecar.istio.io/periodSeconds", d.Readiness.PeriodSeconds},
-		{"readiness.status.sidecar.istio.io/failureThreshold", d.Readiness.FailureThreshold},
+		{annotation.SidecarStatusPort.Name, d.StatusPort},
+		{annotation.SidecarInterceptionMode.Name, d.InterceptionMode},
+		{annotation.SidecarTrafficIncludeOutboundIPRanges.Name, d.Capture.IncludeOutboundIPRanges},
+		{annotation.SidecarTrafficExcludeOutboundIPRanges.Name, d.Capture.ExcludeOutboundIPRanges},
+		{annotation.SidecarTrafficIncludeInboundPorts.Name, d.Capture.IncludeInboundPorts},
+		{annotation.SidecarTrafficExcludeInboundPorts.Name, d.Capture.ExcludeInboundPorts},
+		{annotation.SidecarTrafficIncludeOutboundPorts.Name, d.Capture.IncludeOutboundPorts},
+		{annotation.SidecarTrafficExcludeOutboundPorts.Name, d.Capture.ExcludeOutboundPorts},
+		{annotation.SidecarStatusReadinessInitialDelaySeconds.Name, d.Readiness.InitialDelaySeconds},
+		{annotation.SidecarStatusReadinessPeriodSeconds.Name, d.Readiness.PeriodSeconds},
+		{annotation.SidecarStatusReadinessFailureThreshold.Name, d.Readiness.FailureThreshold},
 	} {
 		if _, set := d.ObjectMeta.Annotations[f.annotation]; set {
 			continue
 		}
-		if err := annotationChecks[f.annotation](f.value); err != nil {
+		if err := meshapi.ValidateAnnotation(f.annotation, f.value); err != nil {
 			return fmt.Errorf("the values' default for %s: %w", f.annotation, err)
 		}
 	}
@@ -130,10 +127,10 @@ func proxyResources(meta *metav1.ObjectMeta, fromValues any) map[string]any {
 		m        map[string]any
 		resource string
 	}{
-		AnnotationProxyCPU:      {requests, "cpu"},
-		AnnotationProxyMemory:   {requests, "memory"},
-		AnnotationProxyCPULimit: {limits, "cpu"},
-		AnnotationProxyMemLimit: {limits, "memory"},
+		annotation.SidecarProxyCPU.Name:         {requests, "cpu"},
+		annotation.SidecarProxyMemory.Name:      {requests, "memory"},
+		annotation.SidecarProxyCPULimit.Name:    {limits, "cpu"},
+		annotation.SidecarProxyMemoryLimit.Name: {limits, "memory"},
 	} {
 		if v, ok := meta.Annotations[key]; ok {
 			set.m[set.resource] = v

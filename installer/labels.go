@@ -3,16 +3,15 @@ package installer
 import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
+
+	"github.com/meshctl/meshctl/meshapi"
 )
 
-// The owner labels every rendered object carries (manifests' chart contract). Istio's own installs use the
-// same keys but app.kubernetes.io/part-of=istio, which is how an install of another tool is told apart.
+// The owner labels every rendered object carries: meshapi's, under the names the installer's callers use.
 const (
-	LabelOwner     = "install.operator.istio.io/owning-resource"
-	LabelComponent = "operator.istio.io/component"
-	LabelRevision  = "istio.io/rev"
-	LabelPartOf    = "app.kubernetes.io/part-of"
-	PartOfMeshctl  = "meshctl"
+	LabelOwner    = meshapi.LabelOwner
+	LabelPartOf   = meshapi.LabelPartOf
+	PartOfMeshctl = meshapi.PartOfMeshctl
 
 	// AnnotationVersion on the installed-state object is the meshctl version that installed it.
 	AnnotationVersion = "install.meshctl.io/version"
@@ -21,7 +20,13 @@ const (
 	FieldManager = "meshctl"
 
 	// DefaultNamespace is where the control plane lives unless the IstioOperator says otherwise.
-	DefaultNamespace = "istio-system"
+	DefaultNamespace = meshapi.DefaultNamespace
+)
+
+// Owner labels istio.io/api publishes (hence variables).
+var (
+	LabelComponent = meshapi.LabelComponent
+	LabelRevision  = meshapi.LabelRevision
 )
 
 // IsMeshctlOwned reports whether an object's labels say meshctl installed it.
@@ -43,7 +48,7 @@ func OwnedSelector(owner string) labels.Selector {
 func ownerLabels(owner, revision string) map[string]string {
 	rev := revision
 	if rev == "" {
-		rev = "default"
+		rev = meshapi.DefaultRevision
 	}
 	return map[string]string{LabelOwner: owner, LabelRevision: rev, LabelPartOf: PartOfMeshctl}
 }

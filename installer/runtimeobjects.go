@@ -7,6 +7,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/meshctl/meshctl/meshapi"
 )
 
 // Objects the control plane creates while it runs, under Istio's names, which carry no owner labels
@@ -14,7 +16,7 @@ import (
 // another tool (app.kubernetes.io/part-of other than meshctl) is left alone.
 var (
 	// rootCertConfigMap is the mesh's root certificate, copied into every namespace.
-	rootCertConfigMap = "istio-ca-root-cert"
+	rootCertConfigMap = meshapi.RootCertConfigMap
 	// leaderElectionNames are the ConfigMaps and Leases the control plane elects leaders with, in its
 	// namespace.
 	leaderElectionNames = []string{
@@ -22,7 +24,7 @@ var (
 		"istio-gateway-status-leader", "istio-status-leader", "istio-validation-controller-election",
 	}
 	// caSecrets are the self-signed CA the control plane generates when the user plugged in none.
-	caSecrets = []string{"istio-ca-secret"}
+	caSecrets = []string{meshapi.CASecret}
 )
 
 var (

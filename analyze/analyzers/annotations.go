@@ -2,12 +2,12 @@ package analyzers
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 
 	"istio.io/api/annotation"
 
 	"github.com/meshctl/meshctl/analyze"
+	"github.com/meshctl/meshctl/meshapi"
 )
 
 // istioDomains are the annotation prefixes Istio owns: an unknown annotation there is likely a typo.
@@ -73,8 +73,8 @@ func (annotationAnalyzer) Analyze(c *analyze.Context) {
 			} else if a.FeatureStatus == annotation.Alpha && !a.Hidden {
 				c.Report("IST0136", s.o, field, "Annotation %q is part of an alpha-phase feature and may be incompletely supported.", name)
 			}
-			if problem := invalidValue(name, s.annotations[name]); problem != "" {
-				c.Report("IST0125", s.o, field, "Invalid annotation %s: %s", name, problem)
+			if err := meshapi.ValidateAnnotation(name, s.annotations[name]); err != nil {
+				c.Report("IST0125", s.o, field, "Invalid annotation %s: %v", name, err)
 			}
 		}
 	}
@@ -95,37 +95,4 @@ func resourceNames(a *annotation.Instance) string {
 		names = append(names, r.String())
 	}
 	return strings.Join(names, ", ")
-}
-
-// invalidValue checks the values of the annotations whose syntax is simple and well known.
-func invalidValue(name, value string) string {
-	switch name {
-	case annotation.SidecarInject.Name:
-		if value != "true" && value != "false" {
-			return `want "true" or "false", got "` + value + `"`
-		}
-	case annotation.SidecarProxyCPU.Name, annotation.SidecarProxyMemory.Name, annotation.SidecarProxyCPULimit.Name, annotation.SidecarProxyMemoryLimit.Name:
-		if value == "" || strings.ContainsAny(value, " ,") {
-			return "want a Kubernetes quantity such as 100m or 128Mi, got " + strconv.Quote(value)
-		}
-	case annotation.SidecarInterceptionMode.Name:
-		if value != "REDIRECT" && value != "TPROXY" && value != "NONE" {
-			return "want REDIRECT, TPROXY or NONE, got " + strconv.Quote(value)
-		}
-	case annotation.SidecarStatusPort.Name, annotation.SidecarStatusReadinessInitialDelaySeconds.Name, annotation.SidecarStatusReadinessPeriodSeconds.Name, annotation.SidecarStatusReadinessFailureThreshold.Name:
-		if _, err := strconv.Atoi(value); err != nil {
-			return "want a number, got " + strconv.Quote(value)
-		}
-	case annotation.SidecarTrafficIncludeInboundPorts.Name, annotation.SidecarTrafficExcludeInboundPorts.Name, annotation.SidecarTrafficExcludeOutboundPorts.Name, annotation.SidecarTrafficIncludeOutboundPorts.Name:
-		if value == "*" || value == "" {
-			return ""
-		}
-		for _, p := range strings.Split(value, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(p))
-			if err != nil || n < 1 || n > 65535 {
-				return "want a comma-separated list of ports, got " + strconv.Quote(value)
-			}
-		}
-	}
-	return ""
 }

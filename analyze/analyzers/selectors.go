@@ -2,6 +2,7 @@ package analyzers
 
 import (
 	"github.com/meshctl/meshctl/analyze"
+	"github.com/meshctl/meshctl/meshapi"
 )
 
 // selectorAnalyzer finds Service and policy selectors that match no workload.
@@ -37,7 +38,7 @@ func (selectorAnalyzer) Analyze(c *analyze.Context) {
 	for _, sf := range selectorFields {
 		for _, o := range c.Store.List(sf.gk) {
 			sel := o.StringMap(sf.path)
-			if len(sel) == 0 || systemNamespaces[o.Namespace] {
+			if len(sel) == 0 || meshapi.IsSystemNamespace(o.Namespace) {
 				continue
 			}
 			if sf.gk == analyze.KindService {

@@ -2,6 +2,7 @@ package analyzers
 
 import (
 	"github.com/meshctl/meshctl/analyze"
+	"github.com/meshctl/meshctl/meshapi"
 )
 
 // webhookAnalyzer checks Istio's injection and validation webhooks.
@@ -17,10 +18,10 @@ func (webhookAnalyzer) Metadata() analyze.Metadata {
 }
 
 func isIstioWebhook(o *analyze.Object) bool {
-	if _, ok := o.Labels["istio.io/rev"]; ok {
+	if _, ok := o.Labels[meshapi.LabelRevision]; ok {
 		return true
 	}
-	return o.Labels["app"] == "sidecar-injector" || o.Labels["app"] == "istiod" || o.Name == "istio-sidecar-injector" || o.Name == "istiod-default-validator"
+	return o.Labels["app"] == "sidecar-injector" || o.Labels["app"] == meshapi.ControlPlane || o.Name == meshapi.InjectorWebhook || o.Name == meshapi.DefaultValidatorWebhook
 }
 
 func (webhookAnalyzer) Analyze(c *analyze.Context) {

@@ -5,15 +5,15 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/meshctl/meshctl/analyze"
-)
+	"istio.io/api/label"
 
-// systemNamespaces are never expected to be in the mesh.
-var systemNamespaces = map[string]bool{"kube-system": true, "kube-public": true, "kube-node-lease": true, "local-path-storage": true}
+	"github.com/meshctl/meshctl/analyze"
+	"github.com/meshctl/meshctl/meshapi"
+)
 
 func injectionLabels(ns *analyze.Object) []string {
 	var out []string
-	for _, l := range []string{"istio-injection", "istio.io/rev"} {
+	for _, l := range []string{meshapi.LabelInjection, meshapi.LabelRevision} {
 		if _, ok := ns.Labels[l]; ok {
 			out = append(out, l)
 		}
@@ -21,18 +21,34 @@ func injectionLabels(ns *analyze.Object) []string {
 	return out
 }
 
-func namespaceInjected(c *analyze.Context, ns string) (injected, known bool) {
-	o := c.Store.Get(analyze.KindNamespace, "", ns)
-	if o == nil {
-		return false, false
+// expectsProxy reports whether a pod should run the proxy by meshapi's injection decision (the one
+// kube-inject and meshd's webhook apply), for whichever revision its labels select. analyze does not read
+// the injector's config: it assumes Istio's default policy and no never/always selectors, as istioctl
+// analyze does. A pod whose namespace is not in the input is not judged.
+func expectsProxy(c *analyze.Context, pod *analyze.Object) bool {
+	ns := c.Store.Get(analyze.KindNamespace, "", pod.Namespace)
+	if ns == nil {
+		return false
 	}
-	if o.Labels["istio-injection"] == "enabled" {
-		return true, true
+	hostNetwork, _ := pod.Get("spec.hostNetwork").(bool)
+	d := meshapi.Decide(meshapi.InjectionRequest{
+		Pod:             meshapi.Metadata{Labels: pod.Labels, Annotations: pod.Annotations},
+		HostNetwork:     hostNetwork,
+		Namespace:       pod.Namespace,
+		NamespaceLabels: nonNil(ns.Labels),
+		Revision:        meshapi.AnyRevision,
+		Policy:          meshapi.PolicyEnabled,
+	})
+	return d.Verdict != meshapi.Skip
+}
+
+// nonNil turns a namespace without labels into an empty set: nil would tell meshapi.Decide that the
+// namespace's labels are unknown.
+func nonNil(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
 	}
-	if o.Labels["istio-injection"] == "" && o.Labels["istio.io/rev"] != "" {
-		return true, true
-	}
-	return false, true
+	return m
 }
 
 // injectionAnalyzer checks namespaces' injection labels and that pods of injected namespaces have a proxy.
@@ -49,29 +65,25 @@ func (injectionAnalyzer) Metadata() analyze.Metadata {
 
 func (injectionAnalyzer) Analyze(c *analyze.Context) {
 	for _, ns := range c.Store.List(analyze.KindNamespace) {
-		if systemNamespaces[ns.Name] || ns.Name == c.RootNamespace {
+		if meshapi.IsSystemNamespace(ns.Name) || ns.Name == c.RootNamespace {
 			continue
 		}
 		labels := injectionLabels(ns)
 		switch {
 		case len(labels) > 1:
 			c.Report("IST0123", ns, "metadata.labels", "The namespace has more than one type of injection labels %v, which may lead to undefined behavior. Make sure only one injection label exists.", labels)
-		case len(labels) == 0 && ns.Labels["istio.io/dataplane-mode"] != "ambient":
+		case len(labels) == 0 && ns.Labels[label.IoIstioDataplaneMode.Name] != "ambient":
 			c.Report("IST0102", ns, "metadata", "The namespace is not enabled for Istio injection. Run 'kubectl label namespace %s istio-injection=enabled' to enable it, or 'kubectl label namespace %s istio-injection=disabled' to explicitly mark it as not needing injection.", ns.Name, ns.Name)
 		}
 	}
 	for _, pod := range c.Store.List(analyze.KindPod) {
-		injected, _ := namespaceInjected(c, pod.Namespace)
-		if !injected || pod.Annotations["sidecar.istio.io/inject"] == "false" || pod.Labels["sidecar.istio.io/inject"] == "false" {
-			continue
-		}
-		if hostNet, _ := pod.Get("spec.hostNetwork").(bool); hostNet {
+		if !expectsProxy(c, pod) {
 			continue
 		}
 		if phase, _ := pod.Get("status.phase").(string); phase == "Succeeded" || phase == "Failed" {
 			continue
 		}
-		if !hasContainer(pod.Map("spec"), "istio-proxy") {
+		if !hasContainer(pod.Map("spec"), meshapi.ProxyContainer) {
 			c.Report("IST0103", pod, "spec.containers", "The pod %s is missing the Istio proxy. This can often be resolved by restarting or redeploying the workload.", pod.Name)
 		}
 	}
@@ -89,23 +101,8 @@ func hasContainer(podSpec map[string]any, name string) bool {
 	return false
 }
 
-// portProtocols are the protocols a Service port name may start with.
-var portProtocols = []string{"http", "http2", "https", "grpc", "grpc-web", "tcp", "tls", "mongo", "mysql", "redis", "udp", "thrift", "triple"}
-
 func protocolOf(p analyze.ServicePort) string {
-	if p.AppProtocol != "" {
-		return strings.ToLower(p.AppProtocol)
-	}
-	name := strings.ToLower(p.Name)
-	for _, proto := range portProtocols {
-		if name == proto || strings.HasPrefix(name, proto+"-") {
-			return proto
-		}
-	}
-	if strings.EqualFold(p.Protocol, "UDP") {
-		return "udp"
-	}
-	return ""
+	return string(meshapi.ProtocolOf(meshapi.ServicePort{Name: p.Name, AppProtocol: p.AppProtocol, Protocol: p.Protocol}))
 }
 
 // servicePortAnalyzer checks Service port names and named target ports.
@@ -123,7 +120,7 @@ func (servicePortAnalyzer) Metadata() analyze.Metadata {
 func (servicePortAnalyzer) Analyze(c *analyze.Context) {
 	ix := c.Index()
 	for _, ns := range c.Store.Namespaces(analyze.KindService) {
-		if systemNamespaces[ns] || ns == c.RootNamespace {
+		if meshapi.IsSystemNamespace(ns) || ns == c.RootNamespace {
 			continue
 		}
 		for _, svc := range ix.ServicesIn(ns) {
@@ -170,7 +167,7 @@ func (deploymentServiceAnalyzer) Metadata() analyze.Metadata {
 func (deploymentServiceAnalyzer) Analyze(c *analyze.Context) {
 	ix := c.Index()
 	for _, ns := range c.Store.Namespaces(analyze.WorkloadKinds...) {
-		if systemNamespaces[ns] {
+		if meshapi.IsSystemNamespace(ns) {
 			continue
 		}
 		for _, w := range ix.Workloads(ns) {
@@ -233,7 +230,7 @@ type uidAnalyzer struct{}
 func (uidAnalyzer) Metadata() analyze.Metadata {
 	return analyze.Metadata{
 		Name:        "workload.uid",
-		Description: "Finds application containers that run as UID 1337, the proxy's",
+		Description: fmt.Sprintf("Finds application containers that run as UID %d, the proxy's", meshapi.ProxyUID),
 		Codes:       []string{"IST0144"},
 		Inputs:      analyze.WorkloadKinds,
 	}
@@ -242,18 +239,18 @@ func (uidAnalyzer) Metadata() analyze.Metadata {
 func (uidAnalyzer) Analyze(c *analyze.Context) {
 	for _, ns := range c.Store.Namespaces(analyze.WorkloadKinds...) {
 		for _, w := range c.Index().Workloads(ns) {
-			if uid, _ := mapOf(w.PodSpec["securityContext"])["runAsUser"].(int64); uid == 1337 {
-				c.Report("IST0144", w.Object, w.Path+".securityContext.runAsUser", "User ID (UID) 1337 is reserved for the sidecar proxy.")
+			if uid, _ := mapOf(w.PodSpec["securityContext"])["runAsUser"].(int64); uid == meshapi.ProxyUID {
+				c.Report("IST0144", w.Object, w.Path+".securityContext.runAsUser", "User ID (UID) %d is reserved for the sidecar proxy.", meshapi.ProxyUID)
 				continue
 			}
 			containers, _ := w.PodSpec["containers"].([]any)
 			for i, ct := range containers {
 				cm := mapOf(ct)
-				if cm["name"] == "istio-proxy" {
+				if cm["name"] == meshapi.ProxyContainer {
 					continue
 				}
-				if uid, _ := mapOf(cm["securityContext"])["runAsUser"].(int64); uid == 1337 {
-					c.Report("IST0144", w.Object, idx(w.Path+".containers", i)+".securityContext.runAsUser", "User ID (UID) 1337 is reserved for the sidecar proxy.")
+				if uid, _ := mapOf(cm["securityContext"])["runAsUser"].(int64); uid == meshapi.ProxyUID {
+					c.Report("IST0144", w.Object, idx(w.Path+".containers", i)+".securityContext.runAsUser", "User ID (UID) %d is reserved for the sidecar proxy.", meshapi.ProxyUID)
 				}
 			}
 		}

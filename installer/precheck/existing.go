@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/meshctl/meshctl/installer"
+	"github.com/meshctl/meshctl/meshapi"
 )
 
 // foreignIstiod is an istiod Deployment some other tool installed.
@@ -21,7 +22,7 @@ func checkExisting(ctx context.Context, in *Input) (Status, string) {
 	if err != nil {
 		return couldNot("list installed control planes", err)
 	}
-	deps, err := in.Clients.Kube.AppsV1().Deployments("").List(ctx, metav1.ListOptions{LabelSelector: "app=istiod"})
+	deps, err := in.Clients.Kube.AppsV1().Deployments("").List(ctx, metav1.ListOptions{LabelSelector: "app=" + meshapi.ControlPlane})
 	if err != nil {
 		return couldNot("look for istiod deployments", err)
 	}

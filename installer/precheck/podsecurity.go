@@ -9,7 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/meshctl/meshctl/installer"
+	"github.com/meshctl/meshctl/meshapi"
 )
 
 // Pod Security levels that forbid istio-init's NET_ADMIN and NET_RAW capabilities.
@@ -51,7 +51,7 @@ func podSecurityStatus(nss []corev1.Namespace, meshNamespace string) (Status, st
 			continue
 		}
 		entry := fmt.Sprintf("%s (%s)", ns.Name, level)
-		if ns.Labels["istio-injection"] == "enabled" || ns.Labels[installer.LabelRevision] != "" {
+		if ns.Labels[meshapi.LabelInjection] == meshapi.InjectionEnabled || ns.Labels[meshapi.LabelRevision] != "" {
 			injected = append(injected, entry)
 		} else {
 			others = append(others, entry)

@@ -5,6 +5,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/meshctl/meshctl/meshapi"
 	"github.com/meshctl/meshctl/profiles"
 )
 
@@ -28,17 +29,14 @@ func InjectionDefaults(in profiles.Input) (*InjectionInputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	suffix := ""
-	if op.Spec.Revision != "" {
-		suffix = "-" + op.Spec.Revision
-	}
+	rev := op.Spec.Revision
 	var out InjectionInputs
 	for _, want := range []struct {
 		name string
 		keys map[string]*string
 	}{
-		{"istio-sidecar-injector" + suffix, map[string]*string{"config": &out.Config, "values": &out.Values}},
-		{"istio" + suffix, map[string]*string{"mesh": &out.Mesh}},
+		{meshapi.Revisioned(meshapi.InjectorConfigMap, rev), map[string]*string{meshapi.InjectorConfigKey: &out.Config, meshapi.InjectorValuesKey: &out.Values}},
+		{meshapi.Revisioned(meshapi.MeshConfigMap, rev), map[string]*string{meshapi.MeshConfigKey: &out.Mesh}},
 	} {
 		o := m.Find("ConfigMap", op.Spec.Namespace, want.name)
 		if o == nil {

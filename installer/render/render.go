@@ -12,6 +12,7 @@ import (
 	"helm.sh/helm/v3/pkg/engine"
 
 	"github.com/meshctl/meshctl/kubeyaml"
+	"github.com/meshctl/meshctl/meshapi"
 	"github.com/meshctl/meshctl/profiles"
 )
 
@@ -150,7 +151,7 @@ func isComponent(name string) bool {
 func enabledInstances(op *profiles.IstioOperator, c component) []instance {
 	ns := op.Spec.Namespace
 	if ns == "" {
-		ns = "istio-system"
+		ns = meshapi.DefaultNamespace
 	}
 	cs := op.Spec.Components
 	if cs == nil {

@@ -17,10 +17,12 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/meshctl/meshctl/meshapi"
 )
 
 // DefaultIstioNamespace is where the mesh lives unless -i/--istioNamespace says otherwise.
-const DefaultIstioNamespace = "istio-system"
+const DefaultIstioNamespace = meshapi.DefaultNamespace
 
 // Factory is handed to every command. Nothing in it touches the network until a client is asked for,
 // so offline commands (manifest generate, kube-inject --offline) never open a connection.

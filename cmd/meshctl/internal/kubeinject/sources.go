@@ -20,13 +20,14 @@ import (
 	"github.com/meshctl/meshctl/inject"
 	"github.com/meshctl/meshctl/installer/render"
 	"github.com/meshctl/meshctl/kubeyaml"
+	"github.com/meshctl/meshctl/meshapi"
 	"github.com/meshctl/meshctl/profiles"
 )
 
 // input is one of the injector's three inputs and where it lives in the control plane's ConfigMaps.
 type input struct {
 	flag, file string
-	configMap  string // "istio-sidecar-injector" or "istio", before the revision suffix
+	configMap  string // meshapi.InjectorConfigMap or meshapi.MeshConfigMap, before the revision suffix
 	key        string
 	src        inject.Source
 	set        bool
@@ -35,9 +36,9 @@ type input struct {
 // loadConfig gathers the three inputs: files first, then the cluster, then the built-in defaults.
 func (o *Options) loadConfig(ctx context.Context) (*inject.Config, inject.PodOptions, error) {
 	inputs := []*input{
-		{flag: "--injectConfigFile", file: o.InjectConfigFile, configMap: "istio-sidecar-injector", key: "config"},
-		{flag: "--valuesFile", file: o.ValuesFile, configMap: "istio-sidecar-injector", key: "values"},
-		{flag: "--meshConfigFile", file: o.MeshConfigFile, configMap: "istio", key: "mesh"},
+		{flag: "--injectConfigFile", file: o.InjectConfigFile, configMap: meshapi.InjectorConfigMap, key: meshapi.InjectorConfigKey},
+		{flag: "--valuesFile", file: o.ValuesFile, configMap: meshapi.InjectorConfigMap, key: meshapi.InjectorValuesKey},
+		{flag: "--meshConfigFile", file: o.MeshConfigFile, configMap: meshapi.MeshConfigMap, key: meshapi.MeshConfigKey},
 	}
 	missing := false
 	for _, in := range inputs {
@@ -108,10 +109,10 @@ func (o *Options) fromDefaults(inputs []*input) error {
 	if err != nil {
 		return fmt.Errorf("render the built-in injection defaults: %w", err)
 	}
-	texts := map[string]string{"config": defaults.Config, "values": defaults.Values, "mesh": defaults.Mesh}
+	texts := map[string]string{meshapi.InjectorConfigKey: defaults.Config, meshapi.InjectorValuesKey: defaults.Values, meshapi.MeshConfigKey: defaults.Mesh}
 	for _, in := range inputs {
 		if !in.set {
-			in.src = inject.Source{Name: "built-in " + in.configMap + suffix(o.Revision) + " " + in.key, Text: texts[in.key], Line: 1}
+			in.src = inject.Source{Name: "built-in " + meshapi.Revisioned(in.configMap, o.Revision) + " " + in.key, Text: texts[in.key], Line: 1}
 		}
 	}
 	return nil
@@ -142,7 +143,7 @@ func (o *Options) fromCluster(ctx context.Context, inputs []*input) (inject.PodO
 		if in.set {
 			continue
 		}
-		name := in.configMap + suffix(o.Revision)
+		name := meshapi.Revisioned(in.configMap, o.Revision)
 		cm, ok := cms[name]
 		if !ok {
 			cm, err = client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
@@ -196,13 +197,6 @@ func isNetError(err error) bool {
 	var ne net.Error
 	var oe *net.OpError
 	return errors.As(err, &ne) || errors.As(err, &oe) || strings.Contains(err.Error(), "connection refused")
-}
-
-func suffix(revision string) string {
-	if revision == "" {
-		return ""
-	}
-	return "-" + revision
 }
 
 // minorVersion reads a server's minor version such as "29" or "29+".
