@@ -39,6 +39,12 @@ func TestSleepEndsOnSIGTERM(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- Main(ctx, sampleapps.Process{Args: []string{"infinity"}}) }()
+	time.Sleep(10 * time.Millisecond) // lets a broken sleep return early; a working one cannot
+	select {
+	case err := <-done:
+		t.Fatalf("sleep infinity returned before SIGTERM: %v", err)
+	default:
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Main = %v, want nil", err)
