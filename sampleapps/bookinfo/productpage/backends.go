@@ -37,11 +37,20 @@ type answer struct {
 
 func (a answer) ok() bool { return a.status == http.StatusOK }
 
-// call GETs base/endpoint/id once, with the forwarded headers h.
-func (s *service) call(ctx context.Context, app, base, endpoint, id string, h http.Header) answer {
+// backend is one service productpage asks, under its name (also the path: /details/<id>): how often,
+// and what the page says when it fails.
+type backend struct {
+	app, base   string
+	tries       int
+	unavailable string
+}
+
+// call GETs base/app/id once, with the forwarded headers h.
+func (s *service) call(ctx context.Context, b backend, id string, h http.Header) answer {
+	app := b.app
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
-	u := base + "/" + endpoint + "/" + url.PathEscape(id)
+	u := b.base + "/" + app + "/" + url.PathEscape(id)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		s.log.Error("backend request", "url", u, "err", err)
@@ -75,36 +84,31 @@ func failed(a answer, msg string) answer {
 	return answer{status: a.status, body: data}
 }
 
-func (s *service) details(ctx context.Context, id string, h http.Header) answer {
-	a := s.call(ctx, "details", s.DetailsURL, "details", id, h)
-	s.results.inc("details", a.status)
-	if !a.ok() {
-		return failed(a, DetailsUnavailable)
-	}
-	return a
-}
-
-func (s *service) reviews(ctx context.Context, id string, h http.Header) answer {
+// fetch asks b for product id, b.tries times at most, and counts the outcome.
+func (s *service) fetch(ctx context.Context, b backend, id string, h http.Header) answer {
 	var a answer
-	for range ReviewsTries {
-		if a = s.call(ctx, "reviews", s.ReviewsURL, "reviews", id, h); a.ok() {
+	for range b.tries {
+		if a = s.call(ctx, b, id, h); a.ok() {
 			break
 		}
 	}
-	s.results.inc("reviews", a.status)
+	s.results.inc(b.app, a.status)
 	if !a.ok() {
-		return failed(a, ReviewsUnavailable)
+		return failed(a, b.unavailable)
 	}
 	return a
 }
 
+func (s *service) details(ctx context.Context, id string, h http.Header) answer {
+	return s.fetch(ctx, backend{"details", s.DetailsURL, 1, DetailsUnavailable}, id, h)
+}
+
+func (s *service) reviews(ctx context.Context, id string, h http.Header) answer {
+	return s.fetch(ctx, backend{"reviews", s.ReviewsURL, ReviewsTries, ReviewsUnavailable}, id, h)
+}
+
 func (s *service) ratings(ctx context.Context, id string, h http.Header) answer {
-	a := s.call(ctx, "ratings", s.RatingsURL, "ratings", id, h)
-	s.results.inc("ratings", a.status)
-	if !a.ok() {
-		return failed(a, RatingsUnavailable)
-	}
-	return a
+	return s.fetch(ctx, backend{"ratings", s.RatingsURL, 1, RatingsUnavailable}, id, h)
 }
 
 // flood sends FloodFactor extra requests to reviews at once and waits for them, as upstream does to
