@@ -17,6 +17,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -39,18 +40,44 @@ type client struct {
 	writeOut  []segment
 	body      []byte
 	hasBody   bool
-	cur       *transferState // the transfer in progress, for the dial and trace callbacks
+	cur       *transferState // the transfer in progress
 	files     map[string]*os.File
 	jar       *cookieJar // nil without -b FILE or -c
 }
 
-// transferState is one URL's transfer: its timings and what -w prints.
+// transferState is one URL's transfer: its timings and what -w prints. The dial and trace callbacks
+// run on the transport's goroutines, possibly after the transfer gave up on them; they write their
+// fields under mu, and -w reads a copy taken under mu.
 type transferState struct {
 	start  time.Time
+	mu     sync.Mutex
 	result result
 }
 
 func (t *transferState) since() time.Duration { return time.Since(t.start) }
+
+// update changes the result from a callback.
+func (t *transferState) update(f func(r *result)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f(&t.result)
+}
+
+func (t *transferState) snapshot() result {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.result
+}
+
+type stateKey struct{}
+
+// stateOf is the transfer a dial is for; the transport dials with the request's context values.
+func stateOf(ctx context.Context) *transferState {
+	if st, ok := ctx.Value(stateKey{}).(*transferState); ok {
+		return st
+	}
+	return &transferState{start: time.Now()}
+}
 
 // Run performs every transfer of o and returns curl's exit code: the last transfer's, as curl's.
 func Run(ctx context.Context, o *Options, env Env) int {
@@ -104,7 +131,8 @@ func Run(ctx context.Context, o *Options, env Env) int {
 		st.result.err = c.transfer(ctx, raw, output)
 		st.result.total = st.since()
 		if c.writeOut != nil {
-			writeOut(c.writeOut, &st.result, env.Stdout, env.Stderr)
+			r := st.snapshot()
+			writeOut(c.writeOut, &r, env.Stdout, env.Stderr)
 		}
 		code = c.report(st.result.err)
 	}
@@ -202,7 +230,7 @@ func (c *client) newTransport() (*http.Transport, *Error) {
 // dial connects as curl does: --resolve entries first, then DNS; every address in turn, each within
 // --connect-timeout.
 func (c *client) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	st := c.cur
+	st := stateOf(ctx)
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, errorf(ExitURLMalformed, "URL rejected: Port number was not a decimal number")
@@ -218,7 +246,7 @@ func (c *client) dial(ctx context.Context, network, addr string) (net.Conn, erro
 			return nil, errorf(ExitCouldntResolve, "Could not resolve host: %s", host)
 		}
 	}
-	st.result.nameLookup = st.since()
+	st.update(func(r *result) { r.nameLookup = st.since() })
 	c.verbosef("* Host %s was resolved.\n", net.JoinHostPort(host, port))
 	var last error
 	for _, ip := range ips {
@@ -231,8 +259,7 @@ func (c *client) dial(ctx context.Context, network, addr string) (net.Conn, erro
 		timedOut := dctx.Err() != nil && ctx.Err() == nil
 		cancel()
 		if err == nil {
-			st.result.connect = st.since()
-			st.result.connects++
+			st.update(func(r *result) { r.connect = st.since(); r.connects++ })
 			c.verbosef("* Connected to %s (%s) port %s\n", host, ip, port)
 			return conn, nil
 		}
@@ -300,19 +327,22 @@ func (c *client) newRequest(ctx context.Context, u *url.URL) *http.Request {
 // trace records the transfer's timings and shows the request with -v once a connection carries it.
 func (c *client) trace(ctx context.Context, req *http.Request) context.Context {
 	st := c.cur
+	ctx = context.WithValue(ctx, stateKey{}, st)
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		TLSHandshakeDone: func(tls.ConnectionState, error) { st.result.appConnect = st.since() },
+		TLSHandshakeDone: func(tls.ConnectionState, error) { st.update(func(r *result) { r.appConnect = st.since() }) },
 		GotConn: func(info httptrace.GotConnInfo) {
-			st.result.preTransfer = st.since()
-			st.result.remoteIP, st.result.remotePort, _ = net.SplitHostPort(info.Conn.RemoteAddr().String())
-			st.result.localIP, st.result.localPort, _ = net.SplitHostPort(info.Conn.LocalAddr().String())
+			st.update(func(r *result) {
+				r.preTransfer = st.since()
+				r.remoteIP, r.remotePort, _ = net.SplitHostPort(info.Conn.RemoteAddr().String())
+				r.localIP, r.localPort, _ = net.SplitHostPort(info.Conn.LocalAddr().String())
+			})
 			proto := "HTTP/1.1"
 			if tc, ok := info.Conn.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol == "h2" || c.o.HTTP2PriorKnowledge {
 				proto = "HTTP/2"
 			}
 			c.showRequest(req, proto)
 		},
-		GotFirstResponseByte: func() { st.result.startTransfer = st.since() },
+		GotFirstResponseByte: func() { st.update(func(r *result) { r.startTransfer = st.since() }) },
 	})
 }
 
