@@ -1,4 +1,5 @@
-// Package printer is meshctl's one output path for data: -o yaml|json|table.
+// Package printer is the one output path for data: -o yaml|json|table. Commands and the libraries that
+// write reports (analyze/report) share it, so that every JSON or YAML document is encoded the same way.
 package printer
 
 import (
