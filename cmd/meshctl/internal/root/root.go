@@ -59,7 +59,7 @@ Commands from Istio tutorials work with meshctl in place of istioctl.`,
 		uninstall.NewCmd(f, nil),
 		verifyinstall.NewCmd(f, nil),
 		precheck.NewCmd(f, nil),
-		experimental.NewCmd(f),
+		experimental.NewCmd(precheck.NewCmd(f, nil)),
 	)
 	markUsageErrors(root)
 	return root

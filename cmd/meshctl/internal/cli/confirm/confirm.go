@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/exitcode"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/iostreams"
 )
 
 // ErrDeclined is returned when the user answers anything but yes.
@@ -37,7 +37,7 @@ func Proceed(f *factory.Factory, skip bool, question string) error {
 	if skip {
 		return nil
 	}
-	if !isTerminal(f.IOStreams.In) || !factory.IsTerminal(f.IOStreams.ErrOut) {
+	if !iostreams.IsTerminal(f.IOStreams.In) || !iostreams.IsTerminal(f.IOStreams.ErrOut) {
 		return exitcode.UsageError(errors.New("this command changes the cluster and needs confirmation, but there is no terminal to ask on: pass -y (--skip-confirmation) to proceed"))
 	}
 	ok, err := Ask(f.IOStreams.In, f.IOStreams.ErrOut, question)
@@ -48,9 +48,4 @@ func Proceed(f *factory.Factory, skip bool, question string) error {
 		return exitcode.WithCode(exitcode.Error, ErrDeclined)
 	}
 	return nil
-}
-
-func isTerminal(r io.Reader) bool {
-	file, ok := r.(*os.File)
-	return ok && factory.IsTerminal(file)
 }

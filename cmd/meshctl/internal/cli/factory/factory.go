@@ -3,13 +3,11 @@ package factory
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/mattn/go-isatty"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/discovery"
@@ -126,19 +124,4 @@ func (f *Factory) KubeconfigDescription() string {
 		ctx = fmt.Sprintf("context %q", raw.CurrentContext)
 	}
 	return fmt.Sprintf("kubeconfig %s and %s", strings.Join(f.KubeconfigPaths(), ":"), ctx)
-}
-
-// IsTerminal reports whether w is a terminal: prompts, spinners and colour are only for terminals.
-func IsTerminal(w io.Writer) bool {
-	file, ok := w.(*os.File)
-	return ok && (isatty.IsTerminal(file.Fd()) || isatty.IsCygwinTerminal(file.Fd()))
-}
-
-// ColorEnabled reports whether to colour output written to w: only on a terminal, never with NO_COLOR set
-// (https://no-color.org) or TERM=dumb.
-func ColorEnabled(w io.Writer, getenv func(string) string) bool {
-	if getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
-		return false
-	}
-	return IsTerminal(w)
 }

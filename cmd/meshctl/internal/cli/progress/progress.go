@@ -15,6 +15,7 @@ import (
 	"github.com/fatih/color"
 
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/iostreams"
 	"github.com/meshctl/meshctl/installer"
 	"github.com/meshctl/meshctl/printer"
 )
@@ -37,9 +38,9 @@ func New(f *factory.Factory, mode string) (installer.Sink, func()) {
 	switch {
 	case mode == JSON:
 		return installer.JSONSink(w), func() {}
-	case mode == Auto && factory.IsTerminal(w):
+	case mode == Auto && iostreams.IsTerminal(w):
 		file, _ := w.(*os.File)
-		s := newSpinner(file, factory.ColorEnabled(w, f.Getenv))
+		s := newSpinner(file, iostreams.Color(w, f.Getenv, nil))
 		return withoutFailed(s), s.stop
 	}
 	return withoutFailed(installer.LogSink(w, false)), func() {}

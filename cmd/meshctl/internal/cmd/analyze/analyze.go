@@ -18,6 +18,7 @@ import (
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/cluster"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/exitcode"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/iostreams"
 	"github.com/meshctl/meshctl/printer"
 )
 
@@ -107,7 +108,7 @@ every output format; 65 some input could not be parsed (it wins over 79: the ana
 	fl.DurationVar(&o.Timeout, "timeout", 30*time.Second, "how long reading the cluster may take")
 	fl.StringVar(&o.Baseline, "baseline", "", "report only findings not recorded in this baseline file")
 	fl.StringVar(&o.WriteBaseline, "write-baseline", "", "record the current findings in this baseline file (the run then exits 0 unless input is bad)")
-	fl.BoolVar(&o.Color, "color", false, "colour the log output (default: on a terminal, unless NO_COLOR is set)")
+	fl.BoolVar(&o.Color, "color", false, "colour the log output (default: on a terminal, unless TERM=dumb; never with NO_COLOR)")
 	return cmd
 }
 
@@ -116,12 +117,11 @@ func (o *Options) Complete() error {
 	if !o.useKubeSet {
 		o.UseKube = o.f.HasKubeconfig()
 	}
-	if !o.colorSet {
-		o.Color = factory.IsTerminal(o.f.IOStreams.Out) && o.f.Getenv("NO_COLOR") == ""
+	var colorFlag *bool
+	if o.colorSet {
+		colorFlag = &o.Color
 	}
-	if o.f.Getenv("NO_COLOR") != "" {
-		o.Color = false
-	}
+	o.Color = iostreams.Color(o.f.IOStreams.Out, o.f.Getenv, colorFlag)
 	o.namespace = o.f.Namespace()
 	var err error
 	if o.outputLevel, err = analyze.ParseLevel(o.OutputThreshold); err != nil || o.outputLevel > analyze.Error {
@@ -186,25 +186,22 @@ func (o *Options) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	findings := suppress.Apply(o.rules, res.Findings)
-	if o.WriteBaseline != "" {
-		if err := o.writeBaseline(findings); err != nil {
-			return err
-		}
-	}
+	policy := suppress.Policy{Rules: o.rules, OutputLevel: o.outputLevel, FailureLevel: o.failureLevel, Recording: o.WriteBaseline != ""}
 	if o.Baseline != "" {
-		b, err := readBaseline(o.Baseline)
-		if err != nil {
+		if policy.Baseline, err = readBaseline(o.Baseline); err != nil {
 			return err
 		}
-		var known int
-		findings, known = b.Filter(findings)
-		if known > 0 {
-			fmt.Fprintf(streams.ErrOut, "%d finding(s) accepted in baseline %s are not shown.\n", known, o.Baseline)
+	}
+	outcome := policy.Apply(res)
+	if o.WriteBaseline != "" {
+		if err := o.writeBaseline(outcome.Findings); err != nil {
+			return err
 		}
 	}
-	shown := suppress.Threshold(findings, o.outputLevel)
-	rep := report.Report{Findings: shown, Namespace: o.namespace, AllNamespaces: o.AllNamespaces, Objects: res.Objects,
+	if outcome.Accepted > 0 {
+		fmt.Fprintf(streams.ErrOut, "%d finding(s) accepted in baseline %s are not shown.\n", outcome.Accepted, o.Baseline)
+	}
+	rep := report.Report{Findings: outcome.Shown, Namespace: o.namespace, AllNamespaces: o.AllNamespaces, Objects: res.Objects,
 		FailureThreshold: o.failureLevel, Tool: buildinfo.Get().Version}
 	if rep.Findings == nil {
 		rep.Findings = []analyze.Finding{}
@@ -212,19 +209,14 @@ func (o *Options) Run(cmd *cobra.Command) error {
 	if err := report.Write(streams.Out, o.Output, rep, o.Color); err != nil {
 		return err
 	}
-	if o.Output == "log" && len(shown) == 0 {
+	if o.Output == "log" && len(rep.Findings) == 0 {
 		fmt.Fprintln(streams.ErrOut, report.Summary(rep))
 	}
-	switch {
-	case len(res.InputErrors) > 0:
+	switch outcome.Verdict {
+	case suppress.IncompleteInput:
 		return exitcode.WithCode(exitcode.BadInput, fmt.Errorf("%d input document(s) could not be read; see the MSH1001 findings", len(res.InputErrors)))
-	case o.WriteBaseline != "":
-		return nil
-	}
-	for _, f := range findings {
-		if f.Level >= o.failureLevel {
-			return exitcode.WithCode(exitcode.IssuesFound, nil)
-		}
+	case suppress.IssuesFound:
+		return exitcode.WithCode(exitcode.IssuesFound, nil)
 	}
 	return nil
 }

@@ -99,23 +99,13 @@ func (o *Options) Validate() error {
 	return nil
 }
 
-// Render resolves the configuration and renders it: the same path as manifest generate.
-func Render(op operatorflags.Flags, stdin io.Reader) (*profiles.IstioOperator, *render.Manifest, error) {
-	resolved, err := profiles.Resolve(op.Input(stdin, ""))
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := render.Generate(resolved.Operator, render.Options{Charts: op.Charts()})
-	if err != nil {
-		return nil, nil, err
-	}
-	return resolved.Operator, m, nil
-}
-
 // Run installs.
 func (o *Options) Run(ctx context.Context) error {
+	if o.Diff {
+		return cluster.Diff(ctx, o.f, o.Operator.Input(o.f.IOStreams.In, ""), "")
+	}
 	ctx = cluster.Context(ctx)
-	op, m, err := Render(o.Operator, o.f.IOStreams.In)
+	op, m, err := render.FromInput(o.Operator.Input(o.f.IOStreams.In, ""))
 	if err != nil {
 		return err
 	}
@@ -128,9 +118,6 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.Diff {
-		return RunDiff(ctx, o.f, c, op, m, "")
-	}
 	sink, stop := progress.New(o.f, o.Progress)
 	res, err := installer.Install(ctx, installer.InstallOptions{
 		Clients: c, Manifest: m, Operator: op, ReadinessTimeout: o.ReadinessTimeout,
@@ -139,7 +126,7 @@ func (o *Options) Run(ctx context.Context) error {
 	stop()
 	var nre *installer.NotReadyError
 	if err == nil || errors.As(err, &nre) {
-		_, _ = cluster.WarnSkew(ctx, o.f.IOStreams.ErrOut, c, namespaceOf(op))
+		_, _ = cluster.WarnSkew(ctx, o.f.IOStreams.ErrOut, c, installer.NamespaceOf(op))
 	}
 	if o.DryRun && res != nil && err == nil {
 		return printDryRun(o.f.IOStreams.Out, res)
@@ -159,13 +146,6 @@ func Question(op *profiles.IstioOperator, m *render.Manifest) string {
 	}
 	return fmt.Sprintf("This will install the mesh %s %q profile with [%s] into the cluster%s. Proceed?",
 		op.Spec.Tag, op.Spec.Profile, strings.Join(titles, ", "), rev)
-}
-
-func namespaceOf(op *profiles.IstioOperator) string {
-	if op.Spec.Namespace != "" {
-		return op.Spec.Namespace
-	}
-	return installer.DefaultNamespace
 }
 
 // printDryRun lists, on stdout, what install would do to each object.

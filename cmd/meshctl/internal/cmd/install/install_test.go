@@ -9,6 +9,7 @@ import (
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/exitcode"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/operatorflags"
+	"github.com/meshctl/meshctl/installer/render"
 )
 
 func TestFlags(t *testing.T) {
@@ -44,7 +45,8 @@ func TestFlags(t *testing.T) {
 }
 
 func TestQuestion(t *testing.T) {
-	op, m, err := Render(operatorflags.Flags{Sets: []string{"profile=demo", "tag=1.2.3"}}, nil)
+	flags := operatorflags.Flags{Sets: []string{"profile=demo", "tag=1.2.3"}}
+	op, m, err := render.FromInput(flags.Input(nil, ""))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,29 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"strconv"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/meshctl/meshctl/cmd/internal/buildinfo"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/cluster"
 	"github.com/meshctl/meshctl/inject"
+	"github.com/meshctl/meshctl/inject/locate"
 	"github.com/meshctl/meshctl/installer/render"
-	"github.com/meshctl/meshctl/kubeyaml"
 	"github.com/meshctl/meshctl/profiles"
 )
 
-// input is one of the injector's three inputs and where it lives in the control plane's ConfigMaps.
+// input is one of the injector's three inputs, the flag that gives it as a file, and where it came from.
 type input struct {
+	locate.Input
 	flag, file string
-	configMap  string // "istio-sidecar-injector" or "istio", before the revision suffix
-	key        string
 	src        inject.Source
 	set        bool
 }
@@ -35,22 +30,24 @@ type input struct {
 // loadConfig gathers the three inputs: files first, then the cluster, then the built-in defaults.
 func (o *Options) loadConfig(ctx context.Context) (*inject.Config, inject.PodOptions, error) {
 	inputs := []*input{
-		{flag: "--injectConfigFile", file: o.InjectConfigFile, configMap: "istio-sidecar-injector", key: "config"},
-		{flag: "--valuesFile", file: o.ValuesFile, configMap: "istio-sidecar-injector", key: "values"},
-		{flag: "--meshConfigFile", file: o.MeshConfigFile, configMap: "istio", key: "mesh"},
+		{Input: locate.Templates, flag: "--injectConfigFile", file: o.InjectConfigFile},
+		{Input: locate.Values, flag: "--valuesFile", file: o.ValuesFile},
+		{Input: locate.Mesh, flag: "--meshConfigFile", file: o.MeshConfigFile},
 	}
-	missing := false
+	var missing []*input
 	for _, in := range inputs {
 		if in.file == "" {
-			missing = true
+			missing = append(missing, in)
 			continue
 		}
-		if err := in.readFile(); err != nil {
+		src, err := locate.FromFile(in.file, in.Input, in.flag)
+		if err != nil {
 			return nil, inject.PodOptions{}, err
 		}
+		in.src, in.set = src, true
 	}
 	var podOpts inject.PodOptions
-	if missing {
+	if len(missing) > 0 {
 		offline := o.Offline
 		if !offline && !o.f.HasKubeconfig() {
 			offline = true
@@ -60,9 +57,9 @@ func (o *Options) loadConfig(ctx context.Context) (*inject.Config, inject.PodOpt
 		}
 		var err error
 		if offline {
-			err = o.fromDefaults(inputs)
+			err = o.fromDefaults(missing)
 		} else {
-			podOpts, err = o.fromCluster(ctx, inputs)
+			podOpts, err = o.fromCluster(ctx, missing)
 		}
 		if err != nil {
 			return nil, podOpts, err
@@ -72,34 +69,9 @@ func (o *Options) loadConfig(ctx context.Context) (*inject.Config, inject.PodOpt
 	return cfg, podOpts, err
 }
 
-// readFile reads a flag's file: the ConfigMap key's text, or a whole ConfigMap holding that key (what
-// `kubectl get configmap -o yaml` prints).
-func (in *input) readFile() error {
-	data, err := os.ReadFile(in.file)
-	if err != nil {
-		return &kubeyaml.Error{Source: in.file, Err: fmt.Errorf("%s: cannot read: %w", in.flag, err)}
-	}
-	in.set = true
-	in.src = inject.Source{Name: in.file, Text: string(data), Line: 1}
-	doc := &kubeyaml.Document{Source: in.file, Line: 1, Raw: data}
-	objs, err := doc.ObjectValues()
-	if err != nil || len(objs) != 1 || objs[0].Value["kind"] != "ConfigMap" {
-		return nil // not a ConfigMap: the text itself; its own parser reports what is wrong with it
-	}
-	cm := objs[0]
-	dataMap, _ := cm.Value["data"].(map[string]any)
-	text, ok := dataMap[in.key].(string)
-	if !ok {
-		return kubeyaml.Errorf(in.file, cm.LineOf("data"), "data."+in.key, "%s: the ConfigMap has no key %q", in.flag, in.key)
-	}
-	// A block scalar's text starts on the line after its key.
-	in.src = inject.Source{Name: in.file, Text: text, Line: cm.LineOf("data."+in.key) + 1}
-	return nil
-}
-
 // fromDefaults fills the missing inputs from the charts built into meshctl, rendered as `manifest
 // generate` renders the default profile. It never opens a network connection.
-func (o *Options) fromDefaults(inputs []*input) error {
+func (o *Options) fromDefaults(missing []*input) error {
 	var sets []string
 	if o.Revision != "" {
 		sets = append(sets, "revision="+o.Revision)
@@ -108,22 +80,19 @@ func (o *Options) fromDefaults(inputs []*input) error {
 	if err != nil {
 		return fmt.Errorf("render the built-in injection defaults: %w", err)
 	}
-	texts := map[string]string{"config": defaults.Config, "values": defaults.Values, "mesh": defaults.Mesh}
-	for _, in := range inputs {
-		if !in.set {
-			in.src = inject.Source{Name: "built-in " + in.configMap + suffix(o.Revision) + " " + in.key, Text: texts[in.key], Line: 1}
-		}
+	texts := map[locate.Input]string{locate.Templates: defaults.Config, locate.Values: defaults.Values, locate.Mesh: defaults.Mesh}
+	for _, in := range missing {
+		in.src = inject.Source{Name: "built-in " + in.ConfigMapName(o.Revision) + " " + in.Key, Text: texts[in.Input], Line: 1}
 	}
 	return nil
 }
 
 // fromCluster fills the missing inputs from the control plane's ConfigMaps, and learns the cluster's
-// Kubernetes version (native sidecars need 1.29). Everything is bounded by ClusterTimeout.
-func (o *Options) fromCluster(ctx context.Context, inputs []*input) (inject.PodOptions, error) {
-	var podOpts inject.PodOptions
+// Kubernetes version. Everything is bounded by ClusterTimeout.
+func (o *Options) fromCluster(ctx context.Context, missing []*input) (inject.PodOptions, error) {
 	cfg, err := o.f.RESTConfig()
 	if err != nil {
-		return podOpts, fmt.Errorf("%w\nuse --offline to inject with meshctl's built-in defaults", err)
+		return inject.PodOptions{}, fmt.Errorf("%w\nuse --offline to inject with meshctl's built-in defaults", err)
 	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.Timeout = o.ClusterTimeout
@@ -131,60 +100,63 @@ func (o *Options) fromCluster(ctx context.Context, inputs []*input) (inject.PodO
 	cfg.Dial = dialer.DialContext
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
-		return podOpts, fmt.Errorf("client for %s: %w", o.f.KubeconfigDescription(), err)
+		return inject.PodOptions{}, fmt.Errorf("client for %s: %w", o.f.KubeconfigDescription(), err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.ClusterTimeout)
 	defer cancel()
 
-	ns := o.f.IstioNamespace
-	cms := map[string]*corev1.ConfigMap{}
-	for _, in := range inputs {
-		if in.set {
-			continue
-		}
-		name := in.configMap + suffix(o.Revision)
-		cm, ok := cms[name]
-		if !ok {
-			cm, err = client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				return podOpts, o.clusterError(ns, name, err)
-			}
-			cms[name] = cm
-		}
-		text, ok := cm.Data[in.key]
-		if !ok {
-			return podOpts, fmt.Errorf("ConfigMap %s/%s has no key %q; pass %s instead", ns, name, in.key, in.flag)
-		}
-		in.src = inject.Source{Name: fmt.Sprintf("ConfigMap %s/%s key %s", ns, name, in.key), Text: text, Line: 1}
+	want := make([]locate.Input, len(missing))
+	for i, in := range missing {
+		want[i] = in.Input
 	}
-	if v, err := client.Discovery().ServerVersion(); err == nil {
-		podOpts.KubernetesMinor = minorVersion(v.Minor)
+	srcs, err := locate.FromCluster(ctx, client.CoreV1(), o.f.IstioNamespace, o.Revision, want...)
+	if err != nil {
+		return inject.PodOptions{}, o.clusterError(err, missing)
 	}
+	for _, in := range missing {
+		in.src = srcs[in.Input]
+	}
+	podOpts := locate.PodOptions(client.Discovery())
 	cluster.WarnAboutSkew(ctx, o.f)
 	return podOpts, nil
 }
 
-// clusterError explains a failed ConfigMap read: the mesh is not installed, or the cluster is not there.
-func (o *Options) clusterError(ns, name string, err error) error {
-	switch {
+// clusterError explains a failed read: the mesh is not installed, or the cluster is not there, and what
+// the user can do about it.
+func (o *Options) clusterError(err error, missing []*input) error {
+	var mk *locate.MissingKeyError
+	if errors.As(err, &mk) {
+		for _, in := range missing {
+			if in.Key == mk.Key {
+				return fmt.Errorf("%w; pass %s instead", err, in.flag)
+			}
+		}
+		return err
+	}
+	var ce *locate.ConfigMapError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	ns, name, kc := ce.Namespace, ce.Name, o.f.KubeconfigDescription()
+	switch err := ce.Err; {
 	case apierrors.IsNotFound(err):
 		hint := "is the mesh installed"
 		if o.Revision != "" {
 			hint += " with revision " + o.Revision
 		}
 		return fmt.Errorf("ConfigMap %s/%s not found in the cluster of %s: %s? Use --offline to inject with meshctl's built-in defaults",
-			ns, name, o.f.KubeconfigDescription(), hint)
+			ns, name, kc, hint)
 	case apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err):
 		return fmt.Errorf("cannot read ConfigMap %s/%s with %s: %w\nuse --offline, or --injectConfigFile, --valuesFile and --meshConfigFile",
-			ns, name, o.f.KubeconfigDescription(), err)
+			ns, name, kc, err)
 	case isTimeout(err):
 		return fmt.Errorf("cannot reach the cluster of %s: no answer within %s: %w\nuse --offline to inject with meshctl's built-in defaults",
-			o.f.KubeconfigDescription(), o.ClusterTimeout, err)
+			kc, o.ClusterTimeout, err)
 	case isNetError(err):
-		return fmt.Errorf("cannot reach the cluster of %s: %w\nuse --offline to inject with meshctl's built-in defaults",
-			o.f.KubeconfigDescription(), err)
+		return fmt.Errorf("cannot reach the cluster of %s: %w\nuse --offline to inject with meshctl's built-in defaults", kc, err)
+	default:
+		return fmt.Errorf("read ConfigMap %s/%s with %s: %w\nuse --offline to inject with meshctl's built-in defaults", ns, name, kc, err)
 	}
-	return fmt.Errorf("read ConfigMap %s/%s with %s: %w\nuse --offline to inject with meshctl's built-in defaults", ns, name, o.f.KubeconfigDescription(), err)
 }
 
 func isTimeout(err error) bool {
@@ -196,17 +168,4 @@ func isNetError(err error) bool {
 	var ne net.Error
 	var oe *net.OpError
 	return errors.As(err, &ne) || errors.As(err, &oe) || strings.Contains(err.Error(), "connection refused")
-}
-
-func suffix(revision string) string {
-	if revision == "" {
-		return ""
-	}
-	return "-" + revision
-}
-
-// minorVersion reads a server's minor version such as "29" or "29+".
-func minorVersion(s string) int {
-	n, _ := strconv.Atoi(strings.TrimRight(s, "+"))
-	return n
 }

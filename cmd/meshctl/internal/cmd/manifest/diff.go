@@ -7,7 +7,6 @@ import (
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/exitcode"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/operatorflags"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/install"
 	"github.com/meshctl/meshctl/printer"
 )
 
@@ -29,7 +28,9 @@ diff per object (live first). The "after" side of each object is the API server'
 server-side apply dry run, so fields the server defaults, fields other controllers own and admission's
 changes appear on both sides and produce no noise. Objects install would prune show as removed.
 
-Exits 0 when there are no differences and 1 when there are, like diff(1). Nothing is changed.
+Like diff(1), exits 0 when there are no differences, 1 when there are and 2 when there could be no
+comparison (the cluster is unreachable, say); 64 for bad flags and 65 for bad -f/--set input. Nothing
+is changed.
 'meshctl install --dry-run --diff' prints the same.`,
 		Example: `  meshctl manifest diff --set profile=demo
   meshctl manifest diff -f my-operator.yaml --context prod
@@ -57,13 +58,5 @@ Exits 0 when there are no differences and 1 when there are, like diff(1). Nothin
 
 // Run prints the diff.
 func (o *DiffOptions) Run(cmd *cobra.Command) error {
-	op, m, err := install.Render(o.Operator, o.f.IOStreams.In)
-	if err != nil {
-		return err
-	}
-	c, err := cluster.Clients(o.f)
-	if err != nil {
-		return err
-	}
-	return install.RunDiff(cluster.Context(cmd.Context()), o.f, c, op, m, o.Output)
+	return cluster.Diff(cmd.Context(), o.f, o.Operator.Input(o.f.IOStreams.In, ""), o.Output)
 }

@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/operatorflags"
 	"github.com/meshctl/meshctl/installer/render"
-	"github.com/meshctl/meshctl/profiles"
 )
 
 // GenerateOptions are the flags of `manifest generate`.
@@ -55,15 +53,7 @@ The output is the same, byte for byte, on every run and applies to an empty clus
 
 // Run renders and writes the manifest.
 func (o *GenerateOptions) Run() error {
-	// A render allocates a few MB and ends: collecting garbage would cost a third of its CPU and free
-	// nothing that matters. The limit turns the collector back on for unusually large configurations.
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(64 << 20))
-	resolved, err := profiles.Resolve(o.Operator.Input(o.f.IOStreams.In, ""))
-	if err != nil {
-		return err
-	}
-	m, err := render.Generate(resolved.Operator, render.Options{Charts: o.Operator.Charts(), Components: o.Components})
+	_, m, err := render.FromInput(o.Operator.Input(o.f.IOStreams.In, ""), o.Components...)
 	if err != nil {
 		return err
 	}

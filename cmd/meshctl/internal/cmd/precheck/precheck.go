@@ -13,10 +13,12 @@ import (
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/cluster"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/exitcode"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/iostreams"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/operatorflags"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/install"
+
 	"github.com/meshctl/meshctl/installer"
 	"github.com/meshctl/meshctl/installer/precheck"
+	"github.com/meshctl/meshctl/installer/render"
 	"github.com/meshctl/meshctl/printer"
 )
 
@@ -74,7 +76,7 @@ even after one fails. Exits 0 when no check fails (warnings allowed), 79 otherwi
 // Run runs the checks.
 func (o *Options) Run(ctx context.Context) error {
 	ctx = cluster.Context(ctx)
-	op, m, err := install.Render(o.Operator, o.f.IOStreams.In)
+	op, m, err := render.FromInput(o.Operator.Input(o.f.IOStreams.In, ""))
 	if err != nil {
 		return err
 	}
@@ -86,16 +88,12 @@ func (o *Options) Run(ctx context.Context) error {
 	if _, err := c.ServerVersion(ctx); err != nil {
 		return cluster.Explain(o.f, err)
 	}
-	ns := op.Spec.Namespace
-	if ns == "" {
-		ns = installer.DefaultNamespace
-	}
-	_, _ = cluster.WarnSkew(ctx, o.f.IOStreams.ErrOut, c, ns)
+	_, _ = cluster.WarnSkew(ctx, o.f.IOStreams.ErrOut, c, installer.NamespaceOf(op))
 	results := precheck.Run(ctx, precheck.Input{Clients: c, Manifest: m, Operator: op})
 	rep := Report{Checks: results, Summary: precheck.Summarize(results)}
 	out := o.f.IOStreams.Out
 	if o.Output == Log {
-		writeLog(out, rep, factory.ColorEnabled(out, o.f.Getenv))
+		writeLog(out, rep, iostreams.Color(out, o.f.Getenv, nil))
 	} else if err := printer.Print(out, o.Output, rep); err != nil {
 		return err
 	}

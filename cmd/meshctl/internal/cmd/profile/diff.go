@@ -12,6 +12,7 @@ import (
 
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/exitcode"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/iostreams"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/operatorflags"
 	"github.com/meshctl/meshctl/profiles"
 )
@@ -30,7 +31,8 @@ func NewDiffCmd(f *factory.Factory, runF func(*DiffOptions) error) *cobra.Comman
 		Use:   "diff PROFILE|FILE PROFILE|FILE",
 		Short: "Show the differences between two profiles or IstioOperator files",
 		Long: `Print a unified diff of two merged configurations. Each argument is a built-in profile name or an
-IstioOperator file. Exits 0 when they are the same and 1 when they differ, like diff(1).`,
+IstioOperator file. Like diff(1), exits 0 when they are the same, 1 when they differ and 2 when they
+could not be compared; 65 when an argument is neither a profile nor a valid IstioOperator file.`,
 		Example: "  meshctl profile diff default demo\n  meshctl profile diff default my-operator.yaml",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -48,8 +50,11 @@ IstioOperator file. Exits 0 when they are the same and 1 when they differ, like 
 	return cmd
 }
 
-// Run prints the diff and returns exit code 1 when the configurations differ.
-func (o *DiffOptions) Run() error {
+// Run prints the diff. Like diff(1), its error exits 1 when the configurations differ and 2 when they
+// could not be compared; an argument that is neither a profile nor a valid file exits 65.
+func (o *DiffOptions) Run() error { return exitcode.ForDiff(o.diff()) }
+
+func (o *DiffOptions) diff() error {
 	a, err := o.dump(o.A)
 	if err != nil {
 		return err
@@ -68,7 +73,7 @@ func (o *DiffOptions) Run() error {
 		return fmt.Errorf("diff: %w", err)
 	}
 	out := o.f.IOStreams.Out
-	colored := factory.ColorEnabled(out, o.f.Getenv)
+	colored := iostreams.Color(out, o.f.Getenv, nil)
 	for _, l := range lines(text) {
 		switch {
 		case !colored:

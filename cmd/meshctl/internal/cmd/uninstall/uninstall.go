@@ -17,8 +17,9 @@ import (
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/operatorflags"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/progress"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/install"
+
 	"github.com/meshctl/meshctl/installer"
+	"github.com/meshctl/meshctl/installer/render"
 )
 
 // Options are the flags of `meshctl uninstall`.
@@ -99,17 +100,11 @@ func (o *Options) Run(ctx context.Context) error {
 	uo := installer.UninstallOptions{Purge: o.Purge, Revision: o.Operator.Revision, Timeout: o.Timeout, DryRun: o.DryRun,
 		Namespace: installer.DefaultNamespace}
 	if len(o.Operator.Files) > 0 || len(o.Operator.Sets) > 0 {
-		op, m, err := install.Render(o.Operator, o.f.IOStreams.In)
+		op, m, err := render.FromInput(o.Operator.Input(o.f.IOStreams.In, ""))
 		if err != nil {
 			return err
 		}
-		uo.Manifest, uo.Revision = m, op.Spec.Revision
-		if uo.Revision == "" {
-			uo.Revision = "default"
-		}
-		if op.Spec.Namespace != "" {
-			uo.Namespace = op.Spec.Namespace
-		}
+		uo.Manifest, uo.Revision, uo.Namespace = m, installer.RevisionOf(op), installer.NamespaceOf(op)
 	}
 	if !o.DryRun {
 		if err := confirm.Proceed(o.f, o.SkipConfirmation, question(o.Purge, uo.Revision)); err != nil {

@@ -3,8 +3,8 @@
 package verifyinstall
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -12,15 +12,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshctl/meshctl/cmd/internal/buildinfo"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/cluster"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/exitcode"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/operatorflags"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/install"
 	"github.com/meshctl/meshctl/installer"
 	"github.com/meshctl/meshctl/installer/render"
 	"github.com/meshctl/meshctl/printer"
-	"github.com/meshctl/meshctl/profiles"
 )
 
 // Log is the default output: problems one per line, a line per healthy component.
@@ -96,11 +95,6 @@ installed-state (only --revision's with --revision). Exits 0 when everything is 
 	return cmd
 }
 
-type target struct {
-	revision, profile string
-	manifest          *render.Manifest
-}
-
 // Run verifies.
 func (o *Options) Run(ctx context.Context) error {
 	ctx = cluster.Context(ctx)
@@ -119,12 +113,12 @@ func (o *Options) Run(ctx context.Context) error {
 	res := Result{}
 	healthy := true
 	for _, t := range targets {
-		rep, err := installer.Verify(ctx, installer.VerifyOptions{Clients: c, Manifest: t.manifest})
+		rep, err := installer.Verify(ctx, installer.VerifyOptions{Clients: c, Manifest: t.Manifest})
 		if err != nil {
 			return cluster.Explain(o.f, err)
 		}
 		healthy = healthy && rep.Healthy()
-		res.Revisions = append(res.Revisions, Revision{Revision: t.revision, Profile: t.profile, Report: rep})
+		res.Revisions = append(res.Revisions, Revision{Revision: t.Revision, Profile: t.Profile, Report: rep})
 	}
 	out := o.f.IOStreams.Out
 	if o.Output == Log {
@@ -139,55 +133,27 @@ func (o *Options) Run(ctx context.Context) error {
 }
 
 // targets are the configurations to verify: the flags' one, or each installed-state on the cluster.
-func (o *Options) targets(ctx context.Context, c *installer.Clients) ([]target, error) {
+func (o *Options) targets(ctx context.Context, c *installer.Clients) ([]installer.VerifyTarget, error) {
 	if len(o.Operator.Files) > 0 || len(o.Operator.Sets) > 0 {
-		op, m, err := install.Render(o.Operator, o.f.IOStreams.In)
+		op, m, err := render.FromInput(o.Operator.Input(o.f.IOStreams.In, ""))
 		if err != nil {
 			return nil, err
 		}
-		return []target{targetOf(op, m)}, nil
+		return []installer.VerifyTarget{installer.NewVerifyTarget(op, m)}, nil
 	}
-	ns := o.f.IstioNamespace
-	var revisions []string
-	if o.Operator.Revision != "" {
-		revisions = []string{o.Operator.Revision}
-	} else {
-		planes, err := c.ControlPlanes(ctx, ns)
-		if err != nil {
-			return nil, cluster.Explain(o.f, err)
-		}
-		for _, p := range planes {
-			revisions = append(revisions, p.Revision)
-		}
+	targets, err := c.InstalledTargets(ctx, installer.InstalledTargetsOptions{
+		Namespace: o.f.IstioNamespace, Revision: o.Operator.Revision, Charts: o.Operator.Charts(), DefaultTag: buildinfo.Version,
+	})
+	var none *installer.NotInstalledError
+	switch {
+	case errors.As(err, &none) && none.Revision == "":
+		return nil, exitcode.WithCode(exitcode.IssuesFound, fmt.Errorf("%w: install the mesh, or pass -f/--set to verify against a configuration", err))
+	case errors.As(err, &none):
+		return nil, exitcode.WithCode(exitcode.IssuesFound, err)
+	case err != nil:
+		return nil, cluster.Explain(o.f, err)
 	}
-	if len(revisions) == 0 {
-		return nil, exitcode.WithCode(exitcode.IssuesFound, fmt.Errorf("no meshctl install found in namespace %s (no IstioOperator installed-state): install the mesh, or pass -f/--set to verify against a configuration", ns))
-	}
-	var out []target
-	for _, rev := range revisions {
-		doc, err := c.InstalledOperator(ctx, ns, rev)
-		if err != nil {
-			return nil, cluster.Explain(o.f, err)
-		}
-		if doc == nil {
-			return nil, exitcode.WithCode(exitcode.IssuesFound, fmt.Errorf("revision %s is not installed in namespace %s (no IstioOperator %s)", rev, ns, render.OwnerName(rev)))
-		}
-		flags := operatorflags.Flags{Files: []string{"-"}, Manifests: o.Operator.Manifests}
-		op, m, err := install.Render(flags, bytes.NewReader(doc))
-		if err != nil {
-			return nil, fmt.Errorf("render the installed-state of revision %s: %w", rev, err)
-		}
-		out = append(out, targetOf(op, m))
-	}
-	return out, nil
-}
-
-func targetOf(op *profiles.IstioOperator, m *render.Manifest) target {
-	rev := op.Spec.Revision
-	if rev == "" {
-		rev = "default"
-	}
-	return target{revision: rev, profile: op.Spec.Profile, manifest: m}
+	return targets, nil
 }
 
 // writeLog prints each problem, then a line per component whose objects are all in order, then a summary.
