@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/clitest"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/exitcode"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
 )
@@ -93,9 +94,9 @@ func TestThresholdsAndSuppression(t *testing.T) {
 	if code != 0 || out == "" {
 		t.Errorf("--failure-threshold None: exit %d, want 0 with output", code)
 	}
-	out, _, _ = runCmd(t, "", "--use-kube=false", "--output-threshold", "Error", "testdata/bookinfo.yaml")
-	if strings.Contains(out, "Warning") {
-		t.Errorf("--output-threshold Error printed warnings:\n%s", out)
+	out, _, code = runCmd(t, "", "--use-kube=false", "--output-threshold", "Error", "testdata/bookinfo.yaml")
+	if strings.Contains(out, "Warning") || !strings.Contains(out, "Error") || code != exitcode.IssuesFound {
+		t.Errorf("--output-threshold Error: exit %d, want %d, with errors and without warnings:\n%s", code, exitcode.IssuesFound, out)
 	}
 	out, _, code = runCmd(t, "", "--use-kube=false", "-S", "IST0101=VirtualService *.default", "-S", "IST0106=*", "-S", "IST0173=*", "testdata/bookinfo.yaml")
 	if strings.Contains(out, "IST0101") || code != 0 {
@@ -114,9 +115,14 @@ func TestBaseline(t *testing.T) {
 		t.Fatalf("all findings are in the baseline: exit %d, output %q", code, out)
 	}
 	// A new problem fails the run again.
-	data, _ := os.ReadFile("testdata/bookinfo.yaml")
+	data, err := os.ReadFile("testdata/bookinfo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	changed := filepath.Join(dir, "bookinfo.yaml")
-	os.WriteFile(changed, bytes.Replace(data, []byte("subset: v1"), []byte("subset: v7"), 1), 0o644)
+	if err := os.WriteFile(changed, bytes.Replace(data, []byte("subset: v1"), []byte("subset: v7"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, _, code = runCmd(t, "", "--use-kube=false", "--baseline", base, changed)
 	if code != exitcode.IssuesFound || !strings.Contains(out, "reviews+v7") || strings.Contains(out, "reviews+v4") {
 		t.Fatalf("want only the new finding, exit 79: exit %d\n%s", code, out)
@@ -145,8 +151,28 @@ func TestListAnalyzers(t *testing.T) {
 }
 
 func TestSelectedAnalyzersOnly(t *testing.T) {
-	out, _, _ := runCmd(t, "", "--use-kube=false", "--analyzers", "schema", "testdata/bookinfo.yaml")
-	if strings.Contains(out, "IST0101") || !strings.Contains(out, "IST0106") {
-		t.Fatalf("--analyzers schema:\n%s", out)
+	out, _, code := runCmd(t, "", "--use-kube=false", "--analyzers", "schema", "testdata/bookinfo.yaml")
+	if strings.Contains(out, "IST0101") || !strings.Contains(out, "IST0106") || code != exitcode.IssuesFound {
+		t.Fatalf("--analyzers schema: exit %d, want %d\n%s", code, exitcode.IssuesFound, out)
+	}
+}
+
+// TestUseKubeFalseOpensNoConnection: with --use-kube=false the kubeconfig is there but never used, not even
+// for the version skew check. The same kubeconfig without the flag does reach the listener.
+func TestUseKubeFalseOpensNoConnection(t *testing.T) {
+	l := clitest.Listen(t, clitest.HangUp)
+	kc := clitest.Kubeconfig(t, l.Addr())
+	out, stderr, code := runCmd(t, "", "--kubeconfig", kc, "--use-kube=false", "testdata/bookinfo.yaml")
+	if code != exitcode.IssuesFound || !strings.Contains(out, "IST0101") {
+		t.Fatalf("exit %d, want %d with the file's findings\n%s%s", code, exitcode.IssuesFound, out, stderr)
+	}
+	if n := l.Connections(t); n != 0 {
+		t.Errorf("--use-kube=false opened %d connection(s)", n)
+	}
+	if _, _, code := runCmd(t, "", "--kubeconfig", kc, "--timeout", "1s", "testdata/bookinfo.yaml"); code != exitcode.Error {
+		t.Errorf("a cluster that hangs up cannot be read, yet exit %d", code)
+	}
+	if l.Connections(t) == 0 {
+		t.Error("the listener counted no connection from a run that read the cluster")
 	}
 }

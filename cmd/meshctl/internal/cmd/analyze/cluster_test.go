@@ -151,7 +151,10 @@ func TestLiveAndFileModesAgree(t *testing.T) {
 	}
 
 	// The file's version of the VirtualService replaces the cluster's: the subset problem is gone.
-	overlay, _, _ := runCmd(t, "", "--kubeconfig", env.Kubeconfig, "-n", ns, "-o", "json", "testdata/cluster-fix.yaml")
+	overlay, stderr, code := runCmd(t, "", "--kubeconfig", env.Kubeconfig, "-n", ns, "-o", "json", "testdata/cluster-fix.yaml")
+	if code != exitcode.IssuesFound { // the other findings stay
+		t.Fatalf("overlay: exit %d, want %d\n%s", code, exitcode.IssuesFound, stderr)
+	}
 	for _, k := range findingsOf(t, overlay) {
 		if k.Code == "IST0101" {
 			t.Errorf("the file overlay did not replace the cluster's VirtualService: %v", k)

@@ -59,7 +59,10 @@ func createPod(t *testing.T, env *testenv.Env, ns string, p *corev1.Pod, what st
 		return true, nil
 	})
 	t.Cleanup(func() {
-		_ = pods.Delete(context.Background(), p.Name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
+		err := pods.Delete(context.Background(), p.Name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
+		if err != nil && !apierrors.IsNotFound(err) { // a test may have deleted it
+			t.Errorf("delete pod %s/%s: %v", ns, p.Name, err)
+		}
 	})
 	testenv.Poll(t, fmt.Sprintf("pod %s/%s %s", ns, p.Name, what), func(ctx context.Context) (bool, error) {
 		got, err := pods.Get(ctx, p.Name, metav1.GetOptions{})
@@ -96,7 +99,10 @@ func get(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: read the body: %v", url, err)
+	}
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %s", url, resp.Status)
 	}
@@ -192,7 +198,10 @@ func portOf(t *testing.T, url, path string) int {
 	if m == nil || m[2] != path {
 		t.Fatalf("stdout %q; want http://localhost:PORT%s", url, path)
 	}
-	port, _ := strconv.Atoi(m[1])
+	port, err := strconv.Atoi(m[1])
+	if err != nil {
+		t.Fatalf("port of %q: %v", url, err)
+	}
 	return port
 }
 

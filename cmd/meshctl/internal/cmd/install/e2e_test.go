@@ -45,7 +45,11 @@ func TestUserJourney(t *testing.T) {
 	t.Setenv("KUBECONFIG", "")
 	kc := []string{"--kubeconfig", env.Kubeconfig}
 	with := func(args ...string) []string { return append(args, kc...) }
-	t.Cleanup(func() { meshctl(t, with("uninstall", "--purge", "-y")...) })
+	t.Cleanup(func() {
+		if r := meshctl(t, with("uninstall", "--purge", "-y")...); r.code != 0 {
+			t.Errorf("cleanup: uninstall --purge: exit %d\n%s", r.code, r.stderr)
+		}
+	})
 
 	if r := meshctl(t, with("x", "precheck")...); r.code != 0 || !strings.Contains(r.stdout, "✔ No issues found") {
 		t.Fatalf("x precheck: exit %d\n%s", r.code, r.stdout)
@@ -91,6 +95,13 @@ func TestUserJourney(t *testing.T) {
 	}
 	if r2 := meshctl(t, with("install", "--set", "profile=default", "--dry-run", "--diff")...); r2.code != 1 || r2.stdout != r.stdout {
 		t.Errorf("install --dry-run --diff differs from manifest diff: exit %d", r2.code)
+	}
+	// Like diff(1), 2 when there is nothing to compare with: never 1, which says "different".
+	for _, args := range [][]string{{"manifest", "diff"}, {"install", "--dry-run", "--diff"}} {
+		r := meshctl(t, append(args, "--set", "profile=default", "--kubeconfig", two)...)
+		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "no cluster reachable") || !strings.Contains(r.stderr, `context "nowhere"`) {
+			t.Errorf("%s against an unreachable cluster: exit %d, want 2\n%s", strings.Join(args, " "), r.code, r.stderr)
+		}
 	}
 	r = meshctl(t, with("install", "--set", "profile=default", "--dry-run")...)
 	if r.code != 0 || !strings.Contains(r.stdout, "would prune      Deployment/istio-system/istio-egressgateway") || !strings.Contains(r.stdout, "would create     HorizontalPodAutoscaler/istio-system/istiod") {

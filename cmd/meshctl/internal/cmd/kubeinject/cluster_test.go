@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/restmapper"
 
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/clitest"
 	"github.com/meshctl/meshctl/installer/render"
 	"github.com/meshctl/meshctl/internal/testenv"
 	"github.com/meshctl/meshctl/kubeyaml"
@@ -37,7 +38,10 @@ func installInjectorConfigMaps(t *testing.T, env *testenv.Env, ns, revision, hub
 		t.Fatal(err)
 	}
 	values["global"].(map[string]any)["hub"] = hub
-	valuesJSON, _ := json.Marshal(values)
+	valuesJSON, err := json.Marshal(values)
+	if err != nil {
+		t.Fatal(err)
+	}
 	suffix := ""
 	if revision != "" {
 		suffix = "-" + revision
@@ -150,19 +154,22 @@ func TestFilesNeedNoCluster(t *testing.T) {
 	dir := t.TempDir()
 	injector := &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: metav1.ObjectMeta{Name: "istio-sidecar-injector"}, Data: map[string]string{"config": in.Config, "values": strings.Replace(in.Values, "ghcr.io/meshctl", "files.test/mesh", 1)}}
-	raw, _ := json.Marshal(injector)
+	raw, err := json.Marshal(injector)
+	if err != nil {
+		t.Fatal(err)
+	}
 	yamlCM, err := kubeyaml.AppendYAML(nil, mustValue(t, raw))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmFile := writeFile(t, dir, "injector.yaml", string(yamlCM))
 	meshFile := writeFile(t, dir, "mesh.yaml", in.Mesh)
-	addr, conns := listener(t)
-	r := run(t, kubeconfigFor(t, addr), sleepYAML, nil, "-f", "-", "--injectConfigFile", cmFile, "--valuesFile", cmFile, "--meshConfigFile", meshFile)
+	l := clitest.Listen(t, clitest.Hang)
+	r := run(t, clitest.Kubeconfig(t, l.Addr()), sleepYAML, nil, "-f", "-", "--injectConfigFile", cmFile, "--valuesFile", cmFile, "--meshConfigFile", meshFile)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %v", r.code, r.err)
 	}
-	if conns.Load() != 0 {
+	if l.Connections(t) != 0 {
 		t.Error("a cluster was contacted although the files give everything")
 	}
 	if !strings.Contains(r.stdout, "image: files.test/mesh/mesh-proxy:") {

@@ -1,18 +1,19 @@
 package kubeinject
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"net"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/clitest"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/exitcode"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
 	"github.com/meshctl/meshctl/internal/testenv"
@@ -156,116 +157,146 @@ func TestOutputFileIsAtomic(t *testing.T) {
 	if r.code != exitcode.BadInput {
 		t.Fatalf("exit %d: %v", r.code, r.err)
 	}
-	if b, _ := os.ReadFile(target); string(b) != "previous content\n" {
+	if b := readFile(t, target); b != "previous content\n" {
 		t.Errorf("a failed run must leave -o alone, got:\n%s", b)
 	}
 	r = run(t, noKubeconfig(t), "", nil, "-f", good, "--offline", "-o", target)
 	if r.code != 0 || r.stdout != "" {
 		t.Fatalf("exit %d err %v stdout %q", r.code, r.err, r.stdout)
 	}
-	if b, _ := os.ReadFile(target); !strings.Contains(string(b), "name: istio-proxy") {
+	if b := readFile(t, target); !strings.Contains(b, "name: istio-proxy") {
 		t.Errorf("-o file not written:\n%s", b)
 	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 3 {
+	if entries := readDir(t, dir); len(entries) != 3 {
 		t.Errorf("temporary files left behind: %v", entries)
 	}
 }
 
+// TestLargeOutputSpillsAndIsComplete: past spoolMemory the output waits in a temporary file, which is
+// there while stdout is written and gone afterwards.
 func TestLargeOutputSpillsAndIsComplete(t *testing.T) {
 	var b strings.Builder
 	n := 200 // about 2 MiB of output, past spoolMemory
 	for i := range n {
 		fmt.Fprintf(&b, "%s---\n", strings.ReplaceAll(sleepYAML, "name: sleep\n", fmt.Sprintf("name: sleep-%d\n", i)))
 	}
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
-	r := run(t, noKubeconfig(t), b.String(), nil, "-f", "-", "--offline", "--quiet")
-	if r.code != 0 {
-		t.Fatalf("exit %d: %v", r.code, r.err)
-	}
-	if len(r.stdout) <= spoolMemory || strings.Count(r.stdout, "\nkind: Deployment\n") != n {
-		t.Errorf("output of %d bytes with %d Deployments", len(r.stdout), strings.Count(r.stdout, "\nkind: Deployment\n"))
-	}
-	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
-		t.Errorf("spool file left behind: %v", entries)
+	for _, tc := range []struct {
+		name    string
+		input   string
+		spilled bool
+	}{
+		{"large", b.String(), true},
+		{"small", sleepYAML, false},
+	} {
+		tmp := t.TempDir()
+		t.Setenv("TMPDIR", tmp)
+		stdout := &spoolWatcher{dir: tmp}
+		r := runWithStdout(t, stdout, tc.input, "-f", "-", "--offline", "--quiet")
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %v", tc.name, r.code, r.err)
+		}
+		if spilled := len(stdout.spool) > 0; spilled != tc.spilled {
+			t.Errorf("%s: temporary files while stdout was written: %v, want a spill: %v", tc.name, stdout.spool, tc.spilled)
+		}
+		want := strings.Count(tc.input, "\nkind: Deployment\n")
+		if got := strings.Count(stdout.out.String(), "\nkind: Deployment\n"); got != want || tc.spilled && stdout.out.Len() <= spoolMemory {
+			t.Errorf("%s: output of %d bytes with %d Deployments, want %d", tc.name, stdout.out.Len(), got, want)
+		}
+		if entries := readDir(t, tmp); len(entries) != 0 {
+			t.Errorf("%s: spool file left behind: %v", tc.name, entries)
+		}
 	}
 }
 
-// listener is a TCP endpoint that counts connections and never answers, for kubeconfigs that must not
-// be used, or that lead to a cluster that hangs.
-func listener(t *testing.T) (addr string, conns *atomic.Int32) {
+// spoolWatcher is stdout that notes the files in dir when it is first written to. It has only Write, so
+// that io.Copy cannot go around it.
+type spoolWatcher struct {
+	out     bytes.Buffer
+	dir     string
+	spool   []string
+	watched bool
+}
+
+func (w *spoolWatcher) Write(p []byte) (int, error) {
+	if !w.watched {
+		w.watched = true
+		entries, err := os.ReadDir(w.dir)
+		if err != nil {
+			return 0, err
+		}
+		for _, e := range entries {
+			w.spool = append(w.spool, e.Name())
+		}
+	}
+	return w.out.Write(p)
+}
+
+// runWithStdout is run with stdout given and no kubeconfig.
+func runWithStdout(t *testing.T, stdout io.Writer, stdin string, args ...string) result {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	streams, in, _, errOut := genericiooptions.NewTestIOStreams()
+	in.WriteString(stdin)
+	streams.Out = stdout
+	f := factory.New(streams)
+	kc := noKubeconfig(t)
+	f.ConfigFlags.KubeConfig = &kc
+	cmd := NewCmd(f, nil)
+	cmd.SetArgs(args)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	err := cmd.ExecuteContext(context.Background())
+	return result{stderr: errOut.String(), code: exitcode.For(err), err: err}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() })
-	conns = &atomic.Int32{}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			t.Cleanup(func() { c.Close() })
-		}
-	}()
-	return l.Addr().String(), conns
+	return string(b)
 }
 
-func kubeconfigFor(t *testing.T, server string) string {
+func readDir(t *testing.T, dir string) []os.DirEntry {
 	t.Helper()
-	return writeFile(t, t.TempDir(), "kubeconfig", fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster:
-    server: https://%s
-    insecure-skip-tls-verify: true
-contexts:
-- name: hanging
-  context:
-    cluster: c
-    user: u
-current-context: hanging
-users:
-- name: u
-  user:
-    token: t
-`, server))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries
 }
 
 func TestOfflineNeverConnects(t *testing.T) {
-	addr, conns := listener(t)
-	r := run(t, kubeconfigFor(t, addr), sleepYAML, nil, "-f", "-", "--offline")
+	l := clitest.Listen(t, clitest.HangUp)
+	kc := clitest.Kubeconfig(t, l.Addr())
+	r := run(t, kc, sleepYAML, nil, "-f", "-", "--offline")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %v", r.code, r.err)
 	}
-	time.Sleep(50 * time.Millisecond)
-	if n := conns.Load(); n != 0 {
+	if n := l.Connections(t); n != 0 {
 		t.Errorf("--offline opened %d connections", n)
 	}
 	if strings.Contains(r.stderr, "no kubeconfig") {
 		t.Errorf("with --offline there is nothing to explain: %s", r.stderr)
+	}
+	// Without --offline the same kubeconfig is used: the listener does see a connection.
+	if r := run(t, kc, sleepYAML, func(o *Options) { o.ClusterTimeout = 500 * time.Millisecond }, "-f", "-"); r.code == 0 {
+		t.Fatalf("a cluster that hangs up cannot give the injector's ConfigMaps, yet exit 0")
+	}
+	if l.Connections(t) == 0 {
+		t.Error("the listener counted no connection from a run that used the cluster")
 	}
 }
 
 // TestHangingClusterFailsFast: istioctl hangs forever here; meshctl gives up after its timeout and says
 // which kubeconfig and context it tried and what to do.
 func TestHangingClusterFailsFast(t *testing.T) {
-	addr, _ := listener(t)
-	kc := kubeconfigFor(t, addr)
-	start := time.Now()
+	kc := clitest.Kubeconfig(t, clitest.Listen(t, clitest.Hang).Addr())
 	r := run(t, kc, sleepYAML, func(o *Options) { o.ClusterTimeout = 500 * time.Millisecond }, "-f", "-")
-	if r.code == 0 || r.stdout != "" {
+	if r.code != exitcode.Error || r.stdout != "" {
 		t.Fatalf("exit %d, stdout %q", r.code, r.stdout)
 	}
-	if elapsed := time.Since(start); elapsed > 20*time.Second {
-		t.Errorf("took %s", elapsed)
-	}
-	for _, want := range []string{"cannot reach the cluster", kc, `context "hanging"`, "--offline"} {
+	// It gave up because of its own timeout, not because something else ended the wait.
+	for _, want := range []string{"cannot reach the cluster", "no answer within 500ms", kc, `context "hanging"`, "--offline"} {
 		if !strings.Contains(r.err.Error(), want) {
 			t.Errorf("error %q lacks %q", r.err, want)
 		}
@@ -273,15 +304,9 @@ func TestHangingClusterFailsFast(t *testing.T) {
 }
 
 func TestUnreachableClusterNamesKubeconfig(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close() // nothing listens there now: connection refused
-	kc := kubeconfigFor(t, addr)
+	kc := clitest.Kubeconfig(t, clitest.Refused(t))
 	r := run(t, kc, sleepYAML, nil, "-f", "-")
-	if r.code == 0 || !strings.Contains(r.err.Error(), kc) || !strings.Contains(r.err.Error(), "--offline") {
+	if r.code != exitcode.Error || !strings.Contains(r.err.Error(), kc) || !strings.Contains(r.err.Error(), "--offline") {
 		t.Fatalf("exit %d: %v", r.code, r.err)
 	}
 }
