@@ -74,15 +74,20 @@ func (o *DiffOptions) diff() error {
 	}
 	out := o.f.IOStreams.Out
 	colored := iostreams.Color(out, o.f.Getenv, nil)
+	// EnableColor: the decision is iostreams.Color's, not fatih/color's own look at os.Stdout.
+	added, removed, hunk := color.New(color.FgGreen), color.New(color.FgRed), color.New(color.FgCyan)
+	for _, c := range []*color.Color{added, removed, hunk} {
+		c.EnableColor()
+	}
 	for _, l := range lines(text) {
 		switch {
 		case !colored:
 		case strings.HasPrefix(l, "+"):
-			l = color.New(color.FgGreen).Sprint(l)
+			l = added.Sprint(l)
 		case strings.HasPrefix(l, "-"):
-			l = color.New(color.FgRed).Sprint(l)
+			l = removed.Sprint(l)
 		case strings.HasPrefix(l, "@@"):
-			l = color.New(color.FgCyan).Sprint(l)
+			l = hunk.Sprint(l)
 		}
 		if _, err := fmt.Fprint(out, l); err != nil {
 			return err
