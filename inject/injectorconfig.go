@@ -2,7 +2,8 @@ package inject
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,7 +33,7 @@ var injectorConfigFields = []string{"aliases", "alwaysInjectSelector", "defaultT
 func readInjectorConfig(v map[string]any) (injectorConfig, validation.FieldErrors) {
 	var r fieldReader
 	var ic injectorConfig
-	for _, k := range sortedKeys(v) {
+	for _, k := range slices.Sorted(maps.Keys(v)) {
 		val := v[k]
 		switch k {
 		case "policy":
@@ -135,7 +136,7 @@ func (r *fieldReader) selectors(v any, path string) []metav1.LabelSelector {
 	for i, item := range r.list(v, path) {
 		ip := path + "[" + strconv.Itoa(i) + "]"
 		var sel metav1.LabelSelector
-		for _, k := range sortedKeys(r.object(item, ip)) {
+		for _, k := range slices.Sorted(maps.Keys(r.object(item, ip))) {
 			val := item.(map[string]any)[k]
 			switch k {
 			case "matchLabels":
@@ -157,7 +158,7 @@ func (r *fieldReader) selectors(v any, path string) []metav1.LabelSelector {
 func (r *fieldReader) requirement(v any, path string) metav1.LabelSelectorRequirement {
 	var req metav1.LabelSelectorRequirement
 	m := r.object(v, path)
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		switch k {
 		case "key":
 			req.Key = r.str(m[k], path+".key")
@@ -173,12 +174,3 @@ func (r *fieldReader) requirement(v any, path string) metav1.LabelSelectorRequir
 }
 
 func mapKeyPath(path, key string) string { return fmt.Sprintf("%s[%q]", path, key) }
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

@@ -3,6 +3,7 @@ package validation
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -138,7 +139,7 @@ func decodeField(m protoreflect.Message, fd protoreflect.FieldDescriptor, val an
 		mp := m.Mutable(fd).Map()
 		mpath := fp()
 		vfd := fd.MapValue()
-		for _, k := range sortedKeys(entries) {
+		for _, k := range slices.Sorted(maps.Keys(entries)) {
 			mk, ok := mapKey(fd.MapKey(), k)
 			if !ok {
 				*errs = append(*errs, schemaError(mpath, "invalid map key %q", k))
@@ -173,15 +174,6 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func oneofNames(od protoreflect.OneofDescriptor) string {
