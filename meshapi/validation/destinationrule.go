@@ -11,9 +11,9 @@ func (v *validator) destinationRule(p string, dr *networking.DestinationRule) {
 	} else {
 		v.host(p+".host", dr.Host, true)
 	}
-	v.exportTo(p+".exportTo", dr.ExportTo)
+	v.exportTo(p, dr.ExportTo)
 	if dr.WorkloadSelector != nil {
-		v.labels(p+".workloadSelector.matchLabels", dr.WorkloadSelector.MatchLabels)
+		v.labels(p, ".workloadSelector.matchLabels", dr.WorkloadSelector.MatchLabels)
 	}
 	v.trafficPolicy(p+".trafficPolicy", dr.TrafficPolicy)
 	seen := map[string]bool{}
@@ -30,7 +30,7 @@ func (v *validator) destinationRule(p string, dr *networking.DestinationRule) {
 			}
 		}
 		seen[s.Name] = true
-		v.labels(sp+".labels", s.Labels)
+		v.labels(sp, ".labels", s.Labels)
 		v.trafficPolicy(sp+".trafficPolicy", s.TrafficPolicy)
 	}
 }
@@ -70,17 +70,17 @@ func (v *validator) connectionPool(p string, cp *networking.ConnectionPoolSettin
 		return
 	}
 	if t := cp.Tcp; t != nil {
-		v.notNegative(p+".tcp.maxConnections", t.MaxConnections)
+		v.notNegative(p, ".tcp.maxConnections", t.MaxConnections)
 		v.duration(p+".tcp.connectTimeout", t.ConnectTimeout)
 		v.duration(p+".tcp.maxConnectionDuration", t.MaxConnectionDuration)
 		v.duration(p+".tcp.idleTimeout", t.IdleTimeout)
 	}
 	if h := cp.Http; h != nil {
-		v.notNegative(p+".http.http1MaxPendingRequests", h.Http1MaxPendingRequests)
-		v.notNegative(p+".http.http2MaxRequests", h.Http2MaxRequests)
-		v.notNegative(p+".http.maxRequestsPerConnection", h.MaxRequestsPerConnection)
-		v.notNegative(p+".http.maxRetries", h.MaxRetries)
-		v.notNegative(p+".http.maxConcurrentStreams", h.MaxConcurrentStreams)
+		v.notNegative(p, ".http.http1MaxPendingRequests", h.Http1MaxPendingRequests)
+		v.notNegative(p, ".http.http2MaxRequests", h.Http2MaxRequests)
+		v.notNegative(p, ".http.maxRequestsPerConnection", h.MaxRequestsPerConnection)
+		v.notNegative(p, ".http.maxRetries", h.MaxRetries)
+		v.notNegative(p, ".http.maxConcurrentStreams", h.MaxConcurrentStreams)
 		v.duration(p+".http.idleTimeout", h.IdleTimeout)
 	}
 }

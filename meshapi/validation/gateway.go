@@ -9,7 +9,7 @@ import (
 var gatewayProtocols = map[string]bool{"HTTP": true, "HTTPS": true, "GRPC": true, "GRPC-WEB": true, "HTTP2": true, "MONGO": true, "TCP": true, "TLS": true, "MYSQL": true, "REDIS": true}
 
 func (v *validator) gateway(p string, gw *networking.Gateway) {
-	v.labels(p+".selector", gw.Selector)
+	v.labels(p, ".selector", gw.Selector)
 	if len(gw.Servers) == 0 {
 		v.errorf(RuleRequired, p+".servers", "a Gateway needs at least one server")
 	}
@@ -41,7 +41,7 @@ func (v *validator) gateway(p string, gw *networking.Gateway) {
 			v.errorf(RuleRequired, sp+".hosts", "a server needs at least one host")
 		}
 		for j, h := range s.Hosts {
-			v.namespacedHost(idx(sp+".hosts", j), h, false, true)
+			v.namespacedHost(sp, j, h, false, true)
 		}
 		if t := s.Tls; t != nil && (t.Mode == networking.ServerTLSSettings_SIMPLE || t.Mode == networking.ServerTLSSettings_MUTUAL) && !t.HttpsRedirect {
 			if t.CredentialName == "" && len(t.CredentialNames) == 0 && len(t.TlsCertificates) == 0 && (t.ServerCertificate == "" || t.PrivateKey == "") {

@@ -22,7 +22,7 @@ func (v *validator) serviceEntry(p string, se *networking.ServiceEntry) {
 	for i, a := range se.Addresses {
 		v.address(idx(p+".addresses", i), a)
 	}
-	v.exportTo(p+".exportTo", se.ExportTo)
+	v.exportTo(p, se.ExportTo)
 	numbers, names := map[uint32]bool{}, map[string]bool{}
 	for i, pt := range se.Ports {
 		pp := idx(p+".ports", i)

@@ -11,7 +11,7 @@ var sidecarEndpointPrefixes = []string{"unix://", "127.0.0.1:", "0.0.0.0:", "[::
 
 func (v *validator) sidecar(p string, sc *networking.Sidecar) {
 	if sc.WorkloadSelector != nil {
-		v.labels(p+".workloadSelector.labels", sc.WorkloadSelector.Labels)
+		v.labels(p, ".workloadSelector.labels", sc.WorkloadSelector.Labels)
 	}
 	for i, e := range sc.Egress {
 		ep := idx(p+".egress", i)
@@ -19,7 +19,7 @@ func (v *validator) sidecar(p string, sc *networking.Sidecar) {
 			v.errorf(RuleRequired, ep+".hosts", "an egress listener needs at least one host")
 		}
 		for j, h := range e.Hosts {
-			v.namespacedHost(idx(ep+".hosts", j), h, true, false)
+			v.namespacedHost(ep, j, h, true, false)
 		}
 		if e.Port != nil {
 			v.port(ep+".port.number", e.Port.Number)

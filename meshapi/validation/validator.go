@@ -46,7 +46,7 @@ func (v *validator) message(msg proto.Message, p string) {
 		v.workloadGroup(p, m)
 	case *networking.EnvoyFilter:
 		if m.WorkloadSelector != nil {
-			v.labels(p+".workloadSelector.labels", m.WorkloadSelector.Labels)
+			v.labels(p, ".workloadSelector.labels", m.WorkloadSelector.Labels)
 		}
 	case *networkingbeta.ProxyConfig:
 		v.workloadSelector(p+".selector", m.Selector, false)
@@ -116,23 +116,26 @@ func checkHost(h string, allowIP bool) error {
 	return nil
 }
 
-// namespacedHost checks a host of a Gateway server or Sidecar egress listener: namespace/host, where the
-// namespace may be "*", "." or "~".
-func (v *validator) namespacedHost(field, h string, requireNamespace, allowIP bool) {
+// namespacedHost checks host j of a Gateway server or Sidecar egress listener (at path parent):
+// namespace/host, where the namespace may be "*", "." or "~". The host's path is built only for a
+// problem, since most hosts are fine.
+func (v *validator) namespacedHost(parent string, j int, h string, requireNamespace, allowIP bool) {
 	ns, host, found := strings.Cut(h, "/")
 	if !found {
 		if requireNamespace {
-			v.errorf(RuleHost, field, "host %q must have the form namespace/host", h)
+			v.errorf(RuleHost, idx(parent+".hosts", j), "host %q must have the form namespace/host", h)
 			return
 		}
 		host, ns = ns, ""
 	}
 	if found && ns != "*" && ns != "." && ns != "~" {
 		if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
-			v.errorf(RuleName, field, "host %q: invalid namespace %q", h, ns)
+			v.errorf(RuleName, idx(parent+".hosts", j), "host %q: invalid namespace %q", h, ns)
 		}
 	}
-	v.host(field, host, allowIP)
+	if err := checkHost(host, allowIP); err != nil {
+		v.errorf(RuleHost, idx(parent+".hosts", j), "%v", err)
+	}
 }
 
 func (v *validator) port(field string, n uint32) {
@@ -157,9 +160,10 @@ func (v *validator) percent(field string, p float64) {
 	}
 }
 
-func (v *validator) notNegative(field string, n int32) {
+// notNegative checks the field at path parent+rel; the path is built only for a problem.
+func (v *validator) notNegative(parent, rel string, n int32) {
 	if n < 0 {
-		v.errorf(RuleRange, field, "must not be negative")
+		v.errorf(RuleRange, parent+rel, "must not be negative")
 	}
 }
 
@@ -176,14 +180,15 @@ func (v *validator) regex(field, re string) {
 	v.errorf(RuleRegex, field, "regular expression invalid: %q (%s)", re, reason)
 }
 
-// labels checks a label map (selector, subset labels) against Kubernetes' label syntax.
-func (v *validator) labels(field string, m map[string]string) {
+// labels checks a label map (selector, subset labels) at path parent+rel against Kubernetes' label
+// syntax. Paths are built only for a problem: every object has label maps, few have problems.
+func (v *validator) labels(parent, rel string, m map[string]string) {
 	for k, val := range m {
 		if errs := validation.IsQualifiedName(k); len(errs) > 0 {
-			v.errorf(RuleLabels, key(field, k), "invalid label key %q: %s", k, errs[0])
+			v.errorf(RuleLabels, key(parent+rel, k), "invalid label key %q: %s", k, errs[0])
 		}
 		if errs := validation.IsValidLabelValue(val); len(errs) > 0 {
-			v.errorf(RuleLabels, key(field, k), "invalid label value %q: %s", val, errs[0])
+			v.errorf(RuleLabels, key(parent+rel, k), "invalid label value %q: %s", val, errs[0])
 		}
 	}
 }
@@ -193,19 +198,20 @@ func (v *validator) workloadSelector(field string, sel *typev1beta1.WorkloadSele
 	if sel == nil {
 		return
 	}
-	v.labels(field+".matchLabels", sel.GetMatchLabels())
+	v.labels(field, ".matchLabels", sel.GetMatchLabels())
 	if hasTargetRef {
 		v.errorf(RuleExclusive, field, "selector and targetRef(s) exclude each other")
 	}
 }
 
-func (v *validator) exportTo(field string, list []string) {
+// exportTo checks the exportTo list of the object at parent.
+func (v *validator) exportTo(parent string, list []string) {
 	for i, e := range list {
 		if e == "." || e == "*" || e == "~" {
 			continue
 		}
 		if errs := validation.IsDNS1123Label(e); len(errs) > 0 {
-			v.errorf(RuleExportTo, idx(field, i), "exportTo %q is not \".\", \"*\" or a namespace name", e)
+			v.errorf(RuleExportTo, idx(parent+".exportTo", i), "exportTo %q is not \".\", \"*\" or a namespace name", e)
 		}
 	}
 }

@@ -35,7 +35,7 @@ func (v *validator) virtualService(p string, vs *networking.VirtualService) {
 			v.errorf(RuleName, idx(p+".gateways", i), "gateway %q: invalid name %q", g, name)
 		}
 	}
-	v.exportTo(p+".exportTo", vs.ExportTo)
+	v.exportTo(p, vs.ExportTo)
 	if len(vs.Http) == 0 && len(vs.Tcp) == 0 && len(vs.Tls) == 0 {
 		v.errorf(RuleRequired, p, "a VirtualService needs at least one http, tcp or tls route")
 	}
@@ -239,7 +239,7 @@ func (v *validator) httpMatch(mp string, m *networking.HTTPMatchRequest) {
 	if m.Port != 0 {
 		v.port(mp+".port", m.Port)
 	}
-	v.labels(mp+".sourceLabels", m.SourceLabels)
+	v.labels(mp, ".sourceLabels", m.SourceLabels)
 }
 
 func (v *validator) fault(p string, f *networking.HTTPFaultInjection) {
