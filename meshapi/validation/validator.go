@@ -138,6 +138,7 @@ func (v *validator) namespacedHost(parent string, j int, h string, requireNamesp
 	}
 }
 
+// TODO(meshapi): use meshapi's port validator once the core package is merged, so that the range lives once.
 func (v *validator) port(field string, n uint32) {
 	if n == 0 || n > 65535 {
 		v.errorf(RulePort, field, "port number %d is out of range 1-65535", n)
