@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/meshctl/meshctl/internal/yamlbomb"
 )
 
 // readers are the ways a command reads a document; each must refuse what the others refuse.
@@ -23,7 +25,7 @@ var readers = []struct {
 
 func TestAliasBombIsRefusedAtItsLine(t *testing.T) {
 	// Two leading documents, so that the line is counted in the file, not in the document.
-	in := "kind: A\n---\n# the bomb\n" + aliasBomb
+	in := "kind: A\n---\n# the bomb\n" + yamlbomb.Laughs
 	docs := Split([]byte(in), "bomb.yaml")
 	for _, r := range readers {
 		t.Run(r.name, func(t *testing.T) {
@@ -32,16 +34,16 @@ func TestAliasBombIsRefusedAtItsLine(t *testing.T) {
 			if !errors.Is(err, ErrTooManyAliases) || !errors.As(err, &e) {
 				t.Fatalf("want ErrTooManyAliases in an *Error, got %v", err)
 			}
-			// Line 4 of the bomb (d: ...) is where aliases pass 99% of the nodes met: 9×91 of them.
-			if e.Source != "bomb.yaml" || e.Line != 7 || !e.InvalidInput() {
-				t.Fatalf("error at %s:%d, want bomb.yaml:7: %v", e.Source, e.Line, err)
+			want := 3 + yamlbomb.LaughsLine
+			if e.Source != "bomb.yaml" || e.Line != want || !e.InvalidInput() {
+				t.Fatalf("error at %s:%d, want bomb.yaml:%d: %v", e.Source, e.Line, want, err)
 			}
-			if !strings.HasPrefix(err.Error(), "bomb.yaml:7: too many alias expansions (") {
+			if !strings.HasPrefix(err.Error(), fmt.Sprintf("bomb.yaml:%d: too many alias expansions (", want)) {
 				t.Fatalf("message %q", err)
 			}
 		})
 	}
-	if _, err := parseFast([]byte(aliasBomb)); !errors.Is(err, errSlow) {
+	if _, err := parseFast([]byte(yamlbomb.Laughs)); !errors.Is(err, errSlow) {
 		t.Fatalf("the fast parser must leave aliases to yaml.v3 (and its guard), got %v", err)
 	}
 }
@@ -122,7 +124,7 @@ func TestYAMLv3SyntaxErrorFormat(t *testing.T) {
 func BenchmarkAliasBomb(b *testing.B) {
 	for _, r := range readers {
 		b.Run(r.name, func(b *testing.B) {
-			d := &Document{Source: "bomb.yaml", Line: 1, Raw: []byte(aliasBomb)}
+			d := &Document{Source: "bomb.yaml", Line: 1, Raw: []byte(yamlbomb.Laughs)}
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			for b.Loop() {

@@ -101,6 +101,11 @@ func (c *converter) mapping(n *yaml.Node) (any, error) {
 		if key.Kind != yaml.ScalarNode {
 			return nil, c.errorf(k, fmt.Errorf("mapping keys must be strings"))
 		}
+		if key.Style&yaml.TaggedStyle != 0 { // "!!timestamp x: 1" is as wrong as the value would be
+			if _, err := c.scalar(key); err != nil {
+				return nil, err
+			}
+		}
 		c.path = append(c.path, pathStep{key: key.Value, index: -1})
 		if k.Kind == yaml.AliasNode {
 			if fromAlias == nil {

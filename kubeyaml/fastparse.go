@@ -373,7 +373,6 @@ func plainStart(c, next byte, atEnd bool) bool {
 	return true
 }
 
-func isIndicator(c byte) bool     { return c == '-' || c == '?' || c == ':' }
 func isFlowIndicator(c byte) bool { return c == ',' || c == '[' || c == ']' || c == '{' || c == '}' }
 
 // parseInline parses a scalar or flow collection that starts at column c and ends on this line, then
@@ -659,8 +658,9 @@ func (p *fastParser) flowItem(c int, key bool) (*fnode, int, error) {
 		}
 		return n, end, nil
 	}
-	if !plainStart(p.at(c), p.at(c+1), p.off+c+1 >= p.end) || isIndicator(p.at(c)) && isFlowIndicator(p.at(c+1)) {
-		return nil, 0, errSlow // "? }" is not a plain scalar in a flow collection
+	// In a flow collection yaml.v3 reads "?" and ":" as indicators whatever follows, and "-" before "]" too.
+	if !plainStart(p.at(c), p.at(c+1), p.off+c+1 >= p.end) || p.at(c) == '?' || p.at(c) == ':' || p.at(c) == '-' && isFlowIndicator(p.at(c+1)) {
+		return nil, 0, errSlow
 	}
 	line := p.src[p.off:p.end]
 	i := c
@@ -691,6 +691,9 @@ loop:
 func resolveTag(v string) string {
 	if v == "" {
 		return "!!null"
+	}
+	if v == "<<" {
+		return "!!merge" // yaml.v3 tags it so wherever it stands
 	}
 	switch c := v[0]; {
 	case (c == '+' || c == '-') && len(v) > 1 && v[1] == '.':

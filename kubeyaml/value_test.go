@@ -11,6 +11,8 @@ import (
 	"time"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/meshctl/meshctl/internal/yamlbomb"
 )
 
 // valueCases are documents whose values analyze must read as yaml.v3 does: the fast parser's shapes and
@@ -50,17 +52,6 @@ var valueCases = []string{
 	"plain scalar\n",
 }
 
-// aliasBomb is "billion laughs": 9 aliases a level, 8 levels, 9^8 = 43 million strings.
-const aliasBomb = `a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-`
-
 // FuzzValueAgreesWithYAMLv3 holds the values analyze reads (Document.Value: the fast parser when it can,
 // yaml.v3's nodes through converter otherwise) to yaml.v3's own decoding of the same bytes into any.
 // The deviations are deliberate and checked as such: numbers are int64 or float64 as in
@@ -74,7 +65,7 @@ func FuzzValueAgreesWithYAMLv3(f *testing.F) {
 	for _, in := range valueCases {
 		f.Add(in)
 	}
-	f.Add(aliasBomb)
+	f.Add(yamlbomb.Laughs)
 	f.Fuzz(func(t *testing.T, in string) {
 		doc := &Document{Source: "fuzz.yaml", Line: 1, Raw: []byte(in)}
 		got, err := doc.Value()
