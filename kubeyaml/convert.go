@@ -84,7 +84,8 @@ func (c *converter) value(n *yaml.Node) (any, error) {
 func (c *converter) mapping(n *yaml.Node) (any, error) {
 	m := make(map[string]any, len(n.Content)/2)
 	var merge *yaml.Node
-	var fromAlias map[string]bool // keys written as aliases, which yaml.v3 does not compare with others
+	// Keys written as aliases: yaml.v3 compares them with each other by anchor name, not with other keys.
+	var fromAlias, aliasNames map[string]bool
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if isMergeKey(k) {
@@ -109,9 +110,12 @@ func (c *converter) mapping(n *yaml.Node) (any, error) {
 		c.path = append(c.path, pathStep{key: key.Value, index: -1})
 		if k.Kind == yaml.AliasNode {
 			if fromAlias == nil {
-				fromAlias = map[string]bool{}
+				fromAlias, aliasNames = map[string]bool{}, map[string]bool{}
 			}
-			fromAlias[key.Value] = true
+			if aliasNames[k.Value] {
+				return nil, c.errorf(k, fmt.Errorf("duplicate key *%s", k.Value))
+			}
+			fromAlias[key.Value], aliasNames[k.Value] = true, true
 		} else if _, dup := m[key.Value]; dup && !fromAlias[key.Value] {
 			return nil, c.errorf(k, fmt.Errorf("duplicate key %q", key.Value))
 		}

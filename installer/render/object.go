@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/meshctl/meshctl/kubeyaml"
 )
@@ -192,6 +193,14 @@ func scalarValue(v []byte) (string, bool) {
 		return "", false
 	}
 	if bytes.Contains(v, []byte(": ")) || v[len(v)-1] == ':' || bytes.IndexByte(v, '\t') >= 0 {
+		return "", false
+	}
+	// A plain value must be a string to YAML: a word, not a number, date, boolean or null.
+	if c := v[0]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		return "", false
+	}
+	switch strings.ToLower(string(v)) {
+	case "true", "false", "null":
 		return "", false
 	}
 	return string(v), true
