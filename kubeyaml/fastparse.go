@@ -674,7 +674,7 @@ loop:
 				break loop
 			}
 			return nil, 0, errSlow
-		case '#':
+		case '#', '?': // yaml.v3 ends a plain scalar in a flow collection at "?"
 			return nil, 0, errSlow
 		}
 	}

@@ -95,62 +95,53 @@ func scanHeader(doc []byte) (h header, ok bool) {
 			return header{}, false // a plain scalar over several lines
 		}
 		scalarIndent = -1
-		if indent == 0 {
-			if inMeta {
-				inMeta = false
-				if h.apiVersion != "" && h.kind != "" {
-					return h, h.name != "" // past metadata: the rest (a CRD's schema) is not needed
-				}
-			}
-			key, value, simple := keyValue(line)
-			if !simple {
-				return header{}, false // "key": v, {flow: root}, a list, ? complex keys, %directives
-			}
-			switch key {
-			case "apiVersion", "kind":
-				v, ok := scalarValue(value)
-				if !ok {
-					return header{}, false
-				}
-				if key == "kind" {
-					h.kind = v
-				} else {
-					h.apiVersion = v
-				}
-				scalarIndent = 0
-			case "metadata":
-				if metaSeen || len(value) != 0 {
-					return header{}, false // metadata: {name: x}, or written twice
-				}
-				inMeta, metaSeen = true, true
-			}
-			continue
-		}
-		if !inMeta || indent > 2 {
+		if indent > 0 && (!inMeta || indent > 2) {
 			continue // inside another field, or below metadata's children (labels, annotations)
 		}
-		if indent != 2 {
+		if indent != 0 && indent != 2 {
 			return header{}, false // metadata's children indented otherwise
 		}
-		key, value, simple := keyValue(line[2:])
-		if !simple {
-			return header{}, false
+		if indent == 0 && inMeta {
+			inMeta = false
+			if h.apiVersion != "" && h.kind != "" {
+				return h, h.name != "" // past metadata: the rest (a CRD's schema) is not needed
+			}
 		}
-		switch key {
-		case "name", "namespace":
+		key, value, simple := keyValue(line[indent:])
+		if !simple {
+			return header{}, false // "key": v, {flow: root}, a list, ? complex keys, %directives
+		}
+		if indent == 0 && key == "metadata" {
+			if metaSeen || len(value) != 0 {
+				return header{}, false // metadata: {name: x}, or written twice
+			}
+			inMeta, metaSeen = true, true
+			continue
+		}
+		if into := h.field(indent, key); into != nil {
 			v, ok := scalarValue(value)
 			if !ok {
 				return header{}, false
 			}
-			if key == "name" {
-				h.name = v
-			} else {
-				h.namespace = v
-			}
-			scalarIndent = 2
+			*into, scalarIndent = v, indent
 		}
 	}
 	return h, h.apiVersion != "" && h.kind != "" && h.name != ""
+}
+
+// field is where the value of key, at indent 0 (top level) or 2 (metadata's child), goes; nil for others.
+func (h *header) field(indent int, key string) *string {
+	switch {
+	case indent == 0 && key == "apiVersion":
+		return &h.apiVersion
+	case indent == 0 && key == "kind":
+		return &h.kind
+	case indent == 2 && key == "name":
+		return &h.name
+	case indent == 2 && key == "namespace":
+		return &h.namespace
+	}
+	return nil
 }
 
 // keyValue splits "key: value" whose key is a plain word; simple is false for any other line shape.
