@@ -16,8 +16,9 @@ BIN := $(CURDIR)/bin
 TOOLS := $(CURDIR)/bin/tools
 STATICCHECK_VERSION := v0.8.2
 TEST_TIMEOUT ?= 55m
+FUZZTIME ?= 5s
 
-.PHONY: all build test lint vet staticcheck bench cluster-build cluster-up cluster-down demo clean
+.PHONY: all build test fuzz lint vet staticcheck bench cluster-build cluster-up cluster-down demo clean
 
 all: build
 
@@ -35,8 +36,12 @@ staticcheck: $(TOOLS)/staticcheck
 
 lint: vet staticcheck ## go vet and staticcheck
 
-test: lint cluster-build ## everything CI runs: lint, then all tests against the local test cluster
+test: lint fuzz cluster-build ## everything CI runs: lint, fuzzing, then all tests against the local test cluster
 	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+
+# Every `func FuzzXxx` of the repository for $(FUZZTIME) each, one at a time; see .ci/fuzz.
+fuzz: ## run every fuzz target for FUZZTIME (5s) each; a failing input fails the build
+	GO=$(GO) FUZZTIME=$(FUZZTIME) .ci/fuzz
 
 bench: ## benchmarks, with whole-process CPU and memory figures
 	$(GO) test -run '^$$' -bench . -benchmem ./...

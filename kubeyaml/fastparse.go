@@ -15,7 +15,8 @@ import (
 // It builds the same yaml.Node tree as yaml.v3 (kind, style, tag, value, line, column; comments are not
 // kept). Whenever it meets anything else — anchors, tags, folded or multi-line scalars, tabs, CRLF,
 // errors — it gives up with errSlow and the document is parsed by yaml.v3, so that yaml.v3 stays the
-// authority on YAML. FuzzFastParserAgreesWithYAMLv3 holds it to that.
+// authority on YAML. FuzzFastParserAgreesWithYAMLv3 holds its nodes to that, FuzzValueAgreesWithYAMLv3
+// the values analyze reads from them.
 
 // fnode is the fast parser's node: the fields of yaml.Node that it fills, in half the memory, so that
 // reading values (ObjectValues) need not build yaml.Node trees at all.
@@ -372,6 +373,8 @@ func plainStart(c, next byte, atEnd bool) bool {
 	return true
 }
 
+func isFlowIndicator(c byte) bool { return c == ',' || c == '[' || c == ']' || c == '{' || c == '}' }
+
 // parseInline parses a scalar or flow collection that starts at column c and ends on this line, then
 // moves to the next content line, which must not continue it.
 func (p *fastParser) parseInline(c, parent int) (*fnode, error) {
@@ -655,7 +658,8 @@ func (p *fastParser) flowItem(c int, key bool) (*fnode, int, error) {
 		}
 		return n, end, nil
 	}
-	if !plainStart(p.at(c), p.at(c+1), p.off+c+1 >= p.end) {
+	// In a flow collection yaml.v3 reads "?" and ":" as indicators whatever follows, and "-" before "]" too.
+	if !plainStart(p.at(c), p.at(c+1), p.off+c+1 >= p.end) || p.at(c) == '?' || p.at(c) == ':' || p.at(c) == '-' && isFlowIndicator(p.at(c+1)) {
 		return nil, 0, errSlow
 	}
 	line := p.src[p.off:p.end]
@@ -670,7 +674,7 @@ loop:
 				break loop
 			}
 			return nil, 0, errSlow
-		case '#':
+		case '#', '?': // yaml.v3 ends a plain scalar in a flow collection at "?"
 			return nil, 0, errSlow
 		}
 	}
@@ -688,7 +692,12 @@ func resolveTag(v string) string {
 	if v == "" {
 		return "!!null"
 	}
+	if v == "<<" {
+		return "!!merge" // yaml.v3 tags it so wherever it stands
+	}
 	switch c := v[0]; {
+	case (c == '+' || c == '-') && len(v) > 1 && v[1] == '.':
+		// -.inf, +.5: let yaml.v3 decide
 	case c >= '0' && c <= '9', c == '+', c == '-':
 		if isSmallDecimal(v) {
 			return "!!int"

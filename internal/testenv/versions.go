@@ -2,9 +2,11 @@ package testenv
 
 import (
 	"fmt"
+	"math"
 	"slices"
-	"strconv"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/util/version"
 )
 
 // Kubernetes versions the project tests against. Newest is the newest release whose module
@@ -47,21 +49,14 @@ func MinSupported() int { return mustMinor(Oldest) }
 // MaxSupported is the newest supported minor version of Kubernetes 1.x.
 func MaxSupported() int { return mustMinor(Newest) }
 
-// Minor returns the minor number of a Kubernetes version such as "v1.33.13" (33).
-func Minor(version string) (int, error) {
-	v := strings.TrimPrefix(version, "v")
-	parts := strings.Split(v, ".")
-	if len(parts) != 3 || parts[0] != "1" {
-		return 0, fmt.Errorf("kubernetes version %q: want v1.MINOR.PATCH", version)
+// Minor returns the minor number of a Kubernetes release version such as "v1.33.13" (33): semantic
+// versions of Kubernetes 1.x only, since a release's modules are named after it.
+func Minor(v string) (int, error) {
+	parsed, err := version.ParseSemantic(v)
+	if err != nil || parsed.Major() != 1 || parsed.Minor() > math.MaxInt32 {
+		return 0, fmt.Errorf("kubernetes version %q: want v1.MINOR.PATCH", v)
 	}
-	minor, err := strconv.Atoi(parts[1])
-	if err != nil {
-		return 0, fmt.Errorf("kubernetes version %q: minor: %w", version, err)
-	}
-	if _, err := strconv.Atoi(parts[2]); err != nil {
-		return 0, fmt.Errorf("kubernetes version %q: patch: %w", version, err)
-	}
-	return minor, nil
+	return int(parsed.Minor()), nil
 }
 
 func mustMinor(version string) int {
