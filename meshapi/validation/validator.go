@@ -20,6 +20,8 @@ import (
 	telemetry "istio.io/api/telemetry/v1alpha1"
 	typev1beta1 "istio.io/api/type/v1beta1"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/meshctl/meshctl/meshapi"
 )
 
 // validator collects the problems of one message. Rules take the path of the value they check; at the
@@ -138,9 +140,8 @@ func (v *validator) namespacedHost(parent string, j int, h string, requireNamesp
 	}
 }
 
-// TODO(meshapi): use meshapi's port validator once the core package is merged, so that the range lives once.
 func (v *validator) port(field string, n uint32) {
-	if n == 0 || n > 65535 {
+	if !meshapi.IsValidPort(uint64(n)) {
 		v.errorf(RulePort, field, "port number %d is out of range 1-65535", n)
 	}
 }
