@@ -321,6 +321,9 @@ func (p *fastParser) scanKey(c int, build bool) (key *fnode, after int, ok bool,
 		if p.at(e) != ':' || !(p.at(e+1) == ' ' || p.off+e+1 >= p.end) {
 			return nil, 0, false, nil
 		}
+		if end-c > 1000 {
+			return nil, 0, false, errSlow // yaml.v3 limits implicit keys, quoted ones too, to 1024 characters
+		}
 		if !build {
 			return nil, e + 1, true, nil
 		}
