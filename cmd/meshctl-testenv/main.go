@@ -125,6 +125,9 @@ func newUp(c *common, out, errOut io.Writer) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(errOut, "meshctl-testenv: Kubernetes %s at %s; logs in %s\n", cl.Version, cl.Server, filepath.Join(cl.Dir, "logs"))
+			if cl.RealNode {
+				fmt.Fprintf(errOut, "meshctl-testenv: real node %s runs pods that select %s=true and tolerate its taint\n", testenv.RealNodeName, testenv.RealNodeLabel)
+			}
 			fmt.Fprintln(out, exportLine(cl.Kubeconfig))
 			return nil
 		},
@@ -133,6 +136,7 @@ func newUp(c *common, out, errOut io.Writer) *cobra.Command {
 	cmd.Flags().StringVar(&components, "components", "all", `components to run: "all", "api" or a list such as etcd,kube-apiserver`)
 	cmd.Flags().IntVar(&cfg.Nodes, "nodes", 1, "number of fake KWOK nodes")
 	cmd.Flags().StringArrayVar(&cfg.APIServerArgs, "apiserver-arg", nil, "extra kube-apiserver flag, such as --apiserver-arg=--v=4 (repeatable)")
+	cmd.Flags().BoolVar(&cfg.RealNode, "real-node", true, "add the machine's real node (kubelet, containerd, kube-proxy, cluster DNS: needs root); pods run for real when they ask for it")
 	return cmd
 }
 
