@@ -77,7 +77,8 @@ type Cluster struct {
 	procs   []*proc
 	stopped bool
 
-	node *realNode // the real node, once its host changes began
+	node     *realNode // the real node, once its host changes began
+	cacheDir string
 }
 
 // defaultWait bounds a start-up step that takes a second or two on an idle machine.
@@ -129,7 +130,7 @@ func up(ctx context.Context, c Config) (_ *Cluster, err error) {
 		return nil, err
 	}
 	l := layout{dir}
-	cl := &Cluster{Dir: dir, Kubeconfig: l.kubeconfig(), Version: c.Version, Components: c.Components, p: newProgress(c.Log)}
+	cl := &Cluster{Dir: dir, Kubeconfig: l.kubeconfig(), Version: c.Version, Components: c.Components, p: newProgress(c.Log), cacheDir: c.CacheDir}
 	if !c.Detach {
 		live.add(cl)
 	}

@@ -95,6 +95,12 @@ func undoHost(j *hostJournal) error {
 	for _, p := range j.Paths {
 		add(removeAllUnmounted(p))
 	}
+	// containerd leaves its sockets behind.
+	for _, sock := range []string{containerdSocket, containerdTTRPCSocket} {
+		if err := os.Remove(sock); err != nil && !errors.Is(err, os.ErrNotExist) {
+			add(err)
+		}
+	}
 	if j.NodeDir != "" {
 		add(removeAllUnmounted(j.NodeDir))
 	}

@@ -1,0 +1,101 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/meshctl/meshctl/images"
+)
+
+// errNoRealNode is returned by what needs the real node on a cluster without one.
+var errNoRealNode = errors.New("the cluster has no real node (testenv.GetRealNode or Options.RealNode)")
+
+// LoadImages imports OCI tarballs (from the images package or `make images`) into the real node's
+// containerd, where pods find them without a pull.
+func (e *Env) LoadImages(ctx context.Context, tarballs ...string) error {
+	if !e.Cluster.RealNode {
+		return errNoRealNode
+	}
+	return importImages(ctx, tarballs...)
+}
+
+// builtImages remembers what this test process built and loaded, so tests that share a node build
+// each program once.
+var builtImages struct {
+	mu   sync.Mutex
+	dir  string
+	refs map[string]string
+}
+
+// TestImageVersion is the tag of images tests build with BuildImages.
+const TestImageVersion = "testenv"
+
+// BuildImages builds programs with the project's image pipeline and loads them into the real node,
+// returning each program's image reference by name. A program is built once per test process.
+func (e *Env) BuildImages(t testing.TB, programs ...images.Program) map[string]string {
+	t.Helper()
+	if !e.Cluster.RealNode {
+		t.Fatal(errNoRealNode)
+	}
+	builtImages.mu.Lock()
+	defer builtImages.mu.Unlock()
+	if builtImages.refs == nil {
+		dir, err := os.MkdirTemp("", "meshctl-testenv-images-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		builtImages.dir, builtImages.refs = dir, map[string]string{}
+	}
+	out := map[string]string{}
+	var todo []images.Program
+	for _, p := range programs {
+		if ref, ok := builtImages.refs[p.Name]; ok {
+			out[p.Name] = ref
+		} else {
+			todo = append(todo, p)
+		}
+	}
+	if len(todo) == 0 {
+		return out
+	}
+	moduleDir, err := images.ModuleDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := nodeImageInfo
+	info.Version = TestImageVersion
+	built, err := images.Build(t.Context(), todo, images.Options{ModuleDir: moduleDir, OutDir: builtImages.dir, Info: info})
+	if err != nil {
+		t.Fatalf("build images: %v", err)
+	}
+	for _, b := range built {
+		if err := importImages(t.Context(), b.Path); err != nil {
+			t.Fatal(err)
+		}
+		// The tarball is in containerd now.
+		_ = os.Remove(b.Path)
+		builtImages.refs[b.Program.Name] = b.Ref
+		out[b.Program.Name] = b.Ref
+	}
+	return out
+}
+
+// Kubectl runs the kubectl built for the cluster's version (make cluster-build) with the admin
+// kubeconfig, and returns its standard output; the error carries its standard error.
+func (e *Env) Kubectl(ctx context.Context, args ...string) (string, error) {
+	bin := Cache{Dir: e.Cluster.cacheDir}.Binary(e.Version, Kubectl)
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--kubeconfig", e.Kubeconfig}, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.String(), nil
+}
