@@ -171,7 +171,24 @@ func (cl *Cluster) coreDNSAvailable(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return d.Status.AvailableReplicas >= 1, nil
+	if d.Status.AvailableReplicas >= 1 {
+		return true, nil
+	}
+	// Say what the pod waits for, for the error when it never comes.
+	pods, err := cs.CoreV1().Pods(metav1.NamespaceSystem).List(ctx, metav1.ListOptions{LabelSelector: "k8s-app=kube-dns"})
+	if err != nil || len(pods.Items) == 0 {
+		return false, err
+	}
+	p := pods.Items[0]
+	for _, s := range p.Status.ContainerStatuses {
+		if s.State.Waiting != nil {
+			return false, fmt.Errorf("pod %s: %s %s", p.Name, s.State.Waiting.Reason, s.State.Waiting.Message)
+		}
+		if !s.Ready {
+			return false, fmt.Errorf("pod %s: not ready (restarts %d); its log: kubectl -n kube-system logs %s", p.Name, s.RestartCount, p.Name)
+		}
+	}
+	return false, fmt.Errorf("pod %s: %s", p.Name, p.Status.Phase)
 }
 
 // OnRealNode makes a pod ask for the real node: its label as node selector, and a toleration of its

@@ -53,6 +53,9 @@ func tryAcquireNode(ctx context.Context, j *hostJournal, p *progress, said *bool
 		return false, err
 	}
 	if old != nil && old.ownerAlive() {
+		if old.Owner == os.Getpid() {
+			return false, fmt.Errorf("%w by another cluster of this process (%s): a test process has one cluster with the real node, testenv.GetRealNode's", ErrNodeBusy, old.ClusterDir)
+		}
 		if old.Owner == 0 {
 			return false, fmt.Errorf("%w by %s: stop it with `make cluster-down`, or start without a real node", ErrNodeBusy, describeJournal(old))
 		}
