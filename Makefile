@@ -17,7 +17,7 @@ TOOLS := $(CURDIR)/bin/tools
 STATICCHECK_VERSION := v0.8.2
 TEST_TIMEOUT ?= 55m
 
-.PHONY: all build test lint vet staticcheck bench cluster-build cluster-up cluster-down demo clean
+.PHONY: all build test lint vet staticcheck bench cluster-build cluster-up cluster-down images demo clean
 
 all: build
 
@@ -45,14 +45,22 @@ bench: ## benchmarks, with whole-process CPU and memory figures
 # $XDG_CACHE_HOME/meshctl-testenv; `make -s cluster-up` prints only the export line, for eval.
 TESTENV := $(GO) run ./cmd/meshctl-testenv
 
-cluster-build: ## compile etcd, Kubernetes and KWOK for the test cluster (once; later runs reuse them)
+cluster-build: ## compile etcd, Kubernetes, KWOK and the real node's kubelet, kube-proxy, kubectl and CoreDNS; apt-get what the node needs
 	$(TESTENV) build
 
+# The real node (docs/testenv.md) needs root; REAL_NODE=false starts KWOK's nodes only.
+REAL_NODE ?= true
 cluster-up: ## start the test cluster in the background: eval "$$(make -s cluster-up)"
-	@$(TESTENV) up
+	@$(TESTENV) up --real-node=$(REAL_NODE)
 
 cluster-down: ## stop the test cluster by PID and remove its state
 	@$(TESTENV) down
+
+# The images of every program the mesh deploys (images.Programs), built offline as OCI tarballs, and
+# loaded into the local cluster's real node when one runs.
+IMAGES := $(GO) run ./cmd/mesh-images
+images: ## build bin/images/*.tar (OCI) for every deployed program; load them into the local cluster's node
+	@$(IMAGES) build --out $(BIN)/images --version $(VERSION) --load
 
 # The README's first command: the whole tutorial flow on a local cluster the project starts itself.
 BOOKINFO := manifests/samples/bookinfo

@@ -5,6 +5,8 @@
 //	eval "$(meshctl-testenv up)"         start a cluster, print `export KUBECONFIG=...`
 //	meshctl-testenv env                  print the export line of the running cluster again
 //	meshctl-testenv down                 stop it by PID and remove its state
+//	meshctl-testenv which kubectl        print the path of a program built into the cache
+//	meshctl-testenv place < app.yaml     make every workload's pods ask for the real node
 package main
 
 import (
@@ -25,7 +27,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx)
+	err := newRoot(os.Stdin, os.Stdout, os.Stderr).ExecuteContext(ctx)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "meshctl-testenv:", err)
@@ -53,7 +55,7 @@ func (c *common) complete() error {
 	return nil
 }
 
-func newRoot(out, errOut io.Writer) *cobra.Command {
+func newRoot(in io.Reader, out, errOut io.Writer) *cobra.Command {
 	c := &common{}
 	root := &cobra.Command{
 		Use:           "meshctl-testenv",
@@ -63,7 +65,8 @@ func newRoot(out, errOut io.Writer) *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&c.cacheDir, "cache-dir", "", "build cache (default $"+testenv.CacheDirEnv+" or $XDG_CACHE_HOME/meshctl-testenv)")
 	root.PersistentFlags().StringVar(&c.dir, "dir", "", "state folder of the cluster (default <cache-dir>/run/default)")
-	root.AddCommand(newBuild(c, errOut), newUp(c, out, errOut), newEnv(c, out), newDown(c, errOut))
+	root.AddCommand(newBuild(c, errOut), newUp(c, out, errOut), newEnv(c, out), newDown(c, errOut),
+		newWhich(c, out), newPlace(in, out))
 	return root
 }
 
@@ -121,6 +124,9 @@ func newUp(c *common, out, errOut io.Writer) *cobra.Command {
 			}
 			cfg.Components, cfg.Dir, cfg.CacheDir, cfg.Detach, cfg.Log = comps, c.dir, c.cacheDir, true, errOut
 			cl, err := testenv.Up(cmd.Context(), cfg)
+			if errors.Is(err, testenv.ErrNotRoot) || errors.Is(err, testenv.ErrNodeBusy) {
+				return fmt.Errorf("%w; to start without the real node: --real-node=false (make cluster-up REAL_NODE=false)", err)
+			}
 			if err != nil {
 				return err
 			}
@@ -169,6 +175,59 @@ func newDown(c *common, errOut io.Writer) *cobra.Command {
 				return err
 			}
 			return testenv.Down(c.dir, errOut)
+		},
+	}
+}
+
+func newWhich(c *common, out io.Writer) *cobra.Command {
+	var version string
+	return &cobra.Command{
+		Use:   "which COMPONENT",
+		Short: "Print the path of a program of the cache, such as kubectl of the cluster's version",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if err := c.complete(); err != nil {
+				return err
+			}
+			if version == "" {
+				version = testenv.Newest
+			}
+			path := testenv.Cache{Dir: c.cacheDir}.Binary(version, testenv.Component(args[0]))
+			if _, err := os.Stat(path); err != nil {
+				return fmt.Errorf("%s is not built: %w (make cluster-build)", args[0], err)
+			}
+			fmt.Fprintln(out, path)
+			return nil
+		},
+	}
+}
+
+func newPlace(in io.Reader, out io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "place [FILE]",
+		Short: "Make every workload of a YAML stream (FILE or standard input) run on the real node",
+		Long:  "Adds the real node's label as node selector and a toleration of its taint to every pod template; other documents pass through.",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			source, r := "-", in
+			if len(args) == 1 {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				source, r = args[0], f
+			}
+			data, err := io.ReadAll(r)
+			if err != nil {
+				return err
+			}
+			placed, err := testenv.PlaceOnRealNode(data, source)
+			if err != nil {
+				return err
+			}
+			_, err = out.Write(placed)
+			return err
 		},
 	}
 }

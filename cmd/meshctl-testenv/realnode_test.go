@@ -19,7 +19,7 @@ import (
 func run(t *testing.T, args ...string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	root := newRoot(&out, &errOut)
+	root := newRoot(strings.NewReader(""), &out, &errOut)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(context.Background()); err != nil {
 		t.Fatalf("meshctl-testenv %s: %v\n%s", strings.Join(args, " "), err, errOut.String())

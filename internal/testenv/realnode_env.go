@@ -99,3 +99,18 @@ func (e *Env) Kubectl(ctx context.Context, args ...string) (string, error) {
 	}
 	return stdout.String(), nil
 }
+
+// NodeRunning reports whether the machine's real node runs (its containerd answers).
+func NodeRunning() bool {
+	ok, _ := containerdReady(context.Background())
+	return ok
+}
+
+// LoadIntoNode imports OCI tarballs into the machine's real node, whichever cluster it belongs to:
+// for `make images` after `make cluster-up`.
+func LoadIntoNode(ctx context.Context, tarballs ...string) error {
+	if !NodeRunning() {
+		return errors.New("no real node runs on this machine (make cluster-up starts one)")
+	}
+	return importImages(ctx, tarballs...)
+}
