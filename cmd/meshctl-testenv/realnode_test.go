@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
-	"encoding/json"
 	"os"
-	"path/filepath"
+	"os/exec"
 	"slices"
-	"strings"
 	"syscall"
 	"testing"
 
@@ -16,38 +14,56 @@ import (
 	"github.com/meshctl/meshctl/internal/testenv"
 )
 
-func run(t *testing.T, args ...string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	root := newRoot(strings.NewReader(""), &out, &errOut)
-	root.SetArgs(args)
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		t.Fatalf("meshctl-testenv %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+// crashHelperEnv makes TestCrashHelper start a cluster with the real node in the folder it names,
+// say so, and wait to be killed: the crashed test run of TestRealNodeLeavesHostAsBefore.
+const crashHelperEnv = "MESHCTL_TESTENV_CRASH_HELPER_DIR"
+
+func TestCrashHelper(t *testing.T) {
+	dir := os.Getenv(crashHelperEnv)
+	if dir == "" {
+		t.Skip("runs only as TestRealNodeLeavesHostAsBefore's crashing child")
 	}
+	if _, err := testenv.Up(context.Background(), testenv.Config{Dir: dir, RealNode: true, Log: os.Stderr}); err != nil {
+		t.Fatal(err)
+	}
+	os.Stdout.WriteString("ready\n")
+	select {}
 }
 
-// killCluster kills every process of a cluster with SIGKILL, as a crash would: nothing of the
-// real node's is undone.
-func killCluster(t *testing.T, dir string) {
+// crashNode runs a test process that starts a cluster with the real node, and kills it with SIGKILL
+// once the cluster is ready, as `go test -timeout` or the OOM killer would: nothing of the node is
+// undone, and its containers and shims outlive it.
+func crashNode(t *testing.T, dir string) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "state.json"))
+	child := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$", "-test.count=1")
+	child.Env = append(os.Environ(), crashHelperEnv+"="+dir)
+	child.Stderr = os.Stderr
+	stdout, err := child.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var state struct {
-		Procs []struct{ PID int } `json:"procs"`
-	}
-	if err := json.Unmarshal(data, &state); err != nil {
+	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range state.Procs {
-		_ = syscall.Kill(p.PID, syscall.SIGKILL)
+	sc := bufio.NewScanner(stdout)
+	ready := false
+	for sc.Scan() {
+		if sc.Text() == "ready" {
+			ready = true
+			break
+		}
+	}
+	_ = child.Process.Signal(syscall.SIGKILL)
+	_ = child.Wait()
+	if !ready {
+		t.Fatal("the crashing child never had its cluster ready")
 	}
 }
 
-// `up` with the real node and `down` leave the host as it was, also when a node's cluster
-// crashed and the next start has to undo what it left behind: sysctls, routes, links, iptables
-// (both families) and nft, mounts, cgroups and the fixed host paths are compared before and after.
+// A real node leaves the host as it was: after a test process with a node crashed, and the next
+// start undid what it left behind (containers and shims that outlived containerd included), and that
+// node stopped too, the sysctls, routes, links, iptables (both families) and nft, mounts, cgroups and
+// fixed host paths are what they were before.
 func TestRealNodeLeavesHostAsBefore(t *testing.T) {
 	if os.Getenv(testenv.SkipEnv) == "1" {
 		t.Skipf("cluster test skipped: %s=1 is set", testenv.SkipEnv)
@@ -60,16 +76,18 @@ func TestRealNodeLeavesHostAsBefore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	crashed, second := t.TempDir(), t.TempDir()
-	t.Cleanup(func() { run(t, "down", "--dir", second); run(t, "down", "--dir", crashed) })
-
-	run(t, "up", "--dir", crashed)
-	killCluster(t, crashed)
-	// The next start finds the node's journal without a live owner and undoes its changes first,
-	// containers and shims that outlived containerd included.
-	run(t, "up", "--dir", second)
-	run(t, "down", "--dir", second)
-	run(t, "down", "--dir", crashed)
+	crashed := t.TempDir()
+	crashNode(t, crashed)
+	cl, err := testenv.Up(ctx, testenv.Config{Dir: t.TempDir(), RealNode: true, Log: os.Stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.Down(crashed, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
 
 	after, err := testenv.SnapshotHost(ctx)
 	if err != nil {

@@ -54,7 +54,7 @@ func tryAcquireNode(ctx context.Context, j *hostJournal, p *progress, said *bool
 	}
 	if old != nil && old.ownerAlive() {
 		if old.Owner == os.Getpid() {
-			return false, fmt.Errorf("%w by another cluster of this process (%s): a test process has one cluster with the real node, testenv.GetRealNode's", ErrNodeBusy, old.ClusterDir)
+			return false, fmt.Errorf("the real node belongs to another cluster of this process (%s): a test process has one cluster with the real node, testenv.GetRealNode's", old.ClusterDir)
 		}
 		if old.Owner == 0 {
 			return false, fmt.Errorf("%w by %s: stop it with `make cluster-down`, or start without a real node", ErrNodeBusy, describeJournal(old))
