@@ -35,13 +35,13 @@ var nodeSysctls = []string{
 // fixedHostPaths are created by the node's programs whatever their configuration says (see
 // docs/testenv.md). Those that did not exist before are removed afterwards.
 var fixedHostPaths = []string{
-	"/var/lib/kubelet",   // the kubelet's device-plugin socket folder
+	"/var/lib/kubelet",    // the kubelet's device-plugin socket folder
 	"/var/log/containers", // the kubelet's symlinks to container logs
 	"/var/log/pods",
-	"/var/lib/cni",         // libcni's result cache
-	"/run/containerd",      // runc's state and the shims' sockets
-	"/run/netns",           // pods' network namespaces (CRI)
-	"/run/xtables.lock",    // iptables' lock file
+	"/var/lib/cni",      // libcni's result cache
+	"/run/containerd",   // runc's state and the shims' sockets
+	"/run/netns",        // pods' network namespaces (CRI)
+	"/run/xtables.lock", // iptables' lock file
 	"/etc/cni",
 	"/opt/cni",
 }

@@ -110,4 +110,3 @@ func (cl *Cluster) realNodeReady(ctx context.Context) (bool, error) {
 }
 
 func writeYAMLFile(path string, data []byte) error { return os.WriteFile(path, data, 0o644) }
-

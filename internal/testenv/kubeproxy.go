@@ -14,13 +14,13 @@ import (
 // never on localhost (which would need route_localnet) or on another interface.
 func kubeProxyConfig(kubeconfig string, healthz, metrics int) ([]byte, error) {
 	cfg := map[string]any{
-		"apiVersion":       "kubeproxy.config.k8s.io/v1alpha1",
-		"kind":             "KubeProxyConfiguration",
-		"mode":             "iptables",
-		"clientConnection": map[string]any{"kubeconfig": kubeconfig},
-		"hostnameOverride": RealNodeName,
-		"bindAddress":      nodeIP,
-		"clusterCIDR":      podRange,
+		"apiVersion":         "kubeproxy.config.k8s.io/v1alpha1",
+		"kind":               "KubeProxyConfiguration",
+		"mode":               "iptables",
+		"clientConnection":   map[string]any{"kubeconfig": kubeconfig},
+		"hostnameOverride":   RealNodeName,
+		"bindAddress":        nodeIP,
+		"clusterCIDR":        podRange,
 		"healthzBindAddress": loopback + ":" + strconv.Itoa(healthz),
 		"metricsBindAddress": loopback + ":" + strconv.Itoa(metrics),
 		"nodePortAddresses":  []string{nodeIP + "/32"},

@@ -15,13 +15,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
-
-	"github.com/meshctl/meshctl/images"
 )
 
 // The real node's tests: pods run in containers, from images the project built offline.
-
-var probeProgram = images.Program{Name: "testenv/probe", Package: "./internal/testenv/testdata/probe", Binary: "/probe"}
 
 // probePod is a pod on the real node running the probe program with args.
 func probePod(name, image string, args ...string) *corev1.Pod {
@@ -74,7 +70,7 @@ func waitPodReady(t *testing.T, env *Env, ns, name string) *corev1.Pod {
 
 func probeImage(t *testing.T, env *Env) string {
 	t.Helper()
-	return env.BuildImages(t, probeProgram)[probeProgram.Name]
+	return env.BuildImages(t, Probe)[Probe.Name]
 }
 
 // execProbe runs the probe program in a pod's container through the API server and the kubelet.
@@ -104,7 +100,7 @@ func TestRealNodeServiceDNSAndHairpin(t *testing.T) {
 
 	for _, target := range []string{
 		"http://web." + ns + ".svc.cluster.local/", // cluster DNS, then the ClusterIP
-		"http://web/",                              // the pod's search path
+		"http://web/", // the pod's search path
 		"http://" + svc.Spec.ClusterIP + "/",
 	} {
 		var out string
