@@ -3,7 +3,6 @@ package testenv
 import (
 	"context"
 	"fmt"
-	"os"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -108,5 +107,3 @@ func (cl *Cluster) realNodeReady(ctx context.Context) (bool, error) {
 	}
 	return false, nil
 }
-
-func writeYAMLFile(path string, data []byte) error { return os.WriteFile(path, data, 0o644) }
