@@ -14,9 +14,9 @@ import (
 var nodeChainPrefixes = []string{"KUBE-", "CNI-", guardChainPrefix}
 
 // ipFamilies are the iptables commands and the nft family each one's tables live in.
-var ipFamilies = []struct{ iptables, save, nft string }{
-	{"iptables", "iptables-save", "ip"},
-	{"ip6tables", "ip6tables-save", "ip6"},
+var ipFamilies = []struct{ iptables, save, restore, nft string }{
+	{"iptables", "iptables-save", "iptables-restore", "ip"},
+	{"ip6tables", "ip6tables-save", "ip6tables-restore", "ip6"},
 }
 
 // netfilterBefore is what existed before the node started.
@@ -29,8 +29,13 @@ type netfilterBefore struct {
 
 // iptablesDump is one family's iptables-save output, parsed.
 type iptablesDump struct {
-	chains map[string][]string   // table -> chains, in order
-	rules  map[string][][]string // table -> rules, each the words after -A
+	chains map[string][]string       // table -> chains, in order
+	rules  map[string][]iptablesRule // table -> rules
+}
+
+type iptablesRule struct {
+	line  string   // as iptables-save prints it: "-A CHAIN ..."
+	words []string // the words after -A, unquoted
 }
 
 func dumpIPTables(save string) (iptablesDump, error) {
@@ -38,7 +43,7 @@ func dumpIPTables(save string) (iptablesDump, error) {
 	if err != nil {
 		return iptablesDump{}, err
 	}
-	d := iptablesDump{chains: map[string][]string{}, rules: map[string][][]string{}}
+	d := iptablesDump{chains: map[string][]string{}, rules: map[string][]iptablesRule{}}
 	table := ""
 	for _, line := range strings.Split(out, "\n") {
 		switch {
@@ -52,7 +57,7 @@ func dumpIPTables(save string) (iptablesDump, error) {
 			if err != nil {
 				return d, fmt.Errorf("%s: %w", save, err)
 			}
-			d.rules[table] = append(d.rules[table], words)
+			d.rules[table] = append(d.rules[table], iptablesRule{line: line, words: words})
 		}
 	}
 	return d, nil
@@ -103,7 +108,8 @@ func isNodeChain(name string) bool {
 
 // undoNetfilter removes the chains the node made (by prefix, only those that did not exist
 // before), the rules of other chains that jump to them, and the nft tables that did not exist
-// before and are now empty (iptables-nft creates a table on first use).
+// before and are now empty (iptables-nft creates a table on first use). Each family's removal is one
+// iptables-restore batch: a node leaves about a hundred chains, and a command per chain takes seconds.
 func undoNetfilter(nb *netfilterBefore) error {
 	var errs []error
 	for _, fam := range ipFamilies {
@@ -112,6 +118,7 @@ func undoNetfilter(nb *netfilterBefore) error {
 			errs = append(errs, err)
 			continue
 		}
+		var batch strings.Builder
 		for table, chains := range d.chains {
 			var mine []string
 			for _, c := range chains {
@@ -124,24 +131,27 @@ func undoNetfilter(nb *netfilterBefore) error {
 			}
 			// Rules elsewhere that jump into the chains go first, then the chains' rules, then
 			// the chains.
+			fmt.Fprintf(&batch, "*%s\n", table)
 			for _, rule := range d.rules[table] {
-				if slices.Contains(mine, rule[0]) || !jumpsTo(rule, mine) {
-					continue
-				}
-				if _, err := host(fam.iptables, append([]string{"-w", "-t", table, "-D"}, rule...)...); err != nil {
-					errs = append(errs, err)
+				if !slices.Contains(mine, rule.words[0]) && jumpsTo(rule.words, mine) {
+					batch.WriteString("-D " + strings.TrimPrefix(rule.line, "-A ") + "\n")
 				}
 			}
 			for _, c := range mine {
-				if _, err := host(fam.iptables, "-w", "-t", table, "-F", c); err != nil {
-					errs = append(errs, err)
-				}
+				batch.WriteString("-F " + c + "\n")
 			}
 			for _, c := range mine {
-				if _, err := host(fam.iptables, "-w", "-t", table, "-X", c); err != nil {
-					errs = append(errs, err)
-				}
+				batch.WriteString("-X " + c + "\n")
 			}
+			batch.WriteString("COMMIT\n")
+		}
+		if batch.Len() == 0 {
+			continue
+		}
+		cmd := exec.Command(fam.restore, "-w", "--noflush")
+		cmd.Stdin = strings.NewReader(batch.String())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w: %s", fam.restore, err, strings.TrimSpace(string(out))))
 		}
 	}
 	for _, t := range nftTables() {
