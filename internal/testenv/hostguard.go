@@ -111,7 +111,7 @@ func guardHost(j *hostJournal) error {
 
 // addRoute adds a route unless the same one is there already (then it is not ours to remove).
 func addRoute(j *hostJournal, spec ...string) error {
-	if out, _ := host("ip", append([]string{"route", "show"}, routeSelector(spec)...)...); strings.TrimSpace(out) != "" {
+	if out, err := host("ip", append([]string{"route", "show"}, routeSelector(spec)...)...); err == nil && strings.TrimSpace(out) != "" {
 		return nil
 	}
 	j.Routes = append(j.Routes, spec)

@@ -39,8 +39,12 @@ type hostJournal struct {
 	// Paths are fixed host paths that did not exist before and are removed (after unmounting
 	// whatever is under them).
 	Paths []string `json:"paths,omitempty"`
-	// Cgroups are cgroup names created under each hierarchy's root (kubepods).
-	Cgroups []string `json:"cgroups,omitempty"`
+	// CgroupsBefore are the folders of nodeCgroups (kubepods, k8s.io) in any hierarchy that existed
+	// already: the others are removed.
+	CgroupsBefore []string `json:"cgroupsBefore,omitempty"`
+	// NetnsBefore are the mounts in /run/netns that existed already; the pods' network namespaces
+	// are the others.
+	NetnsBefore []string `json:"netnsBefore,omitempty"`
 	// Procs are the node's processes (containerd, kubelet, kube-proxy), stopped by PID.
 	Procs []procState `json:"procs,omitempty"`
 }

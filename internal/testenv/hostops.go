@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Small host operations of the real node, each undoable: sysctls, commands (ip, iptables),
@@ -136,16 +137,6 @@ func cgroupHierarchies() []string {
 	return slices.Compact(out)
 }
 
-// cgroupExists reports whether a cgroup of this name exists below any hierarchy's root.
-func cgroupExists(name string) bool {
-	for _, h := range cgroupHierarchies() {
-		if fileExists(filepath.Join(h, name)) {
-			return true
-		}
-	}
-	return false
-}
-
 // cgroupPIDs lists the processes in a cgroup and all its children, in every hierarchy.
 func cgroupPIDs(name string) []int {
 	seen := map[int]bool{}
@@ -172,23 +163,45 @@ func cgroupPIDs(name string) []int {
 	})
 }
 
-// removeCgroup removes a cgroup and its children in every hierarchy, children first. A cgroup
-// folder holds only the kernel's control files, so rmdir (not RemoveAll) is the way.
-func removeCgroup(name string) error {
-	var errs []string
+// cgroupDirs lists the folders of a cgroup and its children in every hierarchy.
+func cgroupDirs(name string) []string {
+	var dirs []string
 	for _, h := range cgroupHierarchies() {
-		var dirs []string
 		_ = filepath.WalkDir(filepath.Join(h, name), func(p string, d os.DirEntry, err error) error {
 			if err == nil && d.IsDir() {
 				dirs = append(dirs, p)
 			}
 			return nil
 		})
-		sort.Slice(dirs, func(i, j int) bool { return len(dirs[i]) > len(dirs[j]) })
-		for _, d := range dirs {
-			if err := syscall.Rmdir(d); err != nil && err != syscall.ENOENT {
-				errs = append(errs, fmt.Sprintf("%s: %v", d, err))
+	}
+	return dirs
+}
+
+// removeCgroup removes a cgroup's folders in every hierarchy, children first, except those in keep.
+// A cgroup folder holds only the kernel's control files, so rmdir (not RemoveAll) is the way. A cgroup
+// whose last process was killed a moment ago stays busy until the kernel has released it: rmdir is
+// tried again for a few seconds.
+func removeCgroup(name string, keep []string) error {
+	dirs := cgroupDirs(name)
+	sort.Slice(dirs, func(i, j int) bool { return len(dirs[i]) > len(dirs[j]) })
+	var errs []string
+	for _, d := range dirs {
+		if slices.Contains(keep, d) {
+			continue
+		}
+		var err error
+		for try := 0; try < 50; try++ {
+			if err = syscall.Rmdir(d); err == nil || err == syscall.ENOENT {
+				err = nil
+				break
 			}
+			if err != syscall.EBUSY {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %v", d, err))
 		}
 	}
 	if len(errs) > 0 {

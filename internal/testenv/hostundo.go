@@ -33,8 +33,15 @@ func recordHostBefore(j *hostJournal) error {
 		}
 	}
 	for _, c := range nodeCgroups {
-		if !cgroupExists(c) {
-			j.Cgroups = append(j.Cgroups, c)
+		j.CgroupsBefore = append(j.CgroupsBefore, cgroupDirs(c)...)
+	}
+	mps, err := mountPoints()
+	if err != nil {
+		return err
+	}
+	for _, mp := range mps {
+		if under(mp, netnsDir) {
+			j.NetnsBefore = append(j.NetnsBefore, mp)
 		}
 	}
 	return j.save()
@@ -69,11 +76,13 @@ func undoHost(j *hostJournal) error {
 			add(unmountUnder(root))
 		}
 	}
-	for _, c := range j.Cgroups {
-		add(removeCgroup(c))
+	add(removeNewNetns(j.NetnsBefore))
+	for _, c := range nodeCgroups {
+		add(removeCgroup(c, j.CgroupsBefore))
 	}
 	for _, r := range slices.Backward(j.Routes) {
-		if out, _ := host("ip", append([]string{"route", "show"}, routeSelector(r)...)...); strings.TrimSpace(out) != "" {
+		// A route onto a device that is gone went with it: `ip route show` fails then.
+		if out, err := host("ip", append([]string{"route", "show"}, routeSelector(r)...)...); err == nil && strings.TrimSpace(out) != "" {
 			_, err := host("ip", append([]string{"route", "del"}, r...)...)
 			add(err)
 		}
@@ -166,4 +175,30 @@ func describeJournal(j *hostJournal) string {
 		return fmt.Sprintf("the cluster of test process %d in %s", j.Owner, j.ClusterDir)
 	}
 	return "the cluster in " + j.ClusterDir
+}
+
+// netnsDir is where containerd's CRI mounts the pods' network namespaces, whatever its configuration.
+const netnsDir = "/run/netns"
+
+// removeNewNetns unmounts and removes the network namespaces that are not in before: once no process
+// and no mount holds one, the kernel destroys it, and the pod's end of its veth pair with it.
+func removeNewNetns(before []string) error {
+	mps, err := mountPoints()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, mp := range mps {
+		if !under(mp, netnsDir) || mp == netnsDir || slices.Contains(before, mp) {
+			continue
+		}
+		if err := syscall.Unmount(mp, syscall.MNT_DETACH); err != nil {
+			errs = append(errs, fmt.Errorf("unmount %s: %w", mp, err))
+			continue
+		}
+		if err := os.Remove(mp); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
