@@ -80,7 +80,7 @@ demo: build ## build meshctl, start a local cluster, install the demo profile, d
 		echo; echo "==> not labelling default for injection: meshd, which injects the sidecars, is not in this release yet"; \
 	fi; \
 	echo; echo "==> bookinfo with the project's sample images$(if $(filter true,$(REAL_NODE)), on the real node,)"; \
-	$(TESTENV) sample bookinfo --version $(VERSION) --real-node=$(REAL_NODE) | "$$KUBECTL" apply -f -; \
+	$(TESTENV) sample $(BOOKINFO)/platform/kube/bookinfo.yaml --version $(VERSION) --real-node=$(REAL_NODE) | "$$KUBECTL" apply -f -; \
 	step "$$KUBECTL" apply -f $(BOOKINFO)/networking/bookinfo-gateway.yaml -f $(BOOKINFO)/networking/destination-rule-all.yaml; \
 	step "$$KUBECTL" wait --for=condition=Ready pods --all -n default --timeout=180s; \
 	"$$KUBECTL" get pods -n default -o wide; \

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -47,7 +48,7 @@ func Image(p Program, binary string, info BuildInfo) (v1.Image, error) {
 	cf.Created = created
 	cf.Config = v1.Config{
 		Entrypoint: append([]string{p.BinaryPath()}, p.Args...),
-		Env:        append([]string{"PATH=/usr/local/bin:/usr/bin:/bin"}, p.Env...),
+		Env:        env(p.Env),
 		User:       p.UserOrDefault(),
 		WorkingDir: "/",
 		Labels:     info.labels(p),
@@ -63,4 +64,12 @@ func Image(p Program, binary string, info BuildInfo) (v1.Image, error) {
 		return nil, fmt.Errorf("image %s: %w", p.Name, err)
 	}
 	return img, nil
+}
+
+// env is the image's environment: the program's, with a PATH unless it brings its own.
+func env(vars []string) []string {
+	if slices.ContainsFunc(vars, func(v string) bool { return strings.HasPrefix(v, "PATH=") }) {
+		return vars
+	}
+	return append([]string{"PATH=/usr/local/bin:/usr/bin:/bin"}, vars...)
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/meshctl/meshctl/sampleapps"
 )
 
 var testInfo = BuildInfo{Version: "1.2.3", Commit: "0123456789abcdef0123456789abcdef01234567", Created: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)}
@@ -195,6 +197,24 @@ func TestProgramValidate(t *testing.T) {
 	for _, p := range Programs {
 		if err := p.Validate(); err != nil {
 			t.Errorf("Programs: %v", err)
+		}
+	}
+}
+
+// Every sample image of sampleapps' table is a program here, under the name the localizer points the
+// sample YAML at.
+func TestSampleImagesAreProgramsWithTheLocalizersNames(t *testing.T) {
+	for _, img := range sampleapps.Images() {
+		p, ok := Find("samples/" + img.Name)
+		if !ok {
+			t.Errorf("sample image %s is not in Programs", img.Name)
+			continue
+		}
+		if p.Ref("1.2.3") != img.Ref("1.2.3") {
+			t.Errorf("program %s has ref %s; the sample YAML is localized to %s", p.Name, p.Ref("1.2.3"), img.Ref("1.2.3"))
+		}
+		if p.BinaryPath() != sampleapps.Entrypoint || p.UserOrDefault() != img.User {
+			t.Errorf("program %s: binary %s user %s", p.Name, p.BinaryPath(), p.UserOrDefault())
 		}
 	}
 }

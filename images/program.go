@@ -87,9 +87,9 @@ func (p Program) Validate() error {
 //	{Name: "meshd", Package: "./cmd/meshd", Ports: []int{15010, 15012, 15014, 15017}},
 //	{Name: "mesh-proxy", Package: "./cmd/mesh-proxy", User: "1337:1337"},
 //	{Name: "mesh-init", Package: "./cmd/mesh-init", User: "0:0"},
-var Programs = []Program{
+var Programs = append([]Program{
 	Pause,
-}
+}, samplePrograms()...)
 
 // Pause is the sandbox image the real node's containerd gives every pod: a program that waits for
 // a signal, so a pod's namespaces outlive its containers.

@@ -7,6 +7,7 @@
 //	meshctl-testenv down                 stop it by PID and remove its state
 //	meshctl-testenv which kubectl        print the path of a program built into the cache
 //	meshctl-testenv place < app.yaml     make every workload's pods ask for the real node
+//	meshctl-testenv sample PATH          sample YAML with the project's images, on the real node
 package main
 
 import (
@@ -23,6 +24,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshctl/meshctl/internal/testenv"
+	"github.com/meshctl/meshctl/sampleapps/localize"
 )
 
 func main() {
@@ -66,7 +68,7 @@ func newRoot(in io.Reader, out, errOut io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&c.cacheDir, "cache-dir", "", "build cache (default $"+testenv.CacheDirEnv+" or $XDG_CACHE_HOME/meshctl-testenv)")
 	root.PersistentFlags().StringVar(&c.dir, "dir", "", "state folder of the cluster (default <cache-dir>/run/default)")
 	root.AddCommand(newBuild(c, errOut), newUp(c, out, errOut), newEnv(c, out), newDown(c, errOut),
-		newWhich(c, out), newPlace(in, out))
+		newWhich(c, out), newPlace(in, out), newSample(out))
 	return root
 }
 
@@ -230,6 +232,42 @@ func newPlace(in io.Reader, out io.Writer) *cobra.Command {
 			return err
 		},
 	}
+}
+
+func newSample(out io.Writer) *cobra.Command {
+	var (
+		version  string
+		realNode bool
+	)
+	cmd := &cobra.Command{
+		Use:   "sample PATH",
+		Short: "Print sample YAML (a file, or the YAML files of a folder) for the local cluster",
+		Long: "The sample's upstream images become the project's (ghcr.io/meshctl/samples/...:VERSION, built by " +
+			"`make images`), and with --real-node every workload asks for the real node, where its pods run for real.",
+		Example: "  meshctl-testenv sample manifests/samples/bookinfo/platform/kube/bookinfo.yaml --version 0.1.0-dev | kubectl apply -f -",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			name := filepath.ToSlash(filepath.Clean(args[0]))
+			if filepath.IsAbs(name) || strings.HasPrefix(name, "../") {
+				return fmt.Errorf("sample %s: give a path inside the working folder", args[0])
+			}
+			data, err := localize.Manifests(os.DirFS("."), name, version)
+			if err != nil {
+				return err
+			}
+			if realNode {
+				if data, err = testenv.PlaceOnRealNode(data, name); err != nil {
+					return err
+				}
+			}
+			_, err = out.Write(data)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&version, "version", "", "the images' tag: the project's version, as `make images` builds it")
+	cmd.Flags().BoolVar(&realNode, "real-node", true, "make the workloads run on the real node")
+	_ = cmd.MarkFlagRequired("version")
+	return cmd
 }
 
 // exportLine quotes the path for the shell when it needs it, so eval works with any folder name.

@@ -96,8 +96,16 @@ func (e *Env) BuildImages(t testing.TB, programs ...images.Program) map[string]s
 // Kubectl runs the kubectl built for the cluster's version (make cluster-build) with the admin
 // kubeconfig, and returns its standard output; the error carries its standard error.
 func (e *Env) Kubectl(ctx context.Context, args ...string) (string, error) {
+	return e.KubectlInput(ctx, nil, args...)
+}
+
+// KubectlInput is Kubectl with stdin as its standard input (`apply -f -`).
+func (e *Env) KubectlInput(ctx context.Context, stdin []byte, args ...string) (string, error) {
 	bin := Cache{Dir: e.Cluster.cacheDir}.Binary(e.Version, Kubectl)
 	cmd := exec.CommandContext(ctx, bin, append([]string{"--kubeconfig", e.Kubeconfig}, args...)...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
