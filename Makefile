@@ -73,7 +73,8 @@ demo: build ## build meshctl, start a local cluster, install the demo profile, d
 	step() { echo; echo "==> $$*"; "$$@"; }; \
 	step $(BIN)/meshctl x precheck; \
 	step $(BIN)/meshctl install --set profile=demo -y; \
-	step $(IMAGES) build --out $(BIN)/images --version $(VERSION) --load; \
+	echo; echo "==> make images: every deployed program's image, built offline, loaded into the real node"; \
+	$(IMAGES) build --out $(BIN)/images --version $(VERSION) --load >/dev/null; \
 	if $(IMAGES) list | grep -q '^meshd\b'; then \
 		step "$$KUBECTL" label namespace default istio-injection=enabled --overwrite; \
 	else \
