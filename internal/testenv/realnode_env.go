@@ -35,10 +35,10 @@ var builtImages struct {
 }
 
 // Probe is a small static program for tests on the real node, one binary with subcommands
-// (testdata/probe/main.go): `serve ADDR TEXT`, `get URL` (https with the pod's ServiceAccount),
+// (internal/testenv/probe): `serve ADDR TEXT`, `get URL` (https with the pod's ServiceAccount),
 // `dial ADDR`, `lookup NAME`, `nat-redirect PORT TO`, `route-default GW`, `sleep`. Build and load it
 // with env.BuildImages(t, testenv.Probe); its binary is /probe, its user non-root.
-var Probe = images.Program{Name: "testenv/probe", Package: "./internal/testenv/testdata/probe", Binary: "/probe"}
+var Probe = images.Program{Name: "testenv/probe", Package: "./internal/testenv/probe", Binary: "/probe"}
 
 // TestImageVersion is the tag of images tests build with BuildImages.
 const TestImageVersion = "testenv"

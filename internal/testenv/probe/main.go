@@ -8,6 +8,7 @@
 //	probe lookup NAME                print the addresses NAME resolves to
 //	probe nat-redirect PORT TO       redirect the pod's outgoing TCP to PORT to TO (needs NET_ADMIN)
 //	probe route-default GW           add a default route via GW (needs NET_ADMIN)
+//	probe webhook ADDR CERT KEY      a mutating admission webhook over TLS that annotates what it sees
 //	probe sleep                      wait for a signal
 package main
 
@@ -15,7 +16,9 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -53,6 +56,8 @@ func main() {
 		err = natRedirect(args[0], args[1])
 	case "route-default":
 		err = routeDefault(args[0])
+	case "webhook":
+		err = webhook(args[0], args[1], args[2])
 	case "sleep":
 		sigs := make(chan os.Signal, 1)
 		signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
@@ -201,4 +206,40 @@ func routeDefault(gwText string) error {
 	}
 	fmt.Println("default route via", gw)
 	return nil
+}
+
+// webhook answers AdmissionReviews: it allows every object and adds the annotation
+// probe.meshctl.io/mutated=true with a JSON patch.
+func webhook(addr, cert, key string) error {
+	return http.ListenAndServeTLS(addr, cert, key, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var review struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Request    struct {
+				UID    string `json:"uid"`
+				Object struct {
+					Metadata struct {
+						Annotations map[string]string `json:"annotations"`
+					} `json:"metadata"`
+				} `json:"object"`
+			} `json:"request"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&review); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		patch := `[{"op":"add","path":"/metadata/annotations","value":{"probe.meshctl.io/mutated":"true"}}]`
+		if review.Request.Object.Metadata.Annotations != nil {
+			patch = `[{"op":"add","path":"/metadata/annotations/probe.meshctl.io~1mutated","value":"true"}]`
+		}
+		resp := map[string]any{
+			"apiVersion": review.APIVersion, "kind": review.Kind,
+			"response": map[string]any{
+				"uid": review.Request.UID, "allowed": true,
+				"patchType": "JSONPatch", "patch": base64.StdEncoding.EncodeToString([]byte(patch)),
+			},
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(resp)
+	}))
 }
