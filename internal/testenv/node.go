@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -14,6 +15,9 @@ import (
 type realNode struct {
 	layout  nodeLayout
 	journal *hostJournal
+
+	mu     sync.Mutex
+	loaded map[string]string // program name -> image ref, loaded by Env.BuildImages
 }
 
 // nodeAvailable says why this machine cannot run a real node, if it cannot.

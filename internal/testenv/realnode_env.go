@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/meshctl/meshctl/images"
@@ -26,14 +25,6 @@ func (e *Env) LoadImages(ctx context.Context, tarballs ...string) error {
 	return importImages(ctx, tarballs...)
 }
 
-// builtImages remembers what this test process built and loaded, so tests that share a node build
-// each program once.
-var builtImages struct {
-	mu   sync.Mutex
-	dir  string
-	refs map[string]string
-}
-
 // Probe is a small static program for tests on the real node, one binary with subcommands
 // (internal/testenv/probe): `serve ADDR TEXT`, `get URL` (https with the pod's ServiceAccount),
 // `dial ADDR`, `lookup NAME`, `nat-redirect PORT TO`, `route-default GW`, `sleep`. Build and load it
@@ -44,25 +35,22 @@ var Probe = images.Program{Name: "testenv/probe", Package: "./internal/testenv/p
 const TestImageVersion = "testenv"
 
 // BuildImages builds programs with the project's image pipeline and loads them into the real node,
-// returning each program's image reference by name. A program is built once per test process.
+// returning each program's image reference by name. A program is built once per cluster.
 func (e *Env) BuildImages(t testing.TB, programs ...images.Program) map[string]string {
 	t.Helper()
-	if !e.Cluster.RealNode {
+	n := e.Cluster.node
+	if n == nil {
 		t.Fatal(errNoRealNode)
 	}
-	builtImages.mu.Lock()
-	defer builtImages.mu.Unlock()
-	if builtImages.refs == nil {
-		dir, err := os.MkdirTemp("", "meshctl-testenv-images-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		builtImages.dir, builtImages.refs = dir, map[string]string{}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.loaded == nil {
+		n.loaded = map[string]string{}
 	}
 	out := map[string]string{}
 	var todo []images.Program
 	for _, p := range programs {
-		if ref, ok := builtImages.refs[p.Name]; ok {
+		if ref, ok := n.loaded[p.Name]; ok {
 			out[p.Name] = ref
 		} else {
 			todo = append(todo, p)
@@ -77,7 +65,7 @@ func (e *Env) BuildImages(t testing.TB, programs ...images.Program) map[string]s
 	}
 	info := nodeImageInfo
 	info.Version = TestImageVersion
-	built, err := images.Build(t.Context(), todo, images.Options{ModuleDir: moduleDir, OutDir: builtImages.dir, Info: info})
+	built, err := images.Build(t.Context(), todo, images.Options{ModuleDir: moduleDir, OutDir: n.layout.images(), Info: info})
 	if err != nil {
 		t.Fatalf("build images: %v", err)
 	}
@@ -85,9 +73,8 @@ func (e *Env) BuildImages(t testing.TB, programs ...images.Program) map[string]s
 		if err := importImages(t.Context(), b.Path); err != nil {
 			t.Fatal(err)
 		}
-		// The tarball is in containerd now.
-		_ = os.Remove(b.Path)
-		builtImages.refs[b.Program.Name] = b.Ref
+		_ = os.Remove(b.Path) // in containerd now
+		n.loaded[b.Program.Name] = b.Ref
 		out[b.Program.Name] = b.Ref
 	}
 	return out
