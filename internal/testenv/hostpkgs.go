@@ -81,8 +81,10 @@ func EnsureHostPackages(ctx context.Context, log io.Writer) error {
 	p.stepf("real node: installing %s with apt-get", strings.Join(missing, " "))
 	install := append([]string{"install", "-y", "--no-install-recommends"}, missing...)
 	out, err := aptGet(ctx, install...)
-	if err != nil && strings.Contains(out, "Unable to locate package") {
-		// A fresh machine's package lists may be empty or old.
+	if err != nil {
+		// A fresh machine's package lists may be empty ("Unable to locate package") or out of date
+		// (a 404 for a version that was replaced): update them and try once more.
+		p.stepf("real node: apt-get install failed; running apt-get update and trying again")
 		if out, err := aptGet(ctx, "update"); err != nil {
 			return fmt.Errorf("apt-get update: %w\n%s", err, tail(out, 20))
 		}
