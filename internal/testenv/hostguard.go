@@ -33,7 +33,8 @@ var nodeSysctls = []string{
 }
 
 // fixedHostPaths are created by the node's programs whatever their configuration says (see
-// docs/testenv.md). Those that did not exist before are removed afterwards.
+// docs/testenv.md). Those that did not exist before are removed afterwards. /run/netns, where the
+// pods' network namespaces are, is shared with anyone's `ip netns`: see removeNodeNetns.
 var fixedHostPaths = []string{
 	"/var/lib/kubelet",    // the kubelet's device-plugin socket folder
 	"/var/log/containers", // the kubelet's symlinks to container logs

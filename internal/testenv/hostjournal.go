@@ -42,9 +42,8 @@ type hostJournal struct {
 	// CgroupsBefore are the folders of nodeCgroups (kubepods, k8s.io) in any hierarchy that existed
 	// already: the others are removed.
 	CgroupsBefore []string `json:"cgroupsBefore,omitempty"`
-	// NetnsBefore are the mounts in /run/netns that existed already; the pods' network namespaces
-	// are the others.
-	NetnsBefore []string `json:"netnsBefore,omitempty"`
+	// NetnsDirCreated: /run/netns did not exist before, and is removed once nobody's namespace is in it.
+	NetnsDirCreated bool `json:"netnsDirCreated,omitempty"`
 	// Procs are the node's processes (containerd, kubelet, kube-proxy), stopped by PID.
 	Procs []procState `json:"procs,omitempty"`
 }

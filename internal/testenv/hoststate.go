@@ -124,6 +124,11 @@ func captureHost() (HostState, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Network namespaces other than the pods' (cni-*) are other programs' `ip netns`, which come and
+	// go with their own tests.
+	mps = slices.DeleteFunc(mps, func(mp string) bool {
+		return under(mp, netnsDir) && !strings.HasPrefix(filepath.Base(mp), "cni-")
+	})
 	slices.Sort(mps)
 	s["mounts"] = strings.Join(mps, "\n")
 	var cgroups []string

@@ -35,14 +35,8 @@ func recordHostBefore(j *hostJournal) error {
 	for _, c := range nodeCgroups {
 		j.CgroupsBefore = append(j.CgroupsBefore, cgroupDirs(c)...)
 	}
-	mps, err := mountPoints()
-	if err != nil {
-		return err
-	}
-	for _, mp := range mps {
-		if under(mp, netnsDir) {
-			j.NetnsBefore = append(j.NetnsBefore, mp)
-		}
+	if _, err := os.Lstat(netnsDir); errors.Is(err, os.ErrNotExist) {
+		j.NetnsDirCreated = true
 	}
 	return j.save()
 }
@@ -76,7 +70,7 @@ func undoHost(j *hostJournal) error {
 			add(unmountUnder(root))
 		}
 	}
-	add(removeNewNetns(j.NetnsBefore))
+	add(removeNodeNetns(j.NetnsDirCreated))
 	for _, c := range nodeCgroups {
 		add(removeCgroup(c, j.CgroupsBefore))
 	}
@@ -180,16 +174,19 @@ func describeJournal(j *hostJournal) string {
 // netnsDir is where containerd's CRI mounts the pods' network namespaces, whatever its configuration.
 const netnsDir = "/run/netns"
 
-// removeNewNetns unmounts and removes the network namespaces that are not in before: once no process
-// and no mount holds one, the kernel destroys it, and the pod's end of its veth pair with it.
-func removeNewNetns(before []string) error {
+// removeNodeNetns unmounts and removes the pods' network namespaces: CRI names them cni-<uuid>, and
+// a machine runs one CRI containerd, the node's. Once no process and no mount holds one, the kernel
+// destroys it, and the pod's end of its veth pair with it. Namespaces of other names are someone
+// else's (`ip netns add` of a test in another package): /run/netns itself is removed only when the node
+// created it and nothing else is in it.
+func removeNodeNetns(dirCreated bool) error {
 	mps, err := mountPoints()
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, mp := range mps {
-		if !under(mp, netnsDir) || mp == netnsDir || slices.Contains(before, mp) {
+		if filepath.Dir(mp) != netnsDir || !strings.HasPrefix(filepath.Base(mp), "cni-") {
 			continue
 		}
 		if err := syscall.Unmount(mp, syscall.MNT_DETACH); err != nil {
@@ -197,6 +194,13 @@ func removeNewNetns(before []string) error {
 			continue
 		}
 		if err := os.Remove(mp); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if entries, err := os.ReadDir(netnsDir); dirCreated && err == nil && len(entries) == 0 {
+		// CRI (like `ip netns`) bind-mounts the folder onto itself to share the namespaces' mounts.
+		_ = unmountUnder(netnsDir)
+		if err := os.Remove(netnsDir); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
