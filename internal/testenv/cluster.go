@@ -240,7 +240,7 @@ func up(ctx context.Context, c Config) (_ *Cluster, err error) {
 		}
 	}
 	if cl.node != nil {
-		if err := cl.node.start(ctx, cl, pki, cache, start); err != nil {
+		if err := cl.node.start(ctx, cl, pki, start); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +19,29 @@ type realNode struct {
 
 	mu     sync.Mutex
 	loaded map[string]string // program name -> image ref, loaded by Env.BuildImages
+
+	imagesDone chan struct{} // closed when the node's own images are built
+	tarballs   []string
+	imagesErr  error
+}
+
+// buildImages builds the node's own images in the background, while the control plane starts: it
+// is the slowest step of the node's start (compiling pause, hashing and writing CoreDNS's image).
+func (n *realNode) buildImages(ctx context.Context, cache Cache) {
+	n.imagesDone = make(chan struct{})
+	go func() {
+		defer close(n.imagesDone)
+		n.tarballs, n.imagesErr = buildNodeImages(ctx, cache, n.layout.images())
+	}()
+}
+
+// images waits for buildImages.
+func (n *realNode) images() ([]string, error) {
+	if n.imagesDone == nil {
+		return nil, errors.New("the node's images were not built")
+	}
+	<-n.imagesDone
+	return n.tarballs, n.imagesErr
 }
 
 // nodeAvailable says why this machine cannot run a real node, if it cannot.
@@ -53,6 +77,7 @@ func prepareNode(ctx context.Context, cl *Cluster, owner int) (*realNode, error)
 		return nil, fmt.Errorf("real node: %w", err)
 	}
 	cl.p.stepf("real node: routes, bridge %s (%s) and guard rules in place", nodeBridge, nodeIP)
+	n.buildImages(ctx, Cache{Dir: cl.cacheDir})
 	return n, nil
 }
 
@@ -61,9 +86,9 @@ type nodeStarter func(comp Component, args []string) error
 
 // start runs containerd, the kubelet and kube-proxy, imports the node's images and deploys
 // cluster DNS; it returns once a pod can resolve names and reach Services.
-func (n *realNode) start(ctx context.Context, cl *Cluster, pki *clusterPKI, cache Cache, start nodeStarter) error {
+func (n *realNode) start(ctx context.Context, cl *Cluster, pki *clusterPKI, start nodeStarter) error {
 	l := n.layout
-	for _, d := range []string{l.dir, l.containerdRoot(), l.containerdState(), l.kubeletRoot(), l.podLogs(), l.volumePlugins(), l.images()} {
+	for _, d := range []string{l.dir, l.containerdRoot(), l.containerdState(), l.kubeletRoot(), l.podLogs(), l.volumePlugins()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
@@ -126,7 +151,7 @@ func (n *realNode) start(ctx context.Context, cl *Cluster, pki *clusterPKI, cach
 	if err := cl.waitFor(ctx, "real node: containerd", time.Minute, containerdReady); err != nil {
 		return err
 	}
-	tarballs, err := buildNodeImages(ctx, cache, l.images())
+	tarballs, err := n.images()
 	if err != nil {
 		return fmt.Errorf("real node: images: %w", err)
 	}
@@ -175,4 +200,9 @@ func (n *realNode) run(cl *Cluster, start nodeStarter, comp Component, args []st
 }
 
 // release undoes the node's host changes; the cluster's processes are stopped already.
-func (n *realNode) release() error { return releaseNode(n.journal) }
+func (n *realNode) release() error {
+	if n.imagesDone != nil {
+		<-n.imagesDone // its files are in the node's folder, about to be removed
+	}
+	return releaseNode(n.journal)
+}
