@@ -194,7 +194,7 @@ func (c *converter) scalar(n *yaml.Node) (any, error) {
 			}
 		}
 	case "!!float":
-		if isPlainDecimal(n.Value) {
+		if isPlainDecimal(n.Value) && !hasLeadingZero(n.Value) { // yaml.v3 reads !!float 010 as octal 8, too
 			if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
 				return f, nil
 			}
