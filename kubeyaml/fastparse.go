@@ -475,7 +475,7 @@ func (p *fastParser) scanQuoted(c int) (val string, end int, err error) {
 // unescape decodes the escape after a backslash; n is the number of bytes it used, 0 when unsupported.
 func unescape(s []byte) (out []byte, n int) {
 	switch s[0] {
-	case '\\', '"', '/':
+	case '\\', '"': // not "\/": YAML 1.2 has it, yaml.v3 refuses it, and yaml.v3 decides
 		return s[:1], 1
 	case 'n':
 		return []byte{'\n'}, 1
