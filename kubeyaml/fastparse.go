@@ -321,7 +321,7 @@ func (p *fastParser) scanKey(c int, build bool) (key *fnode, after int, ok bool,
 		if p.at(e) != ':' || !(p.at(e+1) == ' ' || p.off+e+1 >= p.end) {
 			return nil, 0, false, nil
 		}
-		if end-c > 1000 {
+		if e-c > 1000 {
 			return nil, 0, false, errSlow // yaml.v3 limits implicit keys, quoted ones too, to 1024 characters
 		}
 		if !build {
@@ -347,8 +347,8 @@ func (p *fastParser) scanKey(c int, build bool) (key *fnode, after int, ok bool,
 				for j > c && line[j-1] == ' ' {
 					j--
 				}
-				if j-c > 1000 {
-					return nil, 0, false, errSlow // yaml.v3 limits implicit keys to 1024 characters
+				if i-c > 1000 {
+					return nil, 0, false, errSlow // yaml.v3 limits implicit keys to 1024 characters, up to the colon
 				}
 				if !build {
 					return nil, i + 1, true, nil
