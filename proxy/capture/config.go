@@ -180,4 +180,3 @@ func orEmpty(err error) error {
 	}
 	return err
 }
-

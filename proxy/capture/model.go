@@ -84,7 +84,7 @@ func daddr(p netip.Prefix, not bool) Match {
 }
 func saddr(p netip.Prefix) Match { return Match{Kind: MatchSAddr, Prefix: p} }
 
-func ret() Verdict                   { return Verdict{Kind: VerdictReturn} }
-func jump(chain string) Verdict      { return Verdict{Kind: VerdictJump, Chain: chain} }
-func redirect(port uint16) Verdict   { return Verdict{Kind: VerdictRedirect, Port: port} }
+func ret() Verdict                    { return Verdict{Kind: VerdictReturn} }
+func jump(chain string) Verdict       { return Verdict{Kind: VerdictJump, Chain: chain} }
+func redirect(port uint16) Verdict    { return Verdict{Kind: VerdictRedirect, Port: port} }
 func rule(v Verdict, m ...Match) Rule { return Rule{Match: m, Verdict: v} }
