@@ -94,7 +94,9 @@ func TestRetryReplaysTheBody(t *testing.T) {
 }
 
 // hang answers only when the request is cancelled (never, as far as the proxy waits).
-func hang(b *proxytest.Backend) { b.Handle = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() } }
+func hang(b *proxytest.Backend) {
+	b.Handle = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+}
 
 func TestRouteTimeoutIs504UT(t *testing.T) {
 	b := proxytest.NewBackend(t, "b")
