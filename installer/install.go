@@ -67,12 +67,7 @@ func (r *InstallResult) Counts() map[string]int {
 	return out
 }
 
-func (o *InstallOptions) namespace() string {
-	if o.Operator != nil && o.Operator.Spec.Namespace != "" {
-		return o.Operator.Spec.Namespace
-	}
-	return DefaultNamespace
-}
+func (o *InstallOptions) namespace() string { return NamespaceOf(o.Operator) }
 
 func (o *InstallOptions) revision() string {
 	if o.Operator != nil {

@@ -2,15 +2,14 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 
 	"github.com/fatih/color"
-	"sigs.k8s.io/yaml"
 
 	"github.com/meshctl/meshctl/analyze"
+	"github.com/meshctl/meshctl/printer"
 )
 
 // Formats are the output formats, the first being the default.
@@ -33,20 +32,8 @@ func Write(w io.Writer, format string, r Report, useColor bool) error {
 	switch format {
 	case "log", "":
 		return writeLog(w, r, useColor)
-	case "json":
-		b, err := json.MarshalIndent(r, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encode json: %w", err)
-		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
-		return err
-	case "yaml":
-		b, err := yaml.Marshal(r)
-		if err != nil {
-			return fmt.Errorf("encode yaml: %w", err)
-		}
-		_, err = w.Write(b)
-		return err
+	case printer.JSON, printer.YAML:
+		return printer.Print(w, format, r)
 	case "sarif":
 		return writeSARIF(w, r)
 	case "junit":

@@ -20,12 +20,7 @@ type InjectionInputs struct {
 // InjectionDefaults renders the control plane exactly as `manifest generate` does for in and returns the
 // injector's inputs from the rendered ConfigMaps: kube-inject's offline defaults.
 func InjectionDefaults(in profiles.Input) (*InjectionInputs, error) {
-	resolved, err := profiles.Resolve(in)
-	if err != nil {
-		return nil, err
-	}
-	op := resolved.Operator
-	m, err := Generate(op, Options{Charts: in.Charts, Components: []string{"pilot"}})
+	op, m, err := FromInput(in, "pilot")
 	if err != nil {
 		return nil, err
 	}

@@ -11,20 +11,20 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/analyze"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/completion"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/dashboard"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/exitcode"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/experimental"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/factory"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/install"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/kubeinject"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/manifest"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/precheck"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/profile"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/uninstall"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/verifyinstall"
-	"github.com/meshctl/meshctl/cmd/meshctl/internal/version"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/exitcode"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/analyze"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/completion"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/dashboard"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/experimental"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/install"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/kubeinject"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/manifest"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/precheck"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/profile"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/uninstall"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/verifyinstall"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/version"
 )
 
 // NewCmd returns the root command with every subcommand, wired to f.
@@ -59,7 +59,7 @@ Commands from Istio tutorials work with meshctl in place of istioctl.`,
 		uninstall.NewCmd(f, nil),
 		verifyinstall.NewCmd(f, nil),
 		precheck.NewCmd(f, nil),
-		experimental.NewCmd(f),
+		experimental.NewCmd(precheck.NewCmd(f, nil)),
 	)
 	markUsageErrors(root)
 	return root

@@ -32,10 +32,31 @@ func run(t *testing.T, env map[string]string, stdin string, args ...string) (cod
 	return code, out.String(), errOut.String()
 }
 
+// mustRun is run for a command that must succeed.
+func mustRun(t *testing.T, env map[string]string, stdin string, args ...string) (stdout, stderr string) {
+	t.Helper()
+	code, stdout, stderr := run(t, env, stdin, args...)
+	if code != 0 {
+		t.Fatalf("meshctl %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
+	}
+	return stdout, stderr
+}
+
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(bad, []byte("apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  componentz: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A cluster that refuses connections: 127.0.0.1:1.
+	dead := filepath.Join(dir, "dead-kubeconfig")
+	if err := os.WriteFile(dead, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: dead, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: x}}]
+contexts: [{name: dead, context: {cluster: dead, user: u}}]
+current-context: dead
+`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -53,8 +74,18 @@ func TestExitCodes(t *testing.T) {
 		{"missing file", []string{"manifest", "generate", "-f", filepath.Join(dir, "nope.yaml")}, 65, "nope.yaml: cannot read"},
 		{"bad set", []string{"manifest", "generate", "--set", "componentz.x=1"}, 65, "did you mean spec.components?"},
 		{"unknown profile", []string{"profile", "dump", "demoo"}, 65, `unknown profile "demoo" (did you mean "demo"?)`},
+		// The diff commands exit as diff(1) does: 0 same, 1 different, 2 trouble; usage and bad input keep theirs.
 		{"profiles differ", []string{"profile", "diff", "default", "demo"}, 1, ""},
 		{"profiles same", []string{"profile", "diff", "demo", "demo"}, 0, ""},
+		{"profile diff, unknown profile", []string{"profile", "diff", "demo", "demoo"}, 65, `unknown profile "demoo"`},
+		{"profile diff, bad file", []string{"profile", "diff", "demo", bad}, 65, bad + ":4: spec.componentz: unknown field"},
+		{"profile diff, one argument", []string{"profile", "diff", "demo"}, 64, "accepts 2 arg(s)"},
+		{"manifest diff, no cluster", []string{"manifest", "diff", "--kubeconfig", dead}, 2, "no cluster reachable"},
+		{"manifest diff, no kubeconfig", []string{"manifest", "diff", "--kubeconfig", filepath.Join(dir, "nope")}, 2, "no cluster reachable"},
+		{"manifest diff, bad input", []string{"manifest", "diff", "-f", bad, "--kubeconfig", dead}, 65, bad + ":4: spec.componentz: unknown field"},
+		{"manifest diff, bad flag", []string{"manifest", "diff", "-o", "table"}, 64, "unknown output format"},
+		{"install --dry-run --diff, no cluster", []string{"install", "--dry-run", "--diff", "--kubeconfig", dead}, 2, "no cluster reachable"},
+		{"install --dry-run --diff, bad input", []string{"install", "--dry-run", "--diff", "-f", bad, "--kubeconfig", dead}, 65, "spec.componentz"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,11 +101,11 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestVersionOutputs(t *testing.T) {
-	_, short, _ := run(t, nil, "", "version", "--short")
+	short, _ := mustRun(t, nil, "", "version", "--short")
 	if strings.TrimSpace(short) == "" || strings.Contains(short, " ") {
 		t.Errorf("--short printed %q", short)
 	}
-	_, js, _ := run(t, nil, "", "version", "-o", "json")
+	js, _ := mustRun(t, nil, "", "version", "-o", "json")
 	var v struct {
 		ClientVersion struct {
 			Version, GitCommit string
@@ -83,7 +114,7 @@ func TestVersionOutputs(t *testing.T) {
 	if err := json.Unmarshal([]byte(js), &v); err != nil || v.ClientVersion.Version != strings.TrimSpace(short) {
 		t.Errorf("json output %q: %v", js, err)
 	}
-	_, y, _ := run(t, nil, "", "version", "-o", "yaml")
+	y, _ := mustRun(t, nil, "", "version", "-o", "yaml")
 	if !strings.Contains(y, "clientVersion:") {
 		t.Errorf("yaml output %q", y)
 	}
@@ -98,16 +129,16 @@ func TestConfigDefaultsFromEnvAndFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The file's default applies to every command with the flag.
-	_, out, stderr := run(t, map[string]string{"XDG_CONFIG_HOME": cfgDir}, "", "profile", "list")
+	out, stderr := mustRun(t, map[string]string{"XDG_CONFIG_HOME": cfgDir}, "", "profile", "list")
 	if !strings.HasPrefix(strings.TrimSpace(out), "[") {
 		t.Errorf("config file output: json not applied: %q %s", out, stderr)
 	}
 	// The environment beats the file, and the command line beats both.
-	_, out, _ = run(t, map[string]string{"XDG_CONFIG_HOME": cfgDir, "MESHCTL_OUTPUT": "yaml"}, "", "profile", "list")
+	out, _ = mustRun(t, map[string]string{"XDG_CONFIG_HOME": cfgDir, "MESHCTL_OUTPUT": "yaml"}, "", "profile", "list")
 	if !strings.HasPrefix(out, "- description:") {
 		t.Errorf("MESHCTL_OUTPUT=yaml not applied: %q", out)
 	}
-	_, out, _ = run(t, map[string]string{"XDG_CONFIG_HOME": cfgDir, "MESHCTL_OUTPUT": "yaml"}, "", "profile", "list", "-o", "table")
+	out, _ = mustRun(t, map[string]string{"XDG_CONFIG_HOME": cfgDir, "MESHCTL_OUTPUT": "yaml"}, "", "profile", "list", "-o", "table")
 	if !strings.Contains(out, "NAME") {
 		t.Errorf("-o table did not win: %q", out)
 	}
@@ -118,11 +149,6 @@ func TestConfigDefaultsFromEnvAndFile(t *testing.T) {
 	code, _, stderr := run(t, map[string]string{"XDG_CONFIG_HOME": cfgDir}, "", "profile", "list")
 	if code != 65 || !strings.Contains(stderr, "config.yaml") {
 		t.Errorf("broken config: exit %d, stderr %q", code, stderr)
-	}
-	// -i/--istioNamespace from the environment.
-	code, _, stderr = run(t, map[string]string{"MESHCTL_ISTIONAMESPACE": "mesh"}, "", "version")
-	if code != 0 {
-		t.Errorf("MESHCTL_ISTIONAMESPACE: exit %d %s", code, stderr)
 	}
 }
 
@@ -146,7 +172,7 @@ func TestManifestGenerate(t *testing.T) {
 	if stderr != "" {
 		t.Errorf("stderr must be empty: %q", stderr)
 	}
-	_, again, _ := run(t, nil, "", "manifest", "generate", "--set", "profile=demo")
+	again, _ := mustRun(t, nil, "", "manifest", "generate", "--set", "profile=demo")
 	if out != again {
 		t.Error("two runs differ")
 	}
@@ -171,7 +197,10 @@ func TestManifestGenerate(t *testing.T) {
 	if code, _, stderr := run(t, nil, "", "manifest", "generate", "--set", "profile=demo", "-o", dir); code != 0 {
 		t.Fatalf("-o dir: exit %d %s", code, stderr)
 	}
-	entries, _ := os.ReadDir(dir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var names []string
 	for _, e := range entries {
 		names = append(names, e.Name())
@@ -182,7 +211,7 @@ func TestManifestGenerate(t *testing.T) {
 }
 
 func TestProfileCommands(t *testing.T) {
-	_, out, _ := run(t, nil, "", "profile", "list", "-o", "json")
+	out, _ := mustRun(t, nil, "", "profile", "list", "-o", "json")
 	var list []struct{ Name, Description string }
 	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 8 {
 		t.Fatalf("profile list -o json: %v %q", err, out)
@@ -192,11 +221,11 @@ func TestProfileCommands(t *testing.T) {
 			t.Errorf("profile %s has no description", p.Name)
 		}
 	}
-	_, out, _ = run(t, nil, "", "profile", "dump", "--config-path", "spec.components.egressGateways[0]", "demo")
+	out, _ = mustRun(t, nil, "", "profile", "dump", "--config-path", "spec.components.egressGateways[0]", "demo")
 	if !strings.Contains(out, "enabled: true") || !strings.Contains(out, "name: istio-egressgateway") {
 		t.Errorf("dump --config-path: %q", out)
 	}
-	_, out, _ = run(t, nil, "", "profile", "dump", "-o", "flags", "demo")
+	out, _ = mustRun(t, nil, "", "profile", "dump", "-o", "flags", "demo")
 	if !strings.Contains(out, "--set components.egressGateways[0].enabled=true\n") || !strings.Contains(out, "--set meshConfig.accessLogFile=/dev/stdout\n") {
 		t.Errorf("dump -o flags: %q", out)
 	}
