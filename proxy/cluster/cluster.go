@@ -54,7 +54,7 @@ func newCluster(ctx context.Context, cfg *ir.Cluster, log *slog.Logger) *Cluster
 	if cfg.Outlier != nil {
 		go c.sweepOutliers(ctx)
 	}
-	if cfg.Type == ir.ClusterStrictDNS {
+	if cfg.Type == ir.ClusterStrictDNS && cfg.Warming == "" {
 		go c.resolveLoop(ctx)
 	}
 	return c
@@ -85,6 +85,9 @@ func (c *Cluster) setEndpoints(eps []ir.Endpoint) {
 	c.endpoints = eps
 	if c.cfg.Type == ir.ClusterStrictDNS {
 		return // resolveLoop turns the names into hosts
+	}
+	if c.cfg.Warming != "" {
+		eps = nil
 	}
 	c.rebuildLocked(expand(eps))
 }
@@ -160,7 +163,7 @@ func (c *Cluster) publishLocked(set *hostSet) {
 // ORIGINAL_DST clusters).
 func (c *Cluster) Pick(t *Target, dst netip.AddrPort) (*Host, error) {
 	if c.cfg.Type == ir.ClusterOriginalDst {
-		if !dst.IsValid() {
+		if !dst.IsValid() || c.cfg.Warming != "" {
 			c.Stats.NoHealthyUpstream.Add(1)
 			return nil, ErrNoHealthyUpstream
 		}

@@ -17,6 +17,7 @@ type Host struct {
 	cxActive  atomic.Int64
 	c5xx      atomic.Int32 // consecutive 5xx (and connection failures)
 	cGateway  atomic.Int32 // consecutive 502/503/504 (and connection failures)
+	cLocal    atomic.Int32 // consecutive local-origin failures, when split from the answers
 	ejected   atomic.Int64 // unix nanoseconds until which the host is ejected; 0: not ejected
 	ejections atomic.Int32 // times ejected: the ejection time's multiplier
 }

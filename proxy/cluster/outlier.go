@@ -19,6 +19,19 @@ func (c *Cluster) observe(h *Host, status int, failed, connectFailed bool) {
 	od := c.cfg.Outlier
 	gateway := connectFailed || status == 502 || status == 503 || status == 504
 	eject := false
+	if od.SplitLocalOrigin {
+		// Local-origin failures (the proxy could not connect) count apart from the answers.
+		if connectFailed {
+			if n := h.cLocal.Add(1); od.ConsecutiveLocalOrigin > 0 && int(n) >= od.ConsecutiveLocalOrigin {
+				c.eject(h)
+			}
+			return
+		}
+		if h.cLocal.Load() != 0 {
+			h.cLocal.Store(0)
+		}
+		gateway = status == 502 || status == 503 || status == 504
+	}
 	if failed {
 		if n := h.c5xx.Add(1); od.Consecutive5xx > 0 && int(n) >= od.Consecutive5xx {
 			eject = true
@@ -68,6 +81,7 @@ func (c *Cluster) eject(h *Host) {
 	h.ejected.Store(timeNow().Add(d).UnixNano())
 	h.c5xx.Store(0)
 	h.cGateway.Store(0)
+	h.cLocal.Store(0)
 	c.Stats.EjectionsTotal.Add(1)
 	c.Stats.EjectionsActive.Add(1)
 	c.log.Info("outlier ejected", "host", h.Addr, "for", d, "ejections", n)

@@ -48,6 +48,9 @@ type FilterChain struct {
 	Match ChainMatch
 	HTTP  *HTTPManager
 	TCP   *TCPProxy
+	// Warming says why the chain cannot be used yet (TLS termination before part 2): it is left out
+	// of chain matching.
+	Warming string
 }
 
 // ChainMatch: every set field must hold. Among the chains that match, the most specific wins at each
@@ -77,6 +80,7 @@ type HTTPManager struct {
 type TCPProxy struct {
 	StatPrefix string
 	Clusters   []WeightedCluster
+	Inbound    bool // the connection came into the workload (metrics' reporter)
 }
 
 // WeightedCluster is a destination with its relative weight (0: never picked).
@@ -108,6 +112,8 @@ type Cluster struct {
 	// BindAddress is the local address of upstream connections (invalid: the system's choice).
 	BindAddress netip.Addr
 	Keepalive   *TCPKeepalive
+	// Warming says why the cluster cannot be used yet (TLS before part 2): it has no endpoints.
+	Warming string
 }
 
 // ClusterType is how a cluster finds its endpoints.
@@ -155,6 +161,10 @@ type Limits struct {
 type OutlierDetection struct {
 	Consecutive5xx            int // 0: off
 	ConsecutiveGatewayFailure int // 0: off
+	// SplitLocalOrigin counts connection failures and timeouts apart from 5xx answers, against
+	// ConsecutiveLocalOrigin (0: off).
+	SplitLocalOrigin       bool
+	ConsecutiveLocalOrigin int
 	Interval                  time.Duration
 	BaseEjectionTime          time.Duration
 	MaxEjectionPercent        int

@@ -67,6 +67,9 @@ func compile(cfg *ir.Config, clusters map[string]*cluster.Cluster, ropts route.O
 			return nil, fmt.Errorf("listener %s: the name is used twice", l.Name)
 		}
 		for _, fc := range l.Chains {
+			if fc.Warming != "" {
+				continue // not usable yet: connections it would match fall to the default chain
+			}
 			c, err := compileChain(l, fc, clusters, ropts)
 			if err != nil {
 				return nil, err

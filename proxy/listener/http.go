@@ -135,6 +135,9 @@ func (m *Manager) finish(rq *request, body *countingBody) {
 		m.Stats.Rq1xx.Add(1)
 	}
 	m.opts.AccessLog.Log(info)
+	if m.opts.Observe != nil {
+		m.opts.Observe(info)
+	}
 	*info = accesslog.Info{}
 	rq.w = responseWriter{}
 	requests.Put(rq)

@@ -50,6 +50,8 @@ type Options struct {
 	// OriginalDst reads a connection's original destination; the default asks the kernel
 	// (SO_ORIGINAL_DST). Tests replace it to simulate redirection.
 	OriginalDst func(*net.TCPConn) (netip.AddrPort, error)
+	// Observe sees every finished request and TCP connection (metrics); may be nil.
+	Observe func(*accesslog.Info)
 	// DrainPorts are the ports whose listeners stop accepting when draining starts (the inbound
 	// capture port: callers are told the workload is going away, while its own calls still work).
 	DrainPorts []uint16

@@ -25,10 +25,14 @@ func (m *Manager) serveTCP(down net.Conn, st *connState) {
 		m.active.Add(-1)
 		info.Duration = time.Since(info.Start)
 		m.opts.AccessLog.Log(info)
+		if m.opts.Observe != nil {
+			m.opts.Observe(info)
+		}
 		accesslog.Release(info)
 	}()
 	info.Start = time.Now()
 	info.DownstreamLocal, info.DownstreamRemote, info.ServerName = st.local, st.remote, st.sni
+	info.Inbound = st.chain.cfg.TCP.Inbound
 	t := st.chain.pickTCP()
 	info.Cluster = t.name
 	if t.c == nil {
