@@ -12,10 +12,18 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
-	"testing"
 
 	"golang.org/x/sys/unix"
 )
+
+// T is what the package needs of a test (T satisfies it); programs such as the proxy
+// benchmark give their own.
+type T interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Skip(args ...any)
+	Cleanup(func())
+}
 
 // NS is a network namespace a test created.
 type NS struct {
@@ -26,10 +34,11 @@ type NS struct {
 var seq atomic.Int64
 
 // Require skips the test unless it runs as root on a machine with ip(8) and network namespaces.
-func Require(t testing.TB) {
+func Require(t T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: network namespaces")
+		return
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Skip("needs ip(8) from iproute2")
@@ -41,7 +50,7 @@ func Require(t testing.TB) {
 
 // New creates a namespace with loopback up and IPv4 and IPv6 default routes that blackhole: an address
 // the test did not set up is unreachable instead of routed anywhere.
-func New(t testing.TB, label string) *NS {
+func New(t T, label string) *NS {
 	t.Helper()
 	Require(t)
 	name := fmt.Sprintf("mt%d-%d-%s", os.Getpid()%100000, seq.Add(1), label)
@@ -58,12 +67,12 @@ func New(t testing.TB, label string) *NS {
 }
 
 // IP runs ip(8) inside the namespace.
-func (n *NS) IP(t testing.TB, args ...string) {
+func (n *NS) IP(t T, args ...string) {
 	t.Helper()
 	ip(t, append([]string{"-n", n.Name}, args...)...)
 }
 
-func ip(t testing.TB, args ...string) {
+func ip(t T, args ...string) {
 	t.Helper()
 	out, err := exec.Command("ip", args...).CombinedOutput()
 	if err != nil {
@@ -73,7 +82,7 @@ func ip(t testing.TB, args ...string) {
 
 // Link connects two namespaces with a veth pair, each end named ifA/ifB and given the addresses (CIDR
 // form, IPv4 or IPv6; IPv6 ones skip duplicate address detection so they work at once).
-func Link(t testing.TB, a *NS, ifA string, addrsA []string, b *NS, ifB string, addrsB []string) {
+func Link(t T, a *NS, ifA string, addrsA []string, b *NS, ifB string, addrsB []string) {
 	t.Helper()
 	tmp := fmt.Sprintf("mtv%d", seq.Add(1))
 	ip(t, "link", "add", tmp+"a", "type", "veth", "peer", "name", tmp+"b")
@@ -135,25 +144,32 @@ func (n *NS) Start(cmd *exec.Cmd) error {
 	return n.Run(cmd.Start)
 }
 
-// SharedExecutable is a copy of the running test binary that any user may execute, for children that
-// run as another user (go test builds the binary in a directory only its owner can enter).
-func SharedExecutable(t testing.TB) string {
+// SharedDir is a temporary directory that any user may read, for files of children that run as
+// another user (t.TempDir's parent is closed to them). It is removed when the test ends.
+func SharedDir(t T) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "netns-exe")
+	dir, err := os.MkdirTemp("", "netns-shared")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatalf("%v", err)
+	}
+	return dir
+}
+
+// SharedExecutable is a copy of the running test binary that any user may execute, for children that
+// run as another user (go test builds the binary in a directory only its owner can enter).
+func SharedExecutable(t T) string {
+	t.Helper()
 	src, err := os.ReadFile(os.Args[0])
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
-	path := filepath.Join(dir, filepath.Base(os.Args[0]))
+	path := filepath.Join(SharedDir(t), filepath.Base(os.Args[0]))
 	if err := os.WriteFile(path, src, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	return path
 }
