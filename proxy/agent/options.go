@@ -83,7 +83,9 @@ type EnvError struct {
 	Err         error
 }
 
-func (e *EnvError) Error() string { return fmt.Sprintf("environment %s=%q: %v", e.Name, e.Value, e.Err) }
+func (e *EnvError) Error() string {
+	return fmt.Sprintf("environment %s=%q: %v", e.Name, e.Value, e.Err)
+}
 
 // Complete reads the environment (getenv, environ as os.Getenv and os.Environ) and fills defaults.
 func (o *Options) Complete(getenv func(string) string, environ []string) error {

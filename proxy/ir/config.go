@@ -165,9 +165,9 @@ type OutlierDetection struct {
 	// ConsecutiveLocalOrigin (0: off).
 	SplitLocalOrigin       bool
 	ConsecutiveLocalOrigin int
-	Interval                  time.Duration
-	BaseEjectionTime          time.Duration
-	MaxEjectionPercent        int
+	Interval               time.Duration
+	BaseEjectionTime       time.Duration
+	MaxEjectionPercent     int
 }
 
 // TCPKeepalive for upstream connections.
