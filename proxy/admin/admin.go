@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"sort"
 	"strings"
 
@@ -57,6 +58,10 @@ func (s *Server) Admin() http.Handler {
 		"/quitquitquit":     {"POST: drain and exit", s.quit},
 		"/healthz/ready":    {"200 once a configuration is applied", s.healthReady},
 	}
+	// Go's profiler, for the proxy's developers: the admin port is on localhost only.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	paths := make([]string, 0, len(endpoints))
 	for p, e := range endpoints {
 		mux.HandleFunc(p, e.h)

@@ -23,9 +23,9 @@ const (
 // connect timeout, source address and keepalive, and reports connection failures as ConnectError.
 type transport struct {
 	c    *Cluster
-	http *http.Transport
+	http *http.Transport // HTTP/2 clusters
+	h1   *h1Pool         // HTTP/1.1 clusters
 	dial net.Dialer
-	once sync.Once
 }
 
 func newTransport(c *Cluster) *transport {
@@ -62,14 +62,26 @@ func newTransport(c *Cluster) *transport {
 	}
 	if cfg.HTTP2 {
 		t.http.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: 1 << 20}
+	} else {
+		t.h1 = newH1Pool(c, idle, cfg.MaxRequestsPerConnection == 1)
 	}
 	return t
 }
 
 // RoundTripper is the cluster's connection pool; requests' URLs name the endpoint.
-func (c *Cluster) RoundTripper() http.RoundTripper { return c.transport.http }
+func (c *Cluster) RoundTripper() http.RoundTripper {
+	if c.transport.h1 != nil {
+		return c.transport.h1
+	}
+	return c.transport.http
+}
 
-func (t *transport) closeIdle() { t.http.CloseIdleConnections() }
+func (t *transport) closeIdle() {
+	t.http.CloseIdleConnections()
+	if t.h1 != nil {
+		t.h1.closeIdle(true)
+	}
+}
 
 func (t *transport) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	return t.c.dialAddr(ctx, network, addr)
