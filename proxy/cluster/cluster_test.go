@@ -15,7 +15,7 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func newTestCluster(t *testing.T, cfg *ir.Cluster) *Cluster {
+func newTestCluster(t testing.TB, cfg *ir.Cluster) *Cluster {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

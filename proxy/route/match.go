@@ -75,7 +75,7 @@ func headerValue(r *http.Request, name string) (string, bool) {
 	case ":path":
 		return r.URL.RequestURI(), true
 	}
-	vs, ok := r.Header[http.CanonicalHeaderKey(name)]
+	vs, ok := r.Header[name] // canonical since compile
 	if !ok {
 		return "", false
 	}

@@ -85,6 +85,14 @@ func Compile(rc *ir.RouteConfig, opts Options) (*Table, error) {
 
 func compileRoute(r *ir.Route, opts Options) (*compiled, error) {
 	c := &compiled{name: r.Name, match: r.Match, redirect: r.Redirect, direct: r.Direct, headers: r.Headers, fault: r.Fault}
+	// Header names in their canonical form once, not per request (matching reads the map directly).
+	c.match.Headers = make([]ir.HeaderMatch, len(r.Match.Headers))
+	for i, h := range r.Match.Headers {
+		if !strings.HasPrefix(h.Name, ":") && h.Name != "host" {
+			h.Name = http.CanonicalHeaderKey(h.Name)
+		}
+		c.match.Headers[i] = h
+	}
 	n := 0
 	for _, set := range []bool{r.Forward != nil, r.Redirect != nil, r.Direct != nil} {
 		if set {
