@@ -26,7 +26,7 @@ type Options struct {
 	Conns    int
 	Duration time.Duration // each fixed-rate run
 	Saturate time.Duration // each wrk run
-	Variants []string      // direct, mesh-proxy, nginx, haproxy, caddy
+	Variants []string      // direct, mesh-proxy, mesh-proxy-explicit, nginx, haproxy, caddy
 	Rounds   int           // each variant is measured this many times, interleaved; the best counts
 	Profile  string        // when set, CPU profiles of the mesh-proxy pair under saturation go there
 	Log      io.Writer
@@ -38,6 +38,7 @@ type Result struct {
 	Load       Load
 	CPUPerK    []float64 // vCPU per 1,000 rps, per proxy (client side, server side)
 	RSS        []int64
+	RSSAnon    []int64
 	MaxRPS     float64
 	Err        error
 	ProxyCount int
@@ -63,7 +64,7 @@ func Run(t netns.T, o Options) []Result {
 			if r.Err != nil {
 				fmt.Fprintf(o.Log, "    %s: %v\n", v, r.Err)
 			}
-			fmt.Fprintf(o.Log, "    p50 %s p90 %s p99 %s, cpu/1k %v, max %.0f rps\n", ms(r.Load.P50), ms(r.Load.P90), ms(r.Load.P99), r.CPUPerK, r.MaxRPS)
+			fmt.Fprintf(o.Log, "    p50 %s p90 %s p99 %s, cpu/1k %.3f, rss %v (anonymous %v), max %.0f rps\n", ms(r.Load.P50), ms(r.Load.P90), ms(r.Load.P99), r.CPUPerK, r.RSS, r.RSSAnon, r.MaxRPS)
 			best[v] = better(best[v], r)
 		}
 	}
@@ -103,14 +104,18 @@ func (tp *Topology) measure(variant string, o Options) Result {
 	var procs []*Proc
 	switch variant {
 	case "direct":
-	case "mesh-proxy":
-		pair, err := tp.StartMeshProxyPair(o.Bin, o.Dir, false)
+	case "mesh-proxy", "mesh-proxy-explicit":
+		capture := variant == "mesh-proxy"
+		pair, err := tp.startMeshProxyPair(o.Bin, o.Dir, false, capture)
 		if err != nil {
 			r.Err = err
 			return r
 		}
 		defer tp.StopMeshProxyPair(o.Bin, pair)
 		procs = []*Proc{pair.Client, pair.Server}
+		if !capture {
+			url = "http://127.0.0.1:" + PeerPort + "/"
+		}
 	default:
 		var cfg *peerConfig
 		for _, p := range peers(o.Tools) {
@@ -164,6 +169,7 @@ func (tp *Topology) measure(variant string, o Options) Result {
 		vcpu := (after.CPU - before[i].CPU).Seconds() / elapsed.Seconds()
 		r.CPUPerK = append(r.CPUPerK, vcpu/(load.ActualQPS/1000))
 		r.RSS = append(r.RSS, after.RSS)
+		r.RSSAnon = append(r.RSSAnon, after.RSSAnon)
 	}
 	var profiles sync.WaitGroup
 	if o.Profile != "" && variant == "mesh-proxy" {

@@ -78,8 +78,9 @@ func (tp *Topology) wrkSaturate(ns *netns.NS, url string, conns int, d time.Dura
 
 // Usage is a process tree's resources.
 type Usage struct {
-	CPU time.Duration // user + system
-	RSS int64         // bytes, the tree's resident set
+	CPU     time.Duration // user + system
+	RSS     int64         // bytes, the tree's resident set
+	RSSAnon int64         // of which anonymous memory (the rest: the program's own file pages)
 }
 
 const clockTick = 10 * time.Millisecond // USER_HZ is 100 on Linux
@@ -101,6 +102,10 @@ func usage(pid int) Usage {
 			if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
 				kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
 				u.RSS += kb << 10
+			}
+			if rest, ok := strings.CutPrefix(line, "RssAnon:"); ok {
+				kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
+				u.RSSAnon += kb << 10
 			}
 		}
 	}

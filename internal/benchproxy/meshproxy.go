@@ -115,6 +115,27 @@ func ServerBootstrap() *bootstrapv3.Bootstrap {
 	}}
 }
 
+// ExplicitBootstraps are the pair without capture, laid out as the peers are: the client-side proxy
+// listens on the client's loopback and forwards to the server-side proxy's port, which forwards to
+// the application on the server's loopback. Beside the captured pair, it shows what capture costs.
+func ExplicitBootstraps() (client, server *bootstrapv3.Bootstrap) {
+	static := func(name, ip string, p uint32) *clusterv3.Cluster {
+		return &clusterv3.Cluster{Name: name, ClusterDiscoveryType: &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STATIC}, ConnectTimeout: durationpb.New(durationSecond),
+			LoadAssignment: &endpointv3.ClusterLoadAssignment{ClusterName: name, Endpoints: []*endpointv3.LocalityLbEndpoints{{
+				LbEndpoints: []*endpointv3.LbEndpoint{{HostIdentifier: &endpointv3.LbEndpoint_Endpoint{Endpoint: &endpointv3.Endpoint{Address: address(ip, p)}}}}}}}}
+	}
+	peer := func(s string) uint32 { n, _ := strconv.Atoi(s); return uint32(n) }
+	client = &bootstrapv3.Bootstrap{StaticResources: &bootstrapv3.Bootstrap_StaticResources{
+		Clusters:  []*clusterv3.Cluster{static(outboundCluster, ServerIP, peer(PeerPort2))},
+		Listeners: []*listenerv3.Listener{{Name: "client", Address: address("127.0.0.1", peer(PeerPort)), FilterChains: []*listenerv3.FilterChain{httpChain("client", nil, outboundCluster)}}},
+	}}
+	server = &bootstrapv3.Bootstrap{StaticResources: &bootstrapv3.Bootstrap_StaticResources{
+		Clusters:  []*clusterv3.Cluster{static(inboundCluster, "127.0.0.1", serverPort())},
+		Listeners: []*listenerv3.Listener{{Name: "server", Address: address(ServerIP, peer(PeerPort2)), FilterChains: []*listenerv3.FilterChain{httpChain("server", nil, inboundCluster)}}},
+	}}
+	return client, server
+}
+
 // MeshProxyPair is a mesh-proxy sidecar in each namespace, with mesh-init's capture rules, as an
 // injected pod has them. bin holds mesh-proxy and mesh-init; accessLog asks for Istio's access log on
 // the proxies' standard output.
@@ -124,6 +145,10 @@ type MeshProxyPair struct {
 
 // StartMeshProxyPair writes the capture rules and starts the two proxies (as the proxy's user).
 func (tp *Topology) StartMeshProxyPair(bin, dir string, accessLog bool) (*MeshProxyPair, error) {
+	return tp.startMeshProxyPair(bin, dir, accessLog, true)
+}
+
+func (tp *Topology) startMeshProxyPair(bin, dir string, accessLog, capture bool) (*MeshProxyPair, error) {
 	initArgs := []string{"-p", "15001", "-z", "15006", "-u", strconv.Itoa(meshapi.ProxyUID), "-m", "REDIRECT", "-i", "*", "-x", "",
 		"-b", "*", "-d", meshapi.ProxyOwnInboundPorts(meshapi.ProxyStatusPort.String())}
 	pair := &MeshProxyPair{}
@@ -136,7 +161,10 @@ func (tp *Topology) StartMeshProxyPair(bin, dir string, accessLog bool) (*MeshPr
 		if side.ns == "server" {
 			ns = tp.Server
 		}
-		if _, err := tp.Run(ns, filepath.Join(bin, "mesh-init"), initArgs...); err != nil {
+		if !capture {
+			c, s := ExplicitBootstraps()
+			side.b = map[string]*bootstrapv3.Bootstrap{"client": c, "server": s}[side.ns]
+		} else if _, err := tp.Run(ns, filepath.Join(bin, "mesh-init"), initArgs...); err != nil {
 			return nil, fmt.Errorf("mesh-init in the %s namespace: %w", side.ns, err)
 		}
 		path := filepath.Join(dir, side.ns+"-bootstrap.json")
