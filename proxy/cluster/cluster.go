@@ -42,7 +42,8 @@ type hostSet struct {
 	all     []*Host
 	byAddr  map[string]*Host
 	healthy int
-	picker  picker // nil: no host to pick
+	pool    []*Host // the hosts the picker balances over
+	picker  picker  // nil: no host to pick
 }
 
 func newCluster(ctx context.Context, cfg *ir.Cluster, log *slog.Logger) *Cluster {
@@ -154,6 +155,7 @@ func (c *Cluster) publishLocked(set *hostSet) {
 		pool = set.all // panic mode: too few healthy hosts to trust the ejections
 	}
 	if len(pool) > 0 {
+		set.pool = pool
 		set.picker = newPicker(c.cfg.LB, pool, &c.rr, c.cfg.RingSize)
 	}
 	c.hosts.Store(set)
@@ -174,7 +176,7 @@ func (c *Cluster) Pick(t *Target, dst netip.AddrPort) (*Host, error) {
 		c.Stats.NoHealthyUpstream.Add(1)
 		return nil, ErrNoHealthyUpstream
 	}
-	return pickAvoiding(set.picker, t), nil
+	return pickAvoiding(set.picker, set.pool, t), nil
 }
 
 // Hosts are the cluster's endpoints now.

@@ -24,14 +24,23 @@ type picker interface {
 // maxPickAttempts is how often a pick is redrawn to avoid a host a retry already tried.
 const maxPickAttempts = 3
 
-func pickAvoiding(p picker, t *Target) *Host {
+// pickAvoiding picks, avoiding the hosts a retry already tried: the balancer's choice, redrawn at
+// random a few times (a hash pick would only give the same host again), then the first host of the
+// pool not tried yet; when every host was tried, the balancer's choice.
+func pickAvoiding(p picker, pool []*Host, t *Target) *Host {
 	h := p.pick(t)
-	if t == nil || len(t.Tried) == 0 {
+	if t == nil || len(t.Tried) == 0 || !slices.Contains(t.Tried, h) {
 		return h
 	}
-	for i := 1; i < maxPickAttempts && slices.Contains(t.Tried, h); i++ {
-		// A hash pick would give the same host again: the redraw is random, as Envoy's.
-		h = p.pick(&Target{})
+	for i := 1; i < maxPickAttempts; i++ {
+		if r := p.pick(&Target{}); !slices.Contains(t.Tried, r) {
+			return r
+		}
+	}
+	for _, o := range pool {
+		if !slices.Contains(t.Tried, o) {
+			return o
+		}
 	}
 	return h
 }

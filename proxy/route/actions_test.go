@@ -1,6 +1,7 @@
 package route_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -65,17 +66,24 @@ func TestRetries(t *testing.T) {
 	}
 }
 
-// TestRetryGoesToAnotherEndpoint: one endpoint always fails; a retry avoids the host it tried.
+// TestRetryGoesToAnotherEndpoint: one endpoint always fails; a retry avoids the host it tried, even
+// where consistent hashing would pick the same one again.
 func TestRetryGoesToAnotherEndpoint(t *testing.T) {
 	bad, good := proxytest.NewBackend(t, "bad"), proxytest.NewBackend(t, "good")
 	failing(bad, 1<<30, 503)
 	f := forward("svc")
 	f.Retry = &ir.RetryPolicy{NumRetries: 1, On: ir.Retry5xx}
-	p := serveRoutes(t, []*ir.Route{route("r", prefix("/"), f)}, proxytest.Cluster("svc", bad, good))
+	f.HashPolicies = []ir.HashPolicy{{Kind: ir.HashHeader, Name: "x-user"}}
+	c := proxytest.Cluster("svc", bad, good)
+	c.LB = ir.LBRingHash
+	p := serveRoutes(t, []*ir.Route{route("r", prefix("/"), f)}, c)
 	for i := 0; i < 20; i++ {
-		if r := p.Get(t, "l", "svc", "/"); r.Status != 200 {
-			t.Fatalf("request %d: status %d", i, r.Status)
+		if r := p.Get(t, "l", "svc", "/", "x-user", fmt.Sprint("user-", i)); r.Status != 200 {
+			t.Fatalf("user-%d: status %d", i, r.Status)
 		}
+	}
+	if bad.Requests.Load() == 0 {
+		t.Fatal("no user hashed to the failing endpoint: the test proved nothing")
 	}
 }
 
