@@ -1,10 +1,12 @@
 package analyze
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -100,20 +102,7 @@ func neededKinds(analyzers []Analyzer) []schema.GroupKind {
 		}
 	}
 	slices.SortFunc(out, func(a, b schema.GroupKind) int {
-		if a.Group != b.Group {
-			return compareStrings(a.Group, b.Group)
-		}
-		return compareStrings(a.Kind, b.Kind)
+		return cmp.Or(strings.Compare(a.Group, b.Group), strings.Compare(a.Kind, b.Kind))
 	})
 	return out
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/meshctl/meshctl/analyze"
 	"github.com/meshctl/meshctl/analyze/analyzers"
 	"github.com/meshctl/meshctl/analyze/analyzetest"
+	"github.com/meshctl/meshctl/internal/yamlbomb"
 )
 
 // FuzzRun feeds arbitrary input through reading, decoding and every analyzer: nothing may panic (an
@@ -18,6 +19,7 @@ func FuzzRun(f *testing.F) {
 	f.Add("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a}\nspec:\n  hosts: [\"*\"]\n  http: [{route: [{destination: {host: b, port: {number: -1}}}]}]\n")
 	f.Add("kind: List\napiVersion: v1\nitems: [{kind: Gateway, apiVersion: networking.istio.io/v1, metadata: {name: g}, spec: {servers: 3}}]\n")
 	f.Add("a: [\n---\nkind: Service\n")
+	f.Add(yamlbomb.Laughs)
 	f.Fuzz(func(t *testing.T, in string) {
 		res, err := analyze.Run(context.Background(), analyze.Options{Paths: []string{"-"}, Stdin: strings.NewReader(in),
 			Namespace: "default", RootNamespace: "istio-system", Analyzers: analyzers.All()})

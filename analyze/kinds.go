@@ -2,12 +2,9 @@ package analyze
 
 import (
 	"google.golang.org/protobuf/proto"
-	extensions "istio.io/api/extensions/v1alpha1"
-	networking "istio.io/api/networking/v1alpha3"
-	networkingbeta "istio.io/api/networking/v1beta1"
-	security "istio.io/api/security/v1beta1"
-	telemetry "istio.io/api/telemetry/v1alpha1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/meshctl/meshctl/meshapi/validation"
 )
 
 // GroupKind is a kind of object without its version.
@@ -34,20 +31,20 @@ func (k Kind) GVR() schema.GroupVersionResource {
 
 // Group-kinds the analyzers use.
 var (
-	KindVirtualService        = schema.GroupKind{Group: "networking.istio.io", Kind: "VirtualService"}
-	KindDestinationRule       = schema.GroupKind{Group: "networking.istio.io", Kind: "DestinationRule"}
-	KindGateway               = schema.GroupKind{Group: "networking.istio.io", Kind: "Gateway"}
-	KindServiceEntry          = schema.GroupKind{Group: "networking.istio.io", Kind: "ServiceEntry"}
-	KindSidecar               = schema.GroupKind{Group: "networking.istio.io", Kind: "Sidecar"}
-	KindEnvoyFilter           = schema.GroupKind{Group: "networking.istio.io", Kind: "EnvoyFilter"}
-	KindWorkloadEntry         = schema.GroupKind{Group: "networking.istio.io", Kind: "WorkloadEntry"}
-	KindWorkloadGroup         = schema.GroupKind{Group: "networking.istio.io", Kind: "WorkloadGroup"}
-	KindProxyConfig           = schema.GroupKind{Group: "networking.istio.io", Kind: "ProxyConfig"}
-	KindAuthorizationPolicy   = schema.GroupKind{Group: "security.istio.io", Kind: "AuthorizationPolicy"}
-	KindPeerAuthentication    = schema.GroupKind{Group: "security.istio.io", Kind: "PeerAuthentication"}
-	KindRequestAuthentication = schema.GroupKind{Group: "security.istio.io", Kind: "RequestAuthentication"}
-	KindTelemetry             = schema.GroupKind{Group: "telemetry.istio.io", Kind: "Telemetry"}
-	KindWasmPlugin            = schema.GroupKind{Group: "extensions.istio.io", Kind: "WasmPlugin"}
+	KindVirtualService        = validation.KindVirtualService
+	KindDestinationRule       = validation.KindDestinationRule
+	KindGateway               = validation.KindGateway
+	KindServiceEntry          = validation.KindServiceEntry
+	KindSidecar               = validation.KindSidecar
+	KindEnvoyFilter           = validation.KindEnvoyFilter
+	KindWorkloadEntry         = validation.KindWorkloadEntry
+	KindWorkloadGroup         = validation.KindWorkloadGroup
+	KindProxyConfig           = validation.KindProxyConfig
+	KindAuthorizationPolicy   = validation.KindAuthorizationPolicy
+	KindPeerAuthentication    = validation.KindPeerAuthentication
+	KindRequestAuthentication = validation.KindRequestAuthentication
+	KindTelemetry             = validation.KindTelemetry
+	KindWasmPlugin            = validation.KindWasmPlugin
 
 	KindNamespace      = schema.GroupKind{Kind: "Namespace"}
 	KindService        = schema.GroupKind{Kind: "Service"}
@@ -68,34 +65,18 @@ var (
 // WorkloadKinds are the kinds whose pods (or pod templates) selectors match.
 var WorkloadKinds = []schema.GroupKind{KindPod, KindDeployment, KindStatefulSet, KindDaemonSet, KindReplicaSet, KindJob, KindCronJob}
 
-func istioKind(gk schema.GroupKind, resource string, spec func() proto.Message, versions ...string) Kind {
-	preferred := versions[len(versions)-1]
-	return Kind{GroupKind: gk, Version: preferred, Resource: resource, Namespaced: true, Spec: spec, Versions: versions, Preferred: preferred}
+func istioKind(k validation.Kind) Kind {
+	preferred := k.Versions[len(k.Versions)-1]
+	return Kind{GroupKind: k.GroupKind, Version: preferred, Resource: k.Resource, Namespaced: true, Spec: k.New, Versions: k.Versions, Preferred: preferred}
 }
 
 func kubeKind(gk schema.GroupKind, version, resource string, namespaced bool) Kind {
 	return Kind{GroupKind: gk, Version: version, Resource: resource, Namespaced: namespaced, Versions: []string{version}, Preferred: version}
 }
 
-// kindTable lists every kind the analyzers read. Istio kinds decode into istio.io/api messages; the
-// v1 and v1beta1 Go types of istio.io/api are aliases of v1alpha3/v1beta1 ones, so one message serves
-// every version.
-var kindTable = []Kind{
-	istioKind(KindVirtualService, "virtualservices", func() proto.Message { return &networking.VirtualService{} }, "v1alpha3", "v1beta1", "v1"),
-	istioKind(KindDestinationRule, "destinationrules", func() proto.Message { return &networking.DestinationRule{} }, "v1alpha3", "v1beta1", "v1"),
-	istioKind(KindGateway, "gateways", func() proto.Message { return &networking.Gateway{} }, "v1alpha3", "v1beta1", "v1"),
-	istioKind(KindServiceEntry, "serviceentries", func() proto.Message { return &networking.ServiceEntry{} }, "v1alpha3", "v1beta1", "v1"),
-	istioKind(KindSidecar, "sidecars", func() proto.Message { return &networking.Sidecar{} }, "v1alpha3", "v1beta1", "v1"),
-	istioKind(KindEnvoyFilter, "envoyfilters", func() proto.Message { return &networking.EnvoyFilter{} }, "v1alpha3"),
-	istioKind(KindWorkloadEntry, "workloadentries", func() proto.Message { return &networking.WorkloadEntry{} }, "v1alpha3", "v1beta1", "v1"),
-	istioKind(KindWorkloadGroup, "workloadgroups", func() proto.Message { return &networking.WorkloadGroup{} }, "v1alpha3", "v1beta1", "v1"),
-	istioKind(KindProxyConfig, "proxyconfigs", func() proto.Message { return &networkingbeta.ProxyConfig{} }, "v1beta1"),
-	istioKind(KindAuthorizationPolicy, "authorizationpolicies", func() proto.Message { return &security.AuthorizationPolicy{} }, "v1beta1", "v1"),
-	istioKind(KindPeerAuthentication, "peerauthentications", func() proto.Message { return &security.PeerAuthentication{} }, "v1beta1", "v1"),
-	istioKind(KindRequestAuthentication, "requestauthentications", func() proto.Message { return &security.RequestAuthentication{} }, "v1beta1", "v1"),
-	istioKind(KindTelemetry, "telemetries", func() proto.Message { return &telemetry.Telemetry{} }, "v1alpha1", "v1"),
-	istioKind(KindWasmPlugin, "wasmplugins", func() proto.Message { return &extensions.WasmPlugin{} }, "v1alpha1"),
-
+// kindTable lists every kind the analyzers read: the Istio kinds of meshapi/validation, whose specs decode
+// into istio.io/api messages, then the Kubernetes kinds.
+var kindTable = append(istioKinds(), []Kind{
 	kubeKind(KindNamespace, "v1", "namespaces", false),
 	kubeKind(KindService, "v1", "services", true),
 	kubeKind(KindPod, "v1", "pods", true),
@@ -110,6 +91,14 @@ var kindTable = []Kind{
 	kubeKind(KindCronJob, "v1", "cronjobs", true),
 	kubeKind(KindMutatingHook, "v1", "mutatingwebhookconfigurations", false),
 	kubeKind(KindValidatingHook, "v1", "validatingwebhookconfigurations", false),
+}...)
+
+func istioKinds() []Kind {
+	var out []Kind
+	for _, k := range validation.Kinds() {
+		out = append(out, istioKind(k))
+	}
+	return out
 }
 
 // LookupKind returns what is known of a group-kind.

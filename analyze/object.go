@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/meshctl/meshctl/kubeyaml"
+	"github.com/meshctl/meshctl/meshapi/validation"
 )
 
 // Object is one object of the input, from a file or from the cluster.
@@ -23,22 +24,9 @@ type Object struct {
 	// Spec is the decoded spec of an Istio kind (nil for other kinds); SpecErrors are the problems the
 	// decoder met (unknown fields, wrong types), each naming its field.
 	Spec       proto.Message
-	SpecErrors []FieldError
+	SpecErrors validation.FieldErrors
 
 	src *kubeyaml.Object // the file object, for lines of fields
-}
-
-// FieldError is a problem with one field of an object.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
-func (e FieldError) Error() string {
-	if e.Field == "" {
-		return e.Message
-	}
-	return e.Field + ": " + e.Message
 }
 
 // Resource names the object in findings.

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/meshctl/meshctl/kubeyaml"
+	"github.com/meshctl/meshctl/meshapi/validation"
 )
 
 // Options say what to analyze.
@@ -121,20 +121,10 @@ func inScope(s *Store, f Finding, ns string) bool {
 
 // decodeSpec decodes an Istio object's spec into its API message, recording field errors.
 func decodeSpec(o *Object) {
-	k, ok := LookupKind(o.GroupKind)
-	if !ok || k.Spec == nil {
+	if _, ok := validation.LookupKind(o.GroupKind); !ok {
 		return
 	}
-	if v := o.Version(); !slices.Contains(k.Versions, v) {
-		o.SpecErrors = append(o.SpecErrors, FieldError{"apiVersion", fmt.Sprintf("%s does not serve %s at version %q (served: %v)", o.Group, o.Kind, v, k.Versions)})
-	}
-	msg := k.Spec()
-	if spec, present := o.Value["spec"]; present && spec != nil {
-		decodeMessage(msg.ProtoReflect(), spec, "spec", &o.SpecErrors)
-		// The decoder walks maps in random order: sort for stable output.
-		slices.SortStableFunc(o.SpecErrors, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
-	}
-	o.Spec = msg
+	o.Spec, o.SpecErrors = validation.DecodeSpec(o.GroupKind.WithVersion(o.Version()), o.Value["spec"])
 }
 
 func stringAt(v map[string]any, keys ...string) string {

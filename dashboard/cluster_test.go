@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"go.uber.org/goleak"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -94,6 +95,7 @@ func startSession(t *testing.T, env *testenv.Env, ns string, fw *Forwarder, pod 
 
 func TestForwardReachesPodAndStopsOnCancel(t *testing.T) {
 	env := testenv.Get(t)
+	base := goroutineBaseline()
 	ns := env.Namespace(t)
 	pod := readyPod(t, env, ns, podSpec("kiali", map[string]string{"app": "kiali"}, 20001))
 	b := newBackend(t, "kiali")
@@ -114,24 +116,29 @@ func TestForwardReachesPodAndStopsOnCancel(t *testing.T) {
 		t.Fatalf("session ended by itself: %v", s.Wait())
 	default:
 	}
-	if len(sessionGoroutines()) == 0 {
-		t.Fatal("the leak check sees no goroutine of a running session: its frame list is out of date")
+	assertOpen(t, s)
+	// The leak check itself: it sees the goroutines of a running session.
+	if err := goleak.Find(append([]goleak.Option{base}, idleConnections...)...); err == nil || !strings.Contains(err.Error(), "(*Session).run") {
+		t.Fatalf("the leak check does not see the running session: %v", err)
 	}
 
 	cancel()
 	if err := s.Wait(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Wait after cancel = %v; want context.Canceled", err)
 	}
-	assertClosed(t, s.LocalPort())
-	assertNoSessionGoroutines(t)
+	assertClosed(t, s)
+	b.Close()
+	assertNoLeaks(t, base)
 }
 
 func TestForwardEndsWhenPodIsDeleted(t *testing.T) {
 	env := testenv.Get(t)
+	base := goroutineBaseline()
 	ns := env.Namespace(t)
 	pod := readyPod(t, env, ns, podSpec("grafana", map[string]string{"app": "grafana"}, 20001))
 	fw := &Forwarder{Config: env.Config(), Client: env.Client()}
-	s, _ := startSession(t, env, ns, fw, pod, newBackend(t, "grafana"))
+	b := newBackend(t, "grafana")
+	s, _ := startSession(t, env, ns, fw, pod, b)
 	get(t, s.URL("/"))
 
 	if err := env.Client().CoreV1().Pods(ns).Delete(t.Context(), pod.Name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)}); err != nil {
@@ -145,8 +152,9 @@ func TestForwardEndsWhenPodIsDeleted(t *testing.T) {
 	if !strings.Contains(err.Error(), "pod "+ns+"/grafana ") || !strings.Contains(err.Error(), "run the command again") {
 		t.Fatalf("message: %s", err)
 	}
-	assertClosed(t, s.LocalPort())
-	assertNoSessionGoroutines(t)
+	assertClosed(t, s)
+	b.Close()
+	assertNoLeaks(t, base)
 }
 
 // cutter is a TCP proxy in front of the API server whose connections the test can cut: what the client sees
@@ -155,6 +163,8 @@ type cutter struct {
 	l     net.Listener
 	mu    sync.Mutex
 	conns []net.Conn
+	wg    sync.WaitGroup
+	once  sync.Once
 }
 
 func newCutter(t *testing.T, target string) *cutter {
@@ -164,9 +174,8 @@ func newCutter(t *testing.T, target string) *cutter {
 		t.Fatal(err)
 	}
 	c := &cutter{l: l}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); c.cut(); wg.Wait() })
-	wg.Go(func() {
+	t.Cleanup(c.close)
+	c.wg.Go(func() {
 		for {
 			in, err := l.Accept()
 			if err != nil {
@@ -180,11 +189,20 @@ func newCutter(t *testing.T, target string) *cutter {
 			c.mu.Lock()
 			c.conns = append(c.conns, in, out)
 			c.mu.Unlock()
-			wg.Go(func() { _, _ = io.Copy(out, in); out.Close() })
-			wg.Go(func() { _, _ = io.Copy(in, out); in.Close() })
+			c.wg.Go(func() { _, _ = io.Copy(out, in); out.Close() })
+			c.wg.Go(func() { _, _ = io.Copy(in, out); in.Close() })
 		}
 	})
 	return c
+}
+
+// close stops the proxy and waits for its goroutines.
+func (c *cutter) close() {
+	c.once.Do(func() {
+		c.l.Close()
+		c.cut()
+		c.wg.Wait()
+	})
 }
 
 func (c *cutter) cut() {
@@ -198,6 +216,7 @@ func (c *cutter) cut() {
 
 func TestForwardEndsWhenStreamCloses(t *testing.T) {
 	env := testenv.Get(t)
+	base := goroutineBaseline()
 	ns := env.Namespace(t)
 	pod := readyPod(t, env, ns, podSpec("jaeger", map[string]string{"app": "jaeger"}, 20001))
 
@@ -213,7 +232,8 @@ func TestForwardEndsWhenStreamCloses(t *testing.T) {
 		t.Fatal(err)
 	}
 	fw := &Forwarder{Config: cfg, Client: client}
-	s, _ := startSession(t, env, ns, fw, pod, newBackend(t, "jaeger"))
+	b := newBackend(t, "jaeger")
+	s, _ := startSession(t, env, ns, fw, pod, b)
 	get(t, s.URL("/"))
 
 	c.cut()
@@ -225,12 +245,15 @@ func TestForwardEndsWhenStreamCloses(t *testing.T) {
 	if !strings.Contains(err.Error(), "the API server closed the stream") {
 		t.Fatalf("message: %s", err)
 	}
-	assertClosed(t, s.LocalPort())
-	assertNoSessionGoroutines(t)
+	assertClosed(t, s)
+	b.Close()
+	c.close()
+	assertNoLeaks(t, base)
 }
 
 func TestForwardBusyPort(t *testing.T) {
 	env := testenv.Get(t)
+	base := goroutineBaseline()
 	ns := env.Namespace(t)
 	pod := readyPod(t, env, ns, podSpec("prometheus", map[string]string{"app": "prometheus"}, 20001))
 	busy := hold(t)
@@ -243,7 +266,8 @@ func TestForwardBusyPort(t *testing.T) {
 	}
 
 	// Two sessions side by side, each on its own port; one falls back from the busy port.
-	env.PortForward(t, ns, pod.Name, 20001, newBackend(t, "prometheus").addr())
+	b := newBackend(t, "prometheus")
+	env.PortForward(t, ns, pod.Name, 20001, b.addr())
 	s1, err := fw.Start(t.Context(), pod, ForwardOptions{LocalPort: busy, FallbackToFreePort: true, RemotePort: 20001})
 	if err != nil {
 		t.Fatal(err)
@@ -260,15 +284,22 @@ func TestForwardBusyPort(t *testing.T) {
 	if err := s1.Close(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Close = %v", err)
 	}
-	get(t, s2.URL("/c")) // closing one leaves the other running
-	_ = s2.Close()
-	assertNoSessionGoroutines(t)
+	assertClosed(t, s1)
+	assertOpen(t, s2) // closing one leaves the other running
+	get(t, s2.URL("/c"))
+	if err := s2.Close(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Close = %v", err)
+	}
+	assertClosed(t, s2)
+	b.Close()
+	assertNoLeaks(t, base)
 }
 
 // TestForwardEndsWhenPodRefuses: when the pod's port refuses a connection, client-go ends the whole
 // forward (kubectl port-forward does the same); the session says so instead of hanging.
 func TestForwardEndsWhenPodRefuses(t *testing.T) {
 	env := testenv.Get(t)
+	base := goroutineBaseline()
 	ns := env.Namespace(t)
 	pod := readyPod(t, env, ns, podSpec("zipkin", map[string]string{"app": "zipkin"}, 20001))
 	b := newBackend(t, "zipkin")
@@ -285,6 +316,6 @@ func TestForwardEndsWhenPodRefuses(t *testing.T) {
 	if err := s.Wait(); !errors.As(err, &lost) || !strings.Contains(err.Error(), "refused a connection") {
 		t.Fatalf("Wait = %v; want a *LostConnectionError", err)
 	}
-	assertClosed(t, s.LocalPort())
-	assertNoSessionGoroutines(t)
+	assertClosed(t, s)
+	assertNoLeaks(t, base)
 }

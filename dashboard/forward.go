@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 
@@ -51,12 +52,14 @@ func (fw *Forwarder) Start(ctx context.Context, pod *corev1.Pod, opts ForwardOpt
 	if err != nil {
 		return nil, err
 	}
-	dialer, err := fw.dialer(pod)
+
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	dialer, err := fw.dialer(ctx, pod)
 	if err != nil {
+		cancel()
 		return nil, fmt.Errorf("port-forward to pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
-
-	ctx, cancel := context.WithCancel(ctx)
 	s := &Session{
 		namespace: pod.Namespace, name: pod.Name,
 		address: opts.Address, remotePort: opts.RemotePort,
@@ -74,12 +77,17 @@ func (fw *Forwarder) Start(ctx context.Context, pod *corev1.Pod, opts ForwardOpt
 	forwardDone := make(chan error, 1)
 	go func() { forwardDone <- pf.ForwardPorts() }()
 
-	// No select on ctx here: until the dial returns, ForwardPorts cannot be stopped, and leaving it running
-	// would leak it; once dialled, it sees ctx and returns at once.
+	// No select on ctx here: ForwardPorts must end before Start returns, or it would leak. Cancelling ctx
+	// makes it end: the dialer closes a connection still waiting for the upgrade, and once dialled
+	// ForwardPorts sees ctx itself.
 	select {
 	case <-ready:
 	case err := <-forwardDone:
 		cancel()
+		if parent.Err() != nil {
+			// Ctrl-C before the forward was up: what failed after it (the aborted dial) is not news.
+			return nil, context.Cause(parent)
+		}
 		return nil, s.startError(err, port, listenErrs.String())
 	}
 	if ports, err := pf.GetPorts(); err == nil && len(ports) == 1 {
@@ -94,25 +102,54 @@ func (fw *Forwarder) Start(ctx context.Context, pod *corev1.Pod, opts ForwardOpt
 }
 
 // dialer upgrades to SPDY over WebSocket first and falls back to plain SPDY, as kubectl does: API servers
-// before 1.31, and proxies that do not pass WebSocket upgrades, only speak SPDY.
-func (fw *Forwarder) dialer(pod *corev1.Pod) (streamhttp.Dialer, error) {
+// before 1.31, and proxies that do not pass WebSocket upgrades, only speak SPDY. Ending ctx aborts a dial
+// in progress (see abortOnCancel) and rules out the fallback.
+func (fw *Forwarder) dialer(ctx context.Context, pod *corev1.Pod) (streamhttp.Dialer, error) {
 	url := fw.Client.CoreV1().RESTClient().Post().
 		Resource("pods").Namespace(pod.Namespace).Name(pod.Name).SubResource("portforward").URL()
-	transport, upgrader, err := spdy.RoundTripperFor(fw.Config)
+	cfg := rest.CopyConfig(fw.Config)
+	cfg.Wrap(abortOnCancel(ctx))
+	transport, upgrader, err := spdy.RoundTripperFor(cfg)
 	if err != nil {
 		return nil, err
 	}
 	spdyDialer := spdy.NewDialerForStreaming(upgrader, &http.Client{Transport: transport}, http.MethodPost, url)
-	wsDialer, err := portforward.NewSPDYOverWebsocketDialerForStreaming(url, fw.Config)
+	wsDialer, err := portforward.NewSPDYOverWebsocketDialerForStreaming(url, cfg)
 	if err != nil {
 		return nil, err
 	}
 	// The upgrade errors come from k8s.io/streaming: apimachinery's httpstream.IsUpgradeFailure does not
 	// recognise them, so the fallback must use the streaming package's tests.
 	return portforward.NewFallbackDialerForStreaming(wsDialer, spdyDialer, func(err error) bool {
-		return streamhttp.IsUpgradeFailure(err) || streamhttp.IsHTTPSProxyError(err)
+		return ctx.Err() == nil && (streamhttp.IsUpgradeFailure(err) || streamhttp.IsHTTPSProxyError(err))
 	}), nil
 }
+
+// abortOnCancel makes the upgrade requests of a session end with ctx. client-go's dialers take no context
+// (their requests carry context.Background), so a node that never answers holds the upgrade, and with it
+// Ctrl-C, for as long as the API server waits: minutes. The wrapped request carries ctx, which aborts the
+// TCP dial and TLS handshake, and the connection it got is closed when ctx ends, which aborts the wait for
+// the upgrade response (and, later, ends the stream with the session). Only the WebSocket dialer reports
+// its connection (httptrace GotConn); the SPDY fallback's wait for its response cannot be aborted.
+func abortOnCancel(ctx context.Context) func(http.RoundTripper) http.RoundTripper {
+	return func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+			// Only upgrade requests come here: the upgraded connection outlives the request, not its context.
+			rctx, cancel := context.WithCancel(req.Context())
+			defer cancel()
+			stop := context.AfterFunc(ctx, cancel)
+			defer stop()
+			trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+				context.AfterFunc(ctx, func() { _ = info.Conn.Close() })
+			}}
+			return rt.RoundTrip(req.WithContext(httptrace.WithClientTrace(rctx, trace)))
+		})
+	}
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 func (s *Session) startError(err error, port int, listenErrs string) error {
 	if err == nil {

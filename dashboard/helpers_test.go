@@ -7,12 +7,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -137,62 +137,75 @@ func get(t *testing.T, url string) (string, http.Header) {
 	return string(body), resp.Header
 }
 
-// assertClosed checks that nothing listens on the port any more.
-func assertClosed(t *testing.T, port int) {
+// assertClosed checks that nothing listens on the session's port any more, on every address the forward
+// bound: 127.0.0.1 and ::1 for localhost. (Where the host has no IPv6 loopback, dialling ::1 fails, which
+// is what is wanted.)
+func assertClosed(t *testing.T, s *Session) {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", fmt.Sprint(port)), 5*time.Second)
-	if err == nil {
-		c.Close()
-		t.Fatalf("port %d still accepts connections after the session ended", port)
+	for _, a := range listenIPs(s.address) {
+		c, err := net.DialTimeout(a.network(), joinHostPort(a.ip, s.LocalPort()), 5*time.Second)
+		if err == nil {
+			c.Close()
+			t.Fatalf("%s still accepts connections after the session ended", joinHostPort(a.ip, s.LocalPort()))
+		}
 	}
 }
 
-// sessionFrames are stack frames of goroutines a session starts, directly or through client-go.
-var sessionFrames = []string{
-	"meshctl/dashboard.(*Session)",
-	"meshctl/dashboard.(*Forwarder)",
-	"meshctl/dashboard.watchPod",
-	"client-go/tools/portforward.",
-	"client-go/tools/watch.",
-	"client-go/tools/cache.(*Reflector)",
-	"client-go/tools/cache.(*controller)",
-	"streaming/pkg/httpstream/spdy.",
-	"moby/spdystream.",
-}
-
-// assertNoSessionGoroutines fails if goroutines of a session outlive it. Like goleak, it retries for a
-// while: a goroutine may be between its last statement and its exit when Wait returns.
-func assertNoSessionGoroutines(t *testing.T) {
+// assertOpen checks that the session's port accepts connections on every address the forward bound.
+func assertOpen(t *testing.T, s *Session) {
 	t.Helper()
-	var leaked []string
-	for range 100 {
-		leaked = sessionGoroutines()
-		if len(leaked) == 0 {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%d goroutine(s) of the session still run:\n\n%s", len(leaked), strings.Join(leaked, "\n\n"))
-}
-
-func sessionGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	var out []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		for _, f := range sessionFrames {
-			if strings.Contains(g, f) {
-				out = append(out, g)
-				break
+	for _, a := range listenIPs(s.address) {
+		c, err := net.DialTimeout(a.network(), joinHostPort(a.ip, s.LocalPort()), 5*time.Second)
+		if err != nil {
+			if a.v6 && s.address == DefaultAddress && !ipv6Loopback() {
+				continue
 			}
+			t.Fatalf("%s does not accept connections while the session runs: %v", joinHostPort(a.ip, s.LocalPort()), err)
+		}
+		c.Close()
+	}
+}
+
+func ipv6Loopback() bool {
+	l, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
+
+// goroutineBaseline is the set of goroutines running when a test starts (after the shared cluster is up);
+// assertNoLeaks fails on any goroutine started since that still runs.
+func goroutineBaseline() goleak.Option { return goleak.IgnoreCurrent() }
+
+// idleConnections are the goroutines of client connections kept alive in an http.Transport's pool: the
+// shared test client's connection to the API server may be opened, or re-opened after an idle timeout,
+// during any test. A session's own streams are upgraded connections, which these frames do not cover.
+var idleConnections = []goleak.Option{
+	goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+	goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
+	goleak.IgnoreAnyFunction("golang.org/x/net/http2.(*ClientConn).readLoop"),
+	goleak.IgnoreAnyFunction("net/http.(*http2ClientConn).readLoop"),
+}
+
+// findLeaks reports the goroutines started since base that still run, after giving them a few seconds to
+// finish: one may be between its last statement and its exit when Wait returns.
+func findLeaks(base goleak.Option) error {
+	opts := append([]goleak.Option{base}, idleConnections...)
+	var err error
+	for range 5 {
+		if err = goleak.Find(opts...); err == nil {
+			return nil
 		}
 	}
-	return out
+	return err
+}
+
+// assertNoLeaks fails if goroutines started since base still run. Close the test's own servers first.
+func assertNoLeaks(t *testing.T, base goleak.Option) {
+	t.Helper()
+	if err := findLeaks(base); err != nil {
+		t.Fatalf("goroutines started during the test still run: %v", err)
+	}
 }

@@ -2,22 +2,22 @@ package inject
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
 
-	yaml "go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	meshconfig "istio.io/api/mesh/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/meshctl/meshctl/kubeyaml"
+	"github.com/meshctl/meshctl/meshapi/validation"
 )
 
 // Source is one of the three inputs of a Config, with a name for error messages: a file path, or
@@ -169,11 +169,14 @@ func (c *Config) parseMesh(s Source) error {
 	if len(objs) != 1 {
 		return s.errorf(0, "", "want one mesh configuration mapping")
 	}
-	obj := objs[0]
-	mesh, err := normalizeProto(obj.Value, &meshconfig.MeshConfig{})
+	obj := &objs[0]
+	msg, ferrs := validation.DecodeMeshConfig(obj.Value, "")
+	if len(ferrs) > 0 {
+		return s.fieldErrors(obj, "invalid mesh configuration", ferrs)
+	}
+	mesh, err := protoJSON(msg)
 	if err != nil {
-		field := unknownField(err)
-		return s.errorf(findKeyLine(&obj, field), field, "invalid mesh configuration: %v", protoMessage(err))
+		return err
 	}
 	c.Mesh = mesh
 	c.defaultProxy, _ = mesh["defaultConfig"].(map[string]any)
@@ -184,16 +187,9 @@ func (c *Config) parseMesh(s Source) error {
 	return err
 }
 
-// normalizeProto checks v against an Istio API message and returns it in protobuf JSON form: camelCase
-// names whatever the input used, enums as names, durations as "5s".
-func normalizeProto(v map[string]any, msg proto.Message) (map[string]any, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	if err := protojson.Unmarshal(raw, msg); err != nil {
-		return nil, err
-	}
+// protoJSON returns a message in protobuf JSON form, as the templates read it: camelCase names whatever
+// the input used, enums as names, durations as "5s".
+func protoJSON(msg proto.Message) (map[string]any, error) {
 	out, err := protojson.Marshal(msg)
 	if err != nil {
 		return nil, err
@@ -209,45 +205,23 @@ func normalizeProto(v map[string]any, msg proto.Message) (map[string]any, error)
 	return m, nil
 }
 
-var (
-	protoFieldRE  = regexp.MustCompile(`unknown field "([^"]+)"`)
-	protoPrefixRE = regexp.MustCompile(`^proto:\s*(\(line \d+:\d+\):\s*)?`)
-)
-
-// unknownField extracts the field protojson complains about, if any.
-func unknownField(err error) string {
-	if m := protoFieldRE.FindStringSubmatch(err.Error()); m != nil {
-		return m[1]
-	}
-	return ""
-}
-
-// protoMessage drops protojson's prefix, whose line and column are those of an intermediate JSON text.
-func protoMessage(err error) string {
-	return protoPrefixRE.ReplaceAllString(strings.ReplaceAll(err.Error(), "\u00a0", " "), "")
-}
-
-// findKeyLine returns the line of the first key called name in the object, or the object's line.
-func findKeyLine(obj *kubeyaml.Object, name string) int {
-	root := obj.YAMLNode()
-	if name != "" {
-		if line := searchKey(root, name); line > 0 {
-			return obj.Doc.AbsLine(line)
+// fieldErrors turns the problems of an object of s into errors naming the source, the line and the
+// field, in line order; what, if not empty, starts each message.
+func (s Source) fieldErrors(obj *kubeyaml.Object, what string, ferrs validation.FieldErrors) error {
+	errs := make([]*kubeyaml.Error, len(ferrs))
+	for i, e := range ferrs {
+		msg := e.Message
+		if what != "" {
+			msg = what + ": " + msg
 		}
+		errs[i] = kubeyaml.Errorf(s.Name, obj.LineOf(e.Field), e.Field, "%s", msg)
 	}
-	return obj.Line()
-}
-
-// injectorConfig is ConfigMap istio-sidecar-injector's data.config.
-type injectorConfig struct {
-	Policy               string                 `json:"policy"`
-	DefaultTemplates     []string               `json:"defaultTemplates"`
-	Templates            map[string]string      `json:"templates"`
-	Template             string                 `json:"template"` // Istio's single-template form, before "templates"
-	Aliases              map[string][]string    `json:"aliases"`
-	NeverInjectSelector  []metav1.LabelSelector `json:"neverInjectSelector"`
-	AlwaysInjectSelector []metav1.LabelSelector `json:"alwaysInjectSelector"`
-	InjectedAnnotations  map[string]string      `json:"injectedAnnotations"`
+	slices.SortStableFunc(errs, func(a, b *kubeyaml.Error) int { return cmp.Compare(a.Line, b.Line) })
+	joined := make([]error, len(errs))
+	for i, e := range errs {
+		joined[i] = e
+	}
+	return errors.Join(joined...)
 }
 
 func (c *Config) parseInjectorConfig(s Source) error {
@@ -262,16 +236,9 @@ func (c *Config) parseInjectorConfig(s Source) error {
 		return s.errorf(0, "", "want one injector configuration mapping")
 	}
 	obj := &objs[0]
-	raw, err := json.Marshal(obj.Value)
-	if err != nil {
-		return s.errorf(obj.Line(), "", "%v", err)
-	}
-	var ic injectorConfig
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&ic); err != nil {
-		field := jsonField(err)
-		return s.errorf(obj.LineOf(field), field, "%s", jsonMessage(err))
+	ic, ferrs := readInjectorConfig(obj.Value)
+	if len(ferrs) > 0 {
+		return s.fieldErrors(obj, "", ferrs)
 	}
 	switch ic.Policy {
 	case "", "enabled":
@@ -339,71 +306,4 @@ func (c *Config) expandTemplates(names []string) []string {
 		out = append(out, n)
 	}
 	return out
-}
-
-var (
-	jsonFieldRE    = regexp.MustCompile(`json: unknown field "([^"]+)"`)
-	jsonTypeRE     = regexp.MustCompile(`json: cannot unmarshal (\S+) into Go struct field [^.]+\.(\S+) of type (\S+)`)
-	templateLineRE = regexp.MustCompile(`^template: [^:]*:(\d+):(\d+:)?\s*`)
-)
-
-func jsonField(err error) string {
-	if m := jsonFieldRE.FindStringSubmatch(err.Error()); m != nil {
-		return m[1]
-	}
-	if m := jsonTypeRE.FindStringSubmatch(err.Error()); m != nil {
-		return m[2]
-	}
-	return ""
-}
-
-func jsonMessage(err error) string {
-	if m := jsonFieldRE.FindStringSubmatch(err.Error()); m != nil {
-		return "unknown field"
-	}
-	if m := jsonTypeRE.FindStringSubmatch(err.Error()); m != nil {
-		return fmt.Sprintf("want %s, got %s", strings.TrimPrefix(m[3], "[]"), m[1])
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
-}
-
-// templateErrorLine maps a template error's line to the line of the configuration: a template written
-// as a literal block starts on the line after its key.
-func templateErrorLine(keyLine int, err error) int {
-	if m := templateLineRE.FindStringSubmatch(err.Error()); m != nil {
-		rel, _ := strconv.Atoi(m[1])
-		return keyLine + rel
-	}
-	return keyLine
-}
-
-// templateMessage drops text/template's own position and turns the positions it mentions ("started at
-// sidecar:2") into lines of the configuration.
-func templateMessage(name string, keyLine int, err error) string {
-	msg := templateLineRE.ReplaceAllString(err.Error(), "")
-	ref := regexp.MustCompile(regexp.QuoteMeta(name) + `:(\d+)`)
-	return ref.ReplaceAllStringFunc(msg, func(m string) string {
-		rel, _ := strconv.Atoi(m[len(name)+1:])
-		return "line " + strconv.Itoa(keyLine+rel)
-	})
-}
-
-// searchKey returns the line of the first mapping key called name under n, depth first, or 0.
-func searchKey(n *yaml.Node, name string) int {
-	if n == nil {
-		return 0
-	}
-	if n.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == name {
-				return n.Content[i].Line
-			}
-		}
-	}
-	for _, c := range n.Content {
-		if line := searchKey(c, name); line > 0 {
-			return line
-		}
-	}
-	return 0
 }

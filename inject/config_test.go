@@ -33,14 +33,19 @@ func TestParseConfigErrors(t *testing.T) {
 	}{
 		{"config YAML", "policy: enabled\ntemplates: [\n", in.Values, in.Mesh, "injector config:2: invalid YAML"},
 		{"config field", "policy: enabled\ntemplats: {}\n", in.Values, in.Mesh, "injector config:2: templats: unknown field"},
+		{"config type", "policy: enabled\ntemplates: {sidecar: x}\ninjectedAnnotations:\n  a: 1\n", in.Values, in.Mesh, `injector config:4: injectedAnnotations["a"]: want a string, got the number 1`},
+		{"config template type", "templates:\n  sidecar: [x]\n", in.Values, in.Mesh, `injector config:2: templates["sidecar"]: want a string, got a list`},
+		{"selector field", "templates: {sidecar: x}\nalwaysInjectSelector:\n- matchLabels: {a: b}\n  matchExpresions: []\n", in.Values, in.Mesh, `injector config:4: alwaysInjectSelector[0].matchExpresions: unknown field "matchExpresions" (known fields: matchExpressions, matchLabels)`},
 		{"policy", "policy: sometimes\ntemplates: {sidecar: x}\n", in.Values, in.Mesh, `injector config:1: policy: want enabled or disabled, got "sometimes"`},
 		{"template syntax", template, in.Values, in.Mesh, `injector config:5: templates["sidecar"]: unclosed action started at line 4`},
 		{"default template", "defaultTemplates: [other]\ntemplates: {sidecar: x}\n", in.Values, in.Mesh, `injector config:1: defaultTemplates: no template called "other"`},
 		{"selector", "templates: {sidecar: x}\nneverInjectSelector:\n- matchExpressions:\n  - {key: a, operator: Sometimes}\n", in.Values, in.Mesh, "injector config:3: neverInjectSelector[0]:"},
 		{"values JSON", in.Config, "{\n  \"a\": 1,\n  \"b\": \n}\n", in.Mesh, "values:4: invalid JSON"},
 		{"values empty", in.Config, "", in.Mesh, "values: empty"},
-		{"mesh field", in.Config, in.Values, "trustDomain: x\ndefaultConfig:\n  discoveryAdress: y\n", `mesh config:3: discoveryAdress: invalid mesh configuration: unknown field "discoveryAdress"`},
-		{"mesh type", in.Config, in.Values, "enableTracing: maybe\n", "mesh config:1: invalid mesh configuration:"},
+		{"mesh field", in.Config, in.Values, "trustDomain: x\ndefaultConfig:\n  discoveryAdress: y\n", `mesh config:3: defaultConfig.discoveryAdress: invalid mesh configuration: unknown field "discoveryAdress" (did you mean "discoveryAddress"?)`},
+		{"mesh type", in.Config, in.Values, "enableTracing: maybe\n", `mesh config:1: enableTracing: invalid mesh configuration: want true or false, got the string "maybe"`},
+		{"mesh errors in line order", in.Config, in.Values, "defaultConfig:\n  drainDuration: soon\nenableTracing: maybe\n",
+			"mesh config:2: defaultConfig.drainDuration: invalid mesh configuration: invalid duration \"soon\"\nmesh config:3: enableTracing:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := inject.ParseConfig(tc.config, tc.values, tc.mesh)

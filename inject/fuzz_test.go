@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/meshctl/meshctl/inject"
+	"github.com/meshctl/meshctl/internal/yamlbomb"
 	"github.com/meshctl/meshctl/kubeyaml"
 )
 
@@ -28,6 +29,7 @@ func FuzzStream(f *testing.F) {
 	}
 	f.Add("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: a, image: b}]}\n---\nkind: List\napiVersion: v1\nitems: [{kind: Pod, apiVersion: v1, spec: {}}]")
 	f.Add("kind: Deployment\napiVersion: apps/v1\nspec: {template: {spec: {containers: [{name: x, livenessProbe: {httpGet: {port: nope}}}]}}}")
+	f.Add(yamlbomb.Laughs)
 	c := defaultConfig(f)
 	f.Fuzz(func(t *testing.T, in string) {
 		var out bytes.Buffer

@@ -12,6 +12,7 @@ import (
 	"istio.io/api/annotation"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 
 	"github.com/meshctl/meshctl/kubeyaml"
@@ -340,7 +341,7 @@ func keepUserContainers(spec map[string]any, added addedNames, own []string, kee
 				continue
 			}
 			if slices.Contains(added.containers, name) || slices.Contains(added.initContainers, name) {
-				keep[name] = deepCopyMap(m)
+				keep[name] = runtime.DeepCopyJSON(m)
 			}
 		}
 	}
@@ -465,28 +466,6 @@ func ensureMap(m map[string]any, key string) map[string]any {
 	sub := map[string]any{}
 	m[key] = sub
 	return sub
-}
-
-func deepCopyMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = deepCopy(v)
-	}
-	return out
-}
-
-func deepCopy(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		return deepCopyMap(t)
-	case []any:
-		s := make([]any, len(t))
-		for i, x := range t {
-			s[i] = deepCopy(x)
-		}
-		return s
-	}
-	return v
 }
 
 // intValue reads an integer that may come as a number or a numeric string.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"istio.io/api/annotation"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/meshctl/meshctl/meshapi"
 )
@@ -57,7 +58,7 @@ func (c *Config) rewriteProbes(pod Pod, annotations map[string]string) error {
 				continue // a port the API server will reject anyway: leave it for it to say so
 			}
 			path := fmt.Sprintf("/app-health/%s/%s", name, kind.suffix)
-			original := deepCopyMap(httpGet)
+			original := runtime.DeepCopyJSON(httpGet)
 			original["port"] = target
 			prober := map[string]any{"httpGet": original}
 			if t, ok := probe["timeoutSeconds"]; ok {
@@ -69,9 +70,9 @@ func (c *Config) rewriteProbes(pod Pod, annotations map[string]string) error {
 				saved = map[string]any{}
 				originals[name] = saved
 			}
-			saved[kind.field] = deepCopyMap(probe)
+			saved[kind.field] = runtime.DeepCopyJSON(probe)
 
-			rewritten := deepCopyMap(probe)
+			rewritten := runtime.DeepCopyJSON(probe)
 			rewritten["httpGet"] = map[string]any{"path": path, "port": port}
 			container[kind.field] = rewritten
 		}

@@ -2,10 +2,10 @@ package inject
 
 import (
 	"maps"
-
-	meshconfig "istio.io/api/mesh/v1alpha1"
+	"strings"
 
 	"github.com/meshctl/meshctl/kubeyaml"
+	"github.com/meshctl/meshctl/meshapi/validation"
 )
 
 // proxyConfig is the mesh's default proxy configuration with the pod's proxy.istio.io/config
@@ -39,9 +39,17 @@ func (c *Config) annotatedProxyConfig(text string) (map[string]any, error) {
 	if !ok {
 		return nil, fieldErrorf(field, "want a ProxyConfig mapping, got %s", typeName(v))
 	}
-	override, err := normalizeProto(m, &meshconfig.ProxyConfig{})
+	msg, ferrs := validation.DecodeProxyConfig(m, "")
+	if len(ferrs) > 0 {
+		problems := make([]string, len(ferrs))
+		for i, e := range ferrs {
+			problems[i] = e.Error()
+		}
+		return nil, fieldErrorf(field, "invalid ProxyConfig: %s", strings.Join(problems, "; "))
+	}
+	override, err := protoJSON(msg)
 	if err != nil {
-		return nil, fieldErrorf(field, "invalid ProxyConfig: %s", protoMessage(err))
+		return nil, err
 	}
 	return mergeMaps(c.defaultProxy, override), nil
 }

@@ -3,15 +3,15 @@ package installer_test
 import (
 	"bytes"
 	"context"
-	"slices"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/restmapper"
 
@@ -105,8 +105,9 @@ func mustInstall(t *testing.T, c *installer.Clients, sets ...string) installRun 
 	return run
 }
 
-// purge removes everything and checks that nothing with the owner labels is left, in any served kind.
-func purge(t *testing.T, c *installer.Clients) *installer.UninstallResult {
+// purge removes everything and checks, with the tests' own sweep of every listable kind, that nothing of
+// the mesh is left.
+func purge(t *testing.T, env *testenv.Env, c *installer.Clients) *installer.UninstallResult {
 	t.Helper()
 	rec := &recorder{}
 	start := time.Now()
@@ -115,14 +116,24 @@ func purge(t *testing.T, c *installer.Clients) *installer.UninstallResult {
 	if err != nil {
 		t.Fatalf("uninstall --purge: %v", err)
 	}
-	left, err := c.FindOwned(context.Background(), "")
+	if left := leftovers(t, env); len(left) > 0 {
+		t.Fatalf("after uninstall --purge, %d object(s) of the mesh remain:\n  %s", len(left), strings.Join(left, "\n  "))
+	}
+	return res
+}
+
+// leftovers is meshLeftovers on the test cluster.
+func leftovers(t *testing.T, env *testenv.Env) []string {
+	t.Helper()
+	dyn, err := quietDynamic(env.Config())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(left) > 0 {
-		t.Fatalf("after uninstall --purge, objects with owner labels remain: %v", left)
+	left, err := meshLeftovers(context.Background(), env.Client().Discovery(), dyn)
+	if err != nil {
+		t.Fatalf("look for objects of the mesh: %v", err)
 	}
-	return res
+	return left
 }
 
 // cleanupPurge registers a purge that runs even when the test fails, so that the next test starts clean.
@@ -204,36 +215,49 @@ func waitStable(t *testing.T, env *testenv.Env, m *render.Manifest) {
 	t.Fatalf("resource versions still change after 30s")
 }
 
-// clusterResourceVersions maps every object of every served kind to its resourceVersion, except the
-// kinds the cluster itself rewrites all the time (events, leases, nodes' heartbeats), so that a dry run
-// can be shown to change nothing at all.
+// clusterResourceVersions maps every object of every listable kind to its resourceVersion, so that a dry run
+// can be shown to change nothing at all. Left out are only the objects the cluster rewrites by itself
+// (see changesByItself); a Node is compared by what is not its status.
 func clusterResourceVersions(t *testing.T, env *testenv.Env) map[string]string {
 	t.Helper()
-	lists, err := discovery.ServerPreferredResources(env.Client().Discovery())
+	dyn, err := quietDynamic(env.Config())
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]string{}
-	for _, l := range lists {
-		gv, err := schema.ParseGroupVersion(l.GroupVersion)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range l.APIResources {
-			if strings.Contains(r.Name, "/") || !slices.Contains(r.Verbs, "list") ||
-				slices.Contains([]string{"events", "leases", "nodes"}, r.Name) {
-				continue
-			}
-			items, err := env.Dynamic().Resource(gv.WithResource(r.Name)).List(context.Background(), metav1.ListOptions{})
+	err = eachObject(context.Background(), env.Client().Discovery(), dyn, func(r listable, u *unstructured.Unstructured) {
+		switch {
+		case changesByItself(r, u):
+		case r.GVR.Group == "" && r.GVR.Resource == "nodes":
+			// KWOK writes node status (conditions, heartbeats); labels, annotations, taints and the rest
+			// of the spec are what an installer could change.
+			b, err := json.Marshal([]any{u.GetLabels(), u.GetAnnotations(), u.Object["spec"]})
 			if err != nil {
-				continue
+				t.Fatal(err)
 			}
-			for _, u := range items.Items {
-				out[gv.Group+"/"+r.Kind+"/"+u.GetNamespace()+"/"+u.GetName()] = u.GetResourceVersion()
-			}
+			out[objectID(r, u)] = string(b)
+		default:
+			out[objectID(r, u)] = u.GetResourceVersion()
 		}
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
+}
+
+// changesByItself: Events (the cluster's log of what its controllers do) and the Leases of kube-system and
+// kube-node-lease (API server identities, leader elections of the controller-manager and scheduler, node
+// heartbeats, renewed every few seconds). Nothing meshctl installs is one of these: the mesh's Leases live
+// in its own namespace, and meshctl writes no Events.
+func changesByItself(r listable, u *unstructured.Unstructured) bool {
+	switch {
+	case r.GVR.Resource == "events" && (r.GVR.Group == "" || r.GVR.Group == "events.k8s.io"):
+		return true
+	case r.GVR.Resource == "leases" && r.GVR.Group == "coordination.k8s.io":
+		return u.GetNamespace() == "kube-system" || u.GetNamespace() == "kube-node-lease"
+	}
+	return false
 }
 
 // waitClusterStable waits until clusterResourceVersions stops changing.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -184,9 +185,35 @@ func TestLifecycle(t *testing.T) {
 	if _, err := env.Client().CoreV1().ConfigMaps(ns).Create(ctx, root, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	res := purge(t, c)
+	// What istiod creates in its namespace as it runs, under Istio's names (pilot/pkg/leaderelection): a
+	// per-revision election Lease, ConfigMap elections old and new, the self-signed CA.
+	runtime := []struct{ kind, name string }{
+		{"Lease", "istio-gateway-deployment-default"}, {"Lease", "istio-node-untaint"},
+		{"ConfigMap", "istio-leader"}, {"ConfigMap", "istio-ip-autoallocate"}, {"Secret", "istio-ca-secret"},
+	}
+	for _, o := range runtime {
+		meta := metav1.ObjectMeta{Name: o.name, Namespace: "istio-system"}
+		var err error
+		switch o.kind {
+		case "Lease":
+			_, err = env.Client().CoordinationV1().Leases("istio-system").Create(ctx, &coordinationv1.Lease{ObjectMeta: meta}, metav1.CreateOptions{})
+		case "ConfigMap":
+			_, err = env.Client().CoreV1().ConfigMaps("istio-system").Create(ctx, &corev1.ConfigMap{ObjectMeta: meta}, metav1.CreateOptions{})
+		case "Secret":
+			_, err = env.Client().CoreV1().Secrets("istio-system").Create(ctx, &corev1.Secret{ObjectMeta: meta}, metav1.CreateOptions{})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := purge(t, env, c)
 	if !slices.Contains(res.Removed, "ConfigMap/"+ns+"/istio-ca-root-cert") {
 		t.Errorf("purge did not remove the run-time root certificate ConfigMap: %v", res.Removed)
+	}
+	for _, o := range runtime {
+		if key := o.kind + "/istio-system/" + o.name; !slices.Contains(res.Removed, key) {
+			t.Errorf("purge did not remove the run-time object %s: removed %v", key, res.Removed)
+		}
 	}
 	if !slices.Contains(res.Removed, "Namespace/istio-system") {
 		t.Errorf("purge kept the empty istio-system namespace: kept %v", res.Kept)
@@ -197,5 +224,5 @@ func TestLifecycle(t *testing.T) {
 	if again.res.Counts()[installer.ActionCreated] != len(again.res.Objects) {
 		t.Errorf("re-install after purge: %v, want everything created", again.res.Counts())
 	}
-	purge(t, c)
+	purge(t, env, c)
 }

@@ -3,6 +3,7 @@ package installer
 import (
 	"context"
 	"slices"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -18,11 +19,17 @@ var (
 	// rootCertConfigMap is the mesh's root certificate, copied into every namespace.
 	rootCertConfigMap = meshapi.RootCertConfigMap
 	// leaderElectionNames are the ConfigMaps and Leases the control plane elects leaders with, in its
-	// namespace.
+	// namespace: Istio's names (pilot/pkg/leaderelection), current and former.
 	leaderElectionNames = []string{
 		"istio-leader", "istio-namespace-controller-election", "istio-gateway-deployment-leader",
 		"istio-gateway-status-leader", "istio-status-leader", "istio-validation-controller-election",
+		"istio-gateway-leader", "istio-analyze-leader", "istio-serviceexport-controller-election",
+		"istio-clustertrustbundle-controller-election", "istio-gateway-inferencepool",
+		"istio-node-untaint", "istio-ip-autoallocate",
 	}
+	// perRevisionElectionPrefix starts the Leases of per-revision elections, which end in the revision
+	// (istio-gateway-deployment-default, istio-gateway-deployment-canary).
+	perRevisionElectionPrefix = "istio-gateway-deployment-"
 	// caSecrets are the self-signed CA the control plane generates when the user plugged in none.
 	caSecrets = []string{meshapi.CASecret}
 )
@@ -37,7 +44,7 @@ var (
 // namespace, leader-election ConfigMaps and Leases and the generated CA in the mesh's namespace.
 func (c *Clients) runtimeObjects(ctx context.Context, namespace string) ([]liveObject, error) {
 	var out []liveObject
-	add := func(gvr schema.GroupVersionResource, kind string, ns string, names []string) error {
+	add := func(gvr schema.GroupVersionResource, kind string, ns string, match func(name string) bool) error {
 		list, err := c.Dynamic.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
 		if apierrors.IsNotFound(err) {
 			return nil
@@ -47,7 +54,7 @@ func (c *Clients) runtimeObjects(ctx context.Context, namespace string) ([]liveO
 		}
 		for i := range list.Items {
 			u := &list.Items[i]
-			if !slices.Contains(names, u.GetName()) {
+			if !match(u.GetName()) {
 				continue
 			}
 			if p := u.GetLabels()[LabelPartOf]; p != "" && p != PartOfMeshctl {
@@ -71,13 +78,16 @@ func (c *Clients) runtimeObjects(ctx context.Context, namespace string) ([]liveO
 		u.SetKind("ConfigMap")
 		out = append(out, liveObject{U: u, Kind: servedKind{GVR: configMapsGVR, Kind: "ConfigMap", Namespaced: true}})
 	}
-	if err := add(configMapsGVR, "ConfigMap", namespace, leaderElectionNames); err != nil {
+	isElection := func(name string) bool { return slices.Contains(leaderElectionNames, name) }
+	if err := add(configMapsGVR, "ConfigMap", namespace, isElection); err != nil {
 		return nil, err
 	}
-	if err := add(leasesGVR, "Lease", namespace, leaderElectionNames); err != nil {
+	if err := add(leasesGVR, "Lease", namespace, func(name string) bool {
+		return isElection(name) || strings.HasPrefix(name, perRevisionElectionPrefix)
+	}); err != nil {
 		return nil, err
 	}
-	if err := add(secretsGVR, "Secret", namespace, caSecrets); err != nil {
+	if err := add(secretsGVR, "Secret", namespace, func(name string) bool { return slices.Contains(caSecrets, name) }); err != nil {
 		return nil, err
 	}
 	return out, nil

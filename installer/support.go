@@ -2,8 +2,9 @@ package installer
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
+	"math"
+
+	"k8s.io/apimachinery/pkg/util/version"
 )
 
 // The Kubernetes releases meshctl supports, kept here and nowhere else: precheck reads them, the local
@@ -48,23 +49,15 @@ func KubernetesSupport(gitVersion string) (Support, string, error) {
 	return Supported, fmt.Sprintf("Kubernetes %s is in the supported range %s", gitVersion, SupportedKubernetes()), nil
 }
 
-// ParseMinor reads the major and minor numbers of a version such as "v1.37.1", "1.37", "1.37.0-rc.1" or
-// "1.33.2+k3s1".
+// ParseMinor reads the major and minor numbers of a version such as "v1.37.1", "1.37", "1.37.0-rc.1",
+// "1.33.2+k3s1" or "v1.33.2-eks-1234": apimachinery's generic versions, whatever follows MAJOR.MINOR.
 func ParseMinor(v string) (major, minor int, err error) {
-	s := strings.TrimPrefix(strings.TrimSpace(v), "v")
-	parts := strings.SplitN(s, ".", 3)
-	if len(parts) < 2 {
-		return 0, 0, fmt.Errorf("version %q: want MAJOR.MINOR[.PATCH]", v)
+	parsed, err := version.ParseGeneric(v)
+	if err != nil {
+		return 0, 0, fmt.Errorf("version %q: want MAJOR.MINOR[.PATCH]: %w", v, err)
 	}
-	if major, err = strconv.Atoi(parts[0]); err != nil {
-		return 0, 0, fmt.Errorf("version %q: major: %w", v, err)
+	if parsed.Major() > math.MaxInt32 || parsed.Minor() > math.MaxInt32 {
+		return 0, 0, fmt.Errorf("version %q: out of range", v)
 	}
-	m := parts[1]
-	if i := strings.IndexFunc(m, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
-		m = m[:i] // "27+" as some providers report the minor
-	}
-	if minor, err = strconv.Atoi(m); err != nil {
-		return 0, 0, fmt.Errorf("version %q: minor: %w", v, err)
-	}
-	return major, minor, nil
+	return int(parsed.Major()), int(parsed.Minor()), nil
 }

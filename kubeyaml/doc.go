@@ -1,5 +1,9 @@
 // Package kubeyaml reads Kubernetes YAML input (files, directories, stdin) as a stream of documents that
 // remember where they came from, so that every error and finding can name the file and the line.
+//
+// Every reader of user YAML (meshctl's commands, and meshd's webhooks) goes through a Document's Node,
+// Value, Objects or ObjectValues: they refuse hostile input (an alias bomb, an alias inside its own
+// anchor) before expanding anything, with ErrTooManyAliases at the file and line (aliases.go).
 package kubeyaml
 
 // Document is one YAML document of an input stream.

@@ -346,6 +346,9 @@ func plainSafe(s string) bool {
 // isQuantity matches resource quantities and durations such as 100m, 128Mi, 1.5Gi or 30s: digits then
 // letters, which neither YAML version reads as a number, date or boolean. Exponents (1e3, 1E) are out.
 func isQuantity(s string) bool {
+	if len(s) > 1 && s[0] == '0' && strings.IndexByte("xXoObB", s[1]) >= 0 {
+		return false // 0xff, 0XA: hexadecimal (or octal, binary) to readers that take Go's prefixes
+	}
 	i := 0
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 		i++

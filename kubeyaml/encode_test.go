@@ -96,7 +96,7 @@ func roundTrip(t *testing.T, v map[string]any) {
 	if err != nil {
 		t.Fatalf("output does not parse: %v\n%s", err, out)
 	}
-	back, err := d.toValue(root, "")
+	back, err := d.toValue(root)
 	if err != nil {
 		t.Fatalf("output does not convert: %v\n%s", err, out)
 	}
@@ -155,7 +155,7 @@ func FuzzAppendYAMLRoundTrip(f *testing.F) {
 		if err != nil || root.Kind != 4 /* yaml.MappingNode */ {
 			return
 		}
-		v, err := d.toValue(root, "")
+		v, err := d.toValue(root)
 		if err != nil {
 			return
 		}
@@ -199,7 +199,7 @@ func TestValueAgreesWithObjects(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := d.toValue(root, "")
+		want, err := d.toValue(root)
 		if err != nil {
 			t.Fatal(err)
 		}

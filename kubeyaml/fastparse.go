@@ -15,7 +15,8 @@ import (
 // It builds the same yaml.Node tree as yaml.v3 (kind, style, tag, value, line, column; comments are not
 // kept). Whenever it meets anything else — anchors, tags, folded or multi-line scalars, tabs, CRLF,
 // errors — it gives up with errSlow and the document is parsed by yaml.v3, so that yaml.v3 stays the
-// authority on YAML. FuzzFastParserAgreesWithYAMLv3 holds it to that.
+// authority on YAML. FuzzFastParserAgreesWithYAMLv3 holds its nodes to that, FuzzValueAgreesWithYAMLv3
+// the values analyze reads from them.
 
 // fnode is the fast parser's node: the fields of yaml.Node that it fills, in half the memory, so that
 // reading values (ObjectValues) need not build yaml.Node trees at all.
@@ -320,6 +321,9 @@ func (p *fastParser) scanKey(c int, build bool) (key *fnode, after int, ok bool,
 		if p.at(e) != ':' || !(p.at(e+1) == ' ' || p.off+e+1 >= p.end) {
 			return nil, 0, false, nil
 		}
+		if end-c > 1000 {
+			return nil, 0, false, errSlow // yaml.v3 limits implicit keys, quoted ones too, to 1024 characters
+		}
 		if !build {
 			return nil, e + 1, true, nil
 		}
@@ -371,6 +375,8 @@ func plainStart(c, next byte, atEnd bool) bool {
 	}
 	return true
 }
+
+func isFlowIndicator(c byte) bool { return c == ',' || c == '[' || c == ']' || c == '{' || c == '}' }
 
 // parseInline parses a scalar or flow collection that starts at column c and ends on this line, then
 // moves to the next content line, which must not continue it.
@@ -655,7 +661,8 @@ func (p *fastParser) flowItem(c int, key bool) (*fnode, int, error) {
 		}
 		return n, end, nil
 	}
-	if !plainStart(p.at(c), p.at(c+1), p.off+c+1 >= p.end) {
+	// In a flow collection yaml.v3 reads "?" and ":" as indicators whatever follows, and "-" before "]" too.
+	if !plainStart(p.at(c), p.at(c+1), p.off+c+1 >= p.end) || p.at(c) == '?' || p.at(c) == ':' || p.at(c) == '-' && isFlowIndicator(p.at(c+1)) {
 		return nil, 0, errSlow
 	}
 	line := p.src[p.off:p.end]
@@ -670,7 +677,7 @@ loop:
 				break loop
 			}
 			return nil, 0, errSlow
-		case '#':
+		case '#', '?': // yaml.v3 ends a plain scalar in a flow collection at "?"
 			return nil, 0, errSlow
 		}
 	}
@@ -688,7 +695,12 @@ func resolveTag(v string) string {
 	if v == "" {
 		return "!!null"
 	}
+	if v == "<<" {
+		return "!!merge" // yaml.v3 tags it so wherever it stands
+	}
 	switch c := v[0]; {
+	case (c == '+' || c == '-') && len(v) > 1 && v[1] == '.':
+		// -.inf, +.5: let yaml.v3 decide
 	case c >= '0' && c <= '9', c == '+', c == '-':
 		if isSmallDecimal(v) {
 			return "!!int"

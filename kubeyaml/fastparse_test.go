@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/meshctl/meshctl/internal/yamlbomb"
 )
 
 // slowNode parses with yaml.v3 alone.
@@ -96,6 +98,7 @@ func FuzzFastParserAgreesWithYAMLv3(f *testing.F) {
 	for _, tc := range fastParserCases {
 		f.Add(tc.in)
 	}
+	f.Add(yamlbomb.Laughs)
 	f.Fuzz(func(t *testing.T, in string) {
 		f, err := parseFast([]byte(in))
 		if err != nil {

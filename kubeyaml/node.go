@@ -1,16 +1,11 @@
 package kubeyaml
 
 import (
-	"errors"
-	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
 )
-
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // Node parses the document into a YAML node tree. Parse errors carry the absolute line in Source.
 // Comments are kept only for documents that the fast parser (fastparse.go) leaves to yaml.v3.
@@ -18,28 +13,23 @@ func (d *Document) Node() (*yaml.Node, error) {
 	if root, err := parseFast(d.Raw); err == nil {
 		return root.yamlNode(), nil
 	}
+	return d.slowNode()
+}
+
+// slowNode parses the document with yaml.v3.
+func (d *Document) slowNode() (*yaml.Node, error) {
 	var n yaml.Node
 	if err := yaml.Unmarshal(d.Raw, &n); err != nil {
 		return nil, d.parseError(err)
 	}
+	root := &n
 	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
-		return n.Content[0], nil
+		root = n.Content[0]
 	}
-	return &n, nil
-}
-
-// parseError turns yaml's "yaml: line 3: ..." into an *Error at the absolute line.
-func (d *Document) parseError(err error) *Error {
-	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		rel, _ := strconv.Atoi(m[1])
-		return &Error{Source: d.Source, Line: d.Line + rel - 1, Err: errors.New("invalid YAML: " + m[2])}
+	if err := d.checkAliases(root); err != nil {
+		return nil, err
 	}
-	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = te.Errors[0]
-	}
-	return &Error{Source: d.Source, Line: d.Line, Err: fmt.Errorf("invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))}
+	return root, nil
 }
 
 // AbsLine converts a line within the document (a yaml.Node's Line) to a line of Source.

@@ -12,7 +12,7 @@ func (d *Document) Value() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.toValue(root, "")
+	return d.toValue(root)
 }
 
 // InList reports whether the object is an item of a List document rather than the document itself.

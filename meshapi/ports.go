@@ -70,3 +70,7 @@ func ProxyOwnInboundPorts(statusPort string) string {
 	}
 	return own
 }
+
+// IsValidPort reports whether n is a TCP port a workload or a resource may name: 1-65535. Zero is never
+// one (it means "none" where a field allows that, which the caller decides).
+func IsValidPort(n uint64) bool { return n >= 1 && n <= 65535 }

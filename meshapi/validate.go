@@ -100,7 +100,7 @@ func checkCount(v string) error {
 func checkPortList(starOK bool) func(string) error {
 	return func(v string) error {
 		return checkList(v, starOK, "port list (like 8080,9090)", func(p string) error {
-			if n, err := strconv.ParseUint(p, 10, 16); err != nil || n == 0 {
+			if n, err := strconv.ParseUint(p, 10, 64); err != nil || !IsValidPort(n) {
 				return fmt.Errorf("%q is not a port number", p)
 			}
 			return nil

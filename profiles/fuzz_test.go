@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/meshctl/meshctl/internal/yamlbomb"
 	"github.com/meshctl/meshctl/kubeyaml"
 )
 
@@ -37,6 +38,7 @@ func FuzzIstioOperatorYAML(f *testing.F) {
 		"spec:\n  components:\n    pilot:\n      k8s:\n        resources: {requests: {cpu: 1}}\n",
 		"spec:\n  values:\n    global:\n      hub: x\n  meshConfig:\n    accessLogFile: /dev/stdout\n",
 		"spec: [1, 2]\n", "kind: Deployment\n", "a: &x {b: 1}\nspec: *x\n", "spec:\n  components:\n    ingressGateways:\n    - name: a\n      k8s:\n        overlays:\n        - kind: Service\n          name: a\n          patches: [{path: spec.ports[0], value: 1}]\n",
+		yamlbomb.Laughs,
 	} {
 		f.Add(s)
 	}

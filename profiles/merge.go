@@ -1,5 +1,7 @@
 package profiles
 
+import "k8s.io/apimachinery/pkg/runtime"
+
 // keyedLists are the lists whose elements merge by name, as Istio merges gateways: a file that sets
 // ingressGateways[name=istio-ingressgateway].enabled changes that gateway instead of replacing the list.
 var keyedLists = map[string]bool{
@@ -8,7 +10,8 @@ var keyedLists = map[string]bool{
 }
 
 // merge overlays src onto dst (both IstioOperator trees) and returns dst. Maps merge key by key, keyed
-// lists by name, other lists and scalars are replaced. src is not modified; dst may be.
+// lists by name, other lists and scalars are replaced. src is not modified; dst may be. Both hold only
+// JSON values (kubeyaml's and --set's), which is what runtime.DeepCopyJSON copies.
 func merge(dst, src map[string]any, path string) map[string]any {
 	if dst == nil {
 		dst = map[string]any{}
@@ -23,7 +26,7 @@ func merge(dst, src map[string]any, path string) map[string]any {
 			if dl, ok := dst[k].([]any); ok && keyedLists[p] {
 				dst[k] = mergeByName(dl, sv, p)
 			} else {
-				dst[k] = deepCopy(sv)
+				dst[k] = runtime.DeepCopyJSONValue(sv)
 			}
 		default:
 			dst[k] = sv
@@ -39,7 +42,7 @@ func mergeByName(dst, src []any, path string) []any {
 	for i, s := range src {
 		sm, ok := s.(map[string]any)
 		if !ok {
-			return deepCopy(src).([]any)
+			return runtime.DeepCopyJSONValue(src).([]any)
 		}
 		at := -1
 		if name, _ := sm["name"].(string); name != "" {
@@ -53,33 +56,11 @@ func mergeByName(dst, src []any, path string) []any {
 			at = i
 		}
 		if at < 0 {
-			out = append(out, deepCopy(sm))
+			out = append(out, runtime.DeepCopyJSON(sm))
 			continue
 		}
 		dm, _ := out[at].(map[string]any)
-		out[at] = merge(deepCopy(dm).(map[string]any), sm, path)
+		out[at] = merge(runtime.DeepCopyJSON(dm), sm, path)
 	}
 	return out
-}
-
-// deepCopy copies a tree of maps and lists.
-func deepCopy(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		if v == nil {
-			return map[string]any{}
-		}
-		m := make(map[string]any, len(v))
-		for k, e := range v {
-			m[k] = deepCopy(e)
-		}
-		return m
-	case []any:
-		l := make([]any, len(v))
-		for i, e := range v {
-			l[i] = deepCopy(e)
-		}
-		return l
-	}
-	return v
 }

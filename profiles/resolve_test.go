@@ -27,6 +27,10 @@ func TestResolveSetTypesValuesByField(t *testing.T) {
 		{"values.pilot.autoscaleMax=7", "spec.values.pilot.autoscaleMax", int64(7)},
 		{"values.pilot.cni.enabled=true", "spec.values.pilot.cni.enabled", true},
 		{"meshConfig.enableTracing=true", "spec.meshConfig.enableTracing", true},
+		{"meshConfig.trustDomainAliases[0]=true", "spec.meshConfig.trustDomainAliases[0]", "true"},
+		{"meshConfig.defaultConfig.proxyMetadata.X=1", "spec.meshConfig.defaultConfig.proxyMetadata.X", "1"},
+		{"meshConfig.defaultConfig.drainDuration=45s", "spec.meshConfig.defaultConfig.drainDuration", "45s"},
+		{"meshConfig.defaultConfig.concurrency=2", "spec.meshConfig.defaultConfig.concurrency", int64(2)},
 		{"components.pilot.k8s.replicaCount=3", "spec.components.pilot.k8s.replicaCount", int64(3)},
 		{`values.gateways.istio-ingressgateway.serviceAnnotations.service\.beta\.kubernetes\.io/aws-load-balancer-type=nlb`,
 			`spec.values.gateways.istio-ingressgateway.serviceAnnotations.service\.beta\.kubernetes\.io/aws-load-balancer-type`, "nlb"},
@@ -59,7 +63,10 @@ func TestResolveRejectsBadSets(t *testing.T) {
 		{"components.pilot.enabled=yes", "want true or false"},
 		{"values.global.hubb=x", `did you mean spec.values.global.hub?`},
 		{"values.pilot.autoscaleEnabled=maybe", "want true or false"},
-		{"meshConfig.accessLogEncoding=XML", `"XML" is not one of TEXT, JSON`},
+		// meshConfig is checked by meshapi/validation's decoder, which meshd reads it with.
+		{"meshConfig.accessLogEncoding=XML", `spec.meshConfig.accessLogEncoding: unknown value "XML": want one of TEXT, JSON`},
+		{"meshConfig.defaultConfig.drainDuration=forever", `spec.meshConfig.defaultConfig.drainDuration: invalid duration "forever"`},
+		{"meshConfig.defaultConfig.concurrency=3000000000", `spec.meshConfig.defaultConfig.concurrency: 3000000000 is out of range`},
 		{"components.pilot.k8s.replicaCount=two", "want an integer"},
 		{"components.ingressGateways[5].enabled=true", "would leave a gap"},
 		{"novalue", "want path=value"},
@@ -112,6 +119,42 @@ spec:
 	// Errors come in line order.
 	if strings.Index(err.Error(), ":4:") > strings.Index(err.Error(), ":9:") {
 		t.Errorf("errors not in line order:\n%v", err)
+	}
+}
+
+// TestResolveProtobufValuesUseTheMeshDecoder: meshConfig and values.global.meshNetworks are read by
+// meshapi/validation's decoder, as meshd reads them, with the profiles' file:line: field: message format.
+func TestResolveProtobufValuesUseTheMeshDecoder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "op.yaml")
+	writeFile(t, path, `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+spec:
+  meshConfig:
+    accessLogFle: /dev/stdout
+    defaultConfig:
+      drainDuration: 45 seconds
+      proxyMetadata:
+        DNS_CAPTURE: true
+  values:
+    global:
+      meshNetworks:
+        net1:
+          endpoints: [{fromRegistry: a, fromCidr: 10.0.0.0/8}]
+          gateways: [{address: 1.2.3.4, port: http}]
+`)
+	_, err := Resolve(Input{Files: []string{path}, Charts: testCharts(t)})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	want := []string{
+		path + `:5: spec.meshConfig.accessLogFle: unknown field "accessLogFle" (did you mean "accessLogFile"?)`,
+		path + `:7: spec.meshConfig.defaultConfig.drainDuration: invalid duration "45 seconds"`,
+		path + `:9: spec.meshConfig.defaultConfig.proxyMetadata["DNS_CAPTURE"]: want a string, got the boolean true`,
+		path + `:14: spec.values.global.meshNetworks["net1"].endpoints[0].fromRegistry: only one of fromCidr, fromRegistry may be set, and fromCidr is too`,
+		path + `:15: spec.values.global.meshNetworks["net1"].gateways[0].port: want an integer, got "http"`,
+	}
+	if got := err.Error(); got != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/meshctl/meshctl/meshapi/validation"
 )
 
 // A shape is what a value in the IstioOperator may look like. Shapes come from three sources that
@@ -25,6 +27,10 @@ type shape struct {
 	// large, and a --set walks one path through them.
 	build func() map[string]*shape
 	once  sync.Once
+
+	// check, when set, validates a value in place of the shape's own rules: protobuf-shaped values
+	// (meshConfig) are checked by the decoder meshd reads them with.
+	check func(v any, path string) validation.FieldErrors
 
 	// get stands in for a shape that is expensive to compute (the charts' values); resolved calls it once.
 	get     func() *shape
@@ -176,22 +182,10 @@ func addStructFields(fields map[string]*shape, t reflect.Type) {
 	}
 }
 
-// shapeOfMessage derives a shape from a protobuf message as protojson reads it.
+// shapeOfMessage derives a shape from a protobuf message. The shape walks and types --set paths; the
+// values themselves are checked by meshapi/validation's decoder, the one meshd reads them with: a message
+// of a document (meshConfig) by the check its caller sets, a single --set value by its field's check.
 func shapeOfMessage(md protoreflect.MessageDescriptor, seen map[protoreflect.FullName]*shape) *shape {
-	switch md.FullName() {
-	case "google.protobuf.Duration", "google.protobuf.Timestamp", "google.protobuf.FieldMask":
-		return &shape{kind: stringShape}
-	case "google.protobuf.BoolValue":
-		return &shape{kind: boolShape}
-	case "google.protobuf.StringValue", "google.protobuf.BytesValue":
-		return &shape{kind: stringShape}
-	case "google.protobuf.Int32Value", "google.protobuf.UInt32Value", "google.protobuf.Int64Value", "google.protobuf.UInt64Value":
-		return &shape{kind: intShape}
-	case "google.protobuf.DoubleValue", "google.protobuf.FloatValue":
-		return &shape{kind: numberShape}
-	case "google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue", "google.protobuf.Any":
-		return anything
-	}
 	if s, ok := seen[md.FullName()]; ok {
 		return s
 	}
@@ -203,7 +197,7 @@ func shapeOfMessage(md protoreflect.MessageDescriptor, seen map[protoreflect.Ful
 			fs := shapeOfField(fd, seen)
 			out[fd.JSONName()] = fs
 			if string(fd.Name()) != fd.JSONName() {
-				out[string(fd.Name())] = fs // protojson accepts the proto name too
+				out[string(fd.Name())] = fs // the decoder accepts the proto name too
 			}
 		}
 		return out
@@ -214,12 +208,35 @@ func shapeOfMessage(md protoreflect.MessageDescriptor, seen map[protoreflect.Ful
 
 func shapeOfField(fd protoreflect.FieldDescriptor, seen map[protoreflect.FullName]*shape) *shape {
 	if fd.IsMap() {
-		return &shape{kind: mapShape, elem: shapeOfField(fd.MapValue(), seen)}
+		return &shape{kind: mapShape, elem: shapeOfValue(fd.MapValue(), seen)}
 	}
+	s := shapeOfValue(fd, seen)
+	if fd.IsList() {
+		return &shape{kind: listShape, elem: s}
+	}
+	return s
+}
+
+// shapeOfValue is the shape of one value of a field: an element of a list, a value of a map.
+func shapeOfValue(fd protoreflect.FieldDescriptor, seen map[protoreflect.FullName]*shape) *shape {
 	var s *shape
 	switch fd.Kind() {
 	case protoreflect.MessageKind, protoreflect.GroupKind:
-		s = shapeOfMessage(fd.Message(), seen)
+		switch fd.Message().FullName() {
+		case "google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue", "google.protobuf.Any":
+			return anything
+		case "google.protobuf.Duration", "google.protobuf.Timestamp", "google.protobuf.FieldMask",
+			"google.protobuf.StringValue", "google.protobuf.BytesValue":
+			s = &shape{kind: stringShape}
+		case "google.protobuf.BoolValue":
+			s = &shape{kind: boolShape}
+		case "google.protobuf.Int32Value", "google.protobuf.UInt32Value", "google.protobuf.Int64Value", "google.protobuf.UInt64Value":
+			s = &shape{kind: intShape}
+		case "google.protobuf.DoubleValue", "google.protobuf.FloatValue":
+			s = &shape{kind: numberShape}
+		default:
+			return shapeOfMessage(fd.Message(), seen) // shared by every field of that type: no check of its own
+		}
 	case protoreflect.EnumKind:
 		values := fd.Enum().Values()
 		s = &shape{kind: stringShape}
@@ -235,9 +252,7 @@ func shapeOfField(fd protoreflect.FieldDescriptor, seen map[protoreflect.FullNam
 	default:
 		s = &shape{kind: intShape}
 	}
-	if fd.IsList() {
-		return &shape{kind: listShape, elem: s}
-	}
+	s.check = func(v any, path string) validation.FieldErrors { return validation.DecodeValue(fd, v, path) }
 	return s
 }
 

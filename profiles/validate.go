@@ -13,6 +13,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	meshv1alpha1 "istio.io/api/mesh/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/meshctl/meshctl/meshapi/validation"
 )
 
 // fieldError is one problem at a dotted path of the input.
@@ -23,7 +25,19 @@ type fieldError struct {
 
 var (
 	meshConfigShape = sync.OnceValue(func() *shape {
-		return shapeOfMessage((&meshv1alpha1.MeshConfig{}).ProtoReflect().Descriptor(), map[protoreflect.FullName]*shape{})
+		s := shapeOfMessage((&meshv1alpha1.MeshConfig{}).ProtoReflect().Descriptor(), map[protoreflect.FullName]*shape{})
+		s.check = func(v any, path string) validation.FieldErrors {
+			_, errs := validation.DecodeMeshConfig(v, path)
+			return errs
+		}
+		return s
+	})
+	// meshNetworksShape is values.global.meshNetworks, the networks of ConfigMap istio's meshNetworks.
+	meshNetworksShape = sync.OnceValue(func() *shape {
+		networks := (&meshv1alpha1.MeshNetworks{}).ProtoReflect().Descriptor().Fields().ByName("networks")
+		s := shapeOfField(networks, map[protoreflect.FullName]*shape{})
+		s.check = func(v any, path string) validation.FieldErrors { return validation.DecodeField(networks, v, path) }
+		return s
 	})
 	wellKnownValues = sync.OnceValue(func() map[string]*shape {
 		strMap := &shape{kind: mapShape, elem: &shape{kind: stringShape}}
@@ -42,6 +56,7 @@ var (
 			"labels":              strMap,
 			"env":                 strMap, // container environment: NAME: value, always text
 			"meshConfig":          meshConfigShape(),
+			"meshNetworks":        meshNetworksShape(),
 		}
 	})
 )
@@ -54,6 +69,12 @@ func (s *shape) validate(v any, path string, errs *[]fieldError) {
 	if v == nil || s.kind == anyShape {
 		return // null resets a field to its default, which is always allowed
 	}
+	if s.check != nil {
+		for _, e := range s.check(v, path) {
+			*errs = append(*errs, fieldError{path: e.Field, msg: e.Message})
+		}
+		return
+	}
 	bad := func(format string, args ...any) {
 		*errs = append(*errs, fieldError{path: path, msg: fmt.Sprintf(format, args...)})
 	}
@@ -61,7 +82,7 @@ func (s *shape) validate(v any, path string, errs *[]fieldError) {
 	case objectShape, mapShape:
 		m, ok := v.(map[string]any)
 		if !ok {
-			bad("want %s, got %s", s.kind, describe(v))
+			bad("want %s, got %s", s.kind, validation.Describe(v))
 			return
 		}
 		keys := make([]string, 0, len(m))
@@ -82,7 +103,7 @@ func (s *shape) validate(v any, path string, errs *[]fieldError) {
 	case listShape:
 		l, ok := v.([]any)
 		if !ok {
-			bad("want %s, got %s", s.kind, describe(v))
+			bad("want %s, got %s", s.kind, validation.Describe(v))
 			return
 		}
 		for i, e := range l {
@@ -96,30 +117,30 @@ func (s *shape) validate(v any, path string, errs *[]fieldError) {
 			}
 		case int64, float64:
 			if len(s.enum) > 0 {
-				bad("want one of %s, got %s", strings.Join(s.enum, ", "), describe(v))
+				bad("want one of %s, got %s", strings.Join(s.enum, ", "), validation.Describe(v))
 			}
 		default:
-			bad("want %s, got %s", s.kind, describe(v))
+			bad("want %s, got %s", s.kind, validation.Describe(v))
 		}
 	case boolShape:
 		if _, ok := v.(bool); !ok {
-			bad("want %s, got %s", s.kind, describe(v))
+			bad("want %s, got %s", s.kind, validation.Describe(v))
 		}
 	case intShape:
 		if !isWhole(v) {
-			bad("want %s, got %s", s.kind, describe(v))
+			bad("want %s, got %s", s.kind, validation.Describe(v))
 		}
 	case numberShape:
 		switch v.(type) {
 		case int64, float64:
 		default:
-			bad("want %s, got %s", s.kind, describe(v))
+			bad("want %s, got %s", s.kind, validation.Describe(v))
 		}
 	case quantityShape, intOrStringShape:
 		switch v.(type) {
 		case string, int64, float64:
 		default:
-			bad("want %s, got %s", s.kind, describe(v))
+			bad("want %s, got %s", s.kind, validation.Describe(v))
 		}
 	}
 }
@@ -132,22 +153,6 @@ func isWhole(v any) bool {
 		return v == math.Trunc(v)
 	}
 	return false
-}
-
-func describe(v any) string {
-	switch v := v.(type) {
-	case string:
-		return fmt.Sprintf("the string %q", v)
-	case bool:
-		return fmt.Sprintf("the boolean %v", v)
-	case int64, float64:
-		return fmt.Sprintf("the number %v", v)
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
 }
 
 func joinKey(path, key string) string {

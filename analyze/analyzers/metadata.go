@@ -1,6 +1,7 @@
 package analyzers
 
 import (
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -110,7 +111,7 @@ func (apiVersionAnalyzer) Analyze(c *analyze.Context) {
 			c.Report("MSH1004", o, "apiVersion", "%s %s was removed in Kubernetes %s: use %s", o.APIVersion, o.Kind, r.removedIn, r.replacement)
 			continue
 		}
-		if k, known := analyze.LookupKind(o.GroupKind); known && k.Spec != nil && o.Version() != k.Preferred && contains(k.Versions, o.Version()) {
+		if k, known := analyze.LookupKind(o.GroupKind); known && k.Spec != nil && o.Version() != k.Preferred && slices.Contains(k.Versions, o.Version()) {
 			c.Report("MSH1005", o, "apiVersion", "%s %s: use %s/%s, the same schema at a stable version", o.APIVersion, o.Kind, o.Group, k.Preferred)
 		}
 	}

@@ -299,7 +299,7 @@ func (meshHostConflictAnalyzer) Analyze(c *analyze.Context) {
 	byHost := map[string][]*analyze.Object{}
 	for _, o := range virtualServices(c) {
 		vs := o.Spec.(*networking.VirtualService)
-		if len(vs.Gateways) > 0 && !contains(vs.Gateways, "mesh") {
+		if len(vs.Gateways) > 0 && !slices.Contains(vs.Gateways, "mesh") {
 			continue
 		}
 		seen := map[string]bool{}

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/meshctl/meshctl/analyze"
+	"github.com/meshctl/meshctl/kubeyaml"
 )
 
 // Baseline is the set of findings a project has accepted. An entry is identified by code, resource, field
@@ -75,6 +76,12 @@ func Read(r io.Reader, name string) (*Baseline, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("read baseline %s: %w", name, err)
+	}
+	// kubeyaml first, for the line of bad YAML and its refusal of alias bombs; then a strict decode.
+	for _, doc := range kubeyaml.Split(data, name) {
+		if _, err := doc.Node(); err != nil {
+			return nil, err
+		}
 	}
 	var b Baseline
 	if err := yaml.UnmarshalStrict(data, &b); err != nil {

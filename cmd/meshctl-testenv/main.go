@@ -5,6 +5,9 @@
 //	eval "$(meshctl-testenv up)"         start a cluster, print `export KUBECONFIG=...`
 //	meshctl-testenv env                  print the export line of the running cluster again
 //	meshctl-testenv down                 stop it by PID and remove its state
+//	meshctl-testenv which kubectl        print the path of a program built into the cache
+//	meshctl-testenv place < app.yaml     make every workload's pods ask for the real node
+//	meshctl-testenv sample PATH          sample YAML with the project's images, on the real node
 package main
 
 import (
@@ -21,11 +24,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshctl/meshctl/internal/testenv"
+	"github.com/meshctl/meshctl/sampleapps/localize"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx)
+	err := newRoot(os.Stdin, os.Stdout, os.Stderr).ExecuteContext(ctx)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "meshctl-testenv:", err)
@@ -53,7 +57,7 @@ func (c *common) complete() error {
 	return nil
 }
 
-func newRoot(out, errOut io.Writer) *cobra.Command {
+func newRoot(in io.Reader, out, errOut io.Writer) *cobra.Command {
 	c := &common{}
 	root := &cobra.Command{
 		Use:           "meshctl-testenv",
@@ -63,7 +67,8 @@ func newRoot(out, errOut io.Writer) *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&c.cacheDir, "cache-dir", "", "build cache (default $"+testenv.CacheDirEnv+" or $XDG_CACHE_HOME/meshctl-testenv)")
 	root.PersistentFlags().StringVar(&c.dir, "dir", "", "state folder of the cluster (default <cache-dir>/run/default)")
-	root.AddCommand(newBuild(c, errOut), newUp(c, out, errOut), newEnv(c, out), newDown(c, errOut))
+	root.AddCommand(newBuild(c, errOut), newUp(c, out, errOut), newEnv(c, out), newDown(c, errOut),
+		newWhich(c, out), newPlace(in, out), newSample(out))
 	return root
 }
 
@@ -121,10 +126,16 @@ func newUp(c *common, out, errOut io.Writer) *cobra.Command {
 			}
 			cfg.Components, cfg.Dir, cfg.CacheDir, cfg.Detach, cfg.Log = comps, c.dir, c.cacheDir, true, errOut
 			cl, err := testenv.Up(cmd.Context(), cfg)
+			if errors.Is(err, testenv.ErrNotRoot) || errors.Is(err, testenv.ErrNodeBusy) {
+				return fmt.Errorf("%w; to start without the real node: --real-node=false (make cluster-up REAL_NODE=false)", err)
+			}
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(errOut, "meshctl-testenv: Kubernetes %s at %s; logs in %s\n", cl.Version, cl.Server, filepath.Join(cl.Dir, "logs"))
+			if cl.RealNode {
+				fmt.Fprintf(errOut, "meshctl-testenv: real node %s runs pods that select %s=true and tolerate its taint\n", testenv.RealNodeName, testenv.RealNodeLabel)
+			}
 			fmt.Fprintln(out, exportLine(cl.Kubeconfig))
 			return nil
 		},
@@ -133,6 +144,7 @@ func newUp(c *common, out, errOut io.Writer) *cobra.Command {
 	cmd.Flags().StringVar(&components, "components", "all", `components to run: "all", "api" or a list such as etcd,kube-apiserver`)
 	cmd.Flags().IntVar(&cfg.Nodes, "nodes", 1, "number of fake KWOK nodes")
 	cmd.Flags().StringArrayVar(&cfg.APIServerArgs, "apiserver-arg", nil, "extra kube-apiserver flag, such as --apiserver-arg=--v=4 (repeatable)")
+	cmd.Flags().BoolVar(&cfg.RealNode, "real-node", true, "add the machine's real node (kubelet, containerd, kube-proxy, cluster DNS: needs root); pods run for real when they ask for it")
 	return cmd
 }
 
@@ -167,6 +179,95 @@ func newDown(c *common, errOut io.Writer) *cobra.Command {
 			return testenv.Down(c.dir, errOut)
 		},
 	}
+}
+
+func newWhich(c *common, out io.Writer) *cobra.Command {
+	var version string
+	return &cobra.Command{
+		Use:   "which COMPONENT",
+		Short: "Print the path of a program of the cache, such as kubectl of the cluster's version",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if err := c.complete(); err != nil {
+				return err
+			}
+			if version == "" {
+				version = testenv.Newest
+			}
+			path := testenv.Cache{Dir: c.cacheDir}.Binary(version, testenv.Component(args[0]))
+			if _, err := os.Stat(path); err != nil {
+				return fmt.Errorf("%s is not built: %w (make cluster-build)", args[0], err)
+			}
+			fmt.Fprintln(out, path)
+			return nil
+		},
+	}
+}
+
+func newPlace(in io.Reader, out io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "place [FILE]",
+		Short: "Make every workload of a YAML stream (FILE or standard input) run on the real node",
+		Long:  "Adds the real node's label as node selector and a toleration of its taint to every pod template; other documents pass through.",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			source, r := "-", in
+			if len(args) == 1 {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				source, r = args[0], f
+			}
+			data, err := io.ReadAll(r)
+			if err != nil {
+				return err
+			}
+			placed, err := testenv.PlaceOnRealNode(data, source)
+			if err != nil {
+				return err
+			}
+			_, err = out.Write(placed)
+			return err
+		},
+	}
+}
+
+func newSample(out io.Writer) *cobra.Command {
+	var (
+		version  string
+		realNode bool
+	)
+	cmd := &cobra.Command{
+		Use:   "sample PATH",
+		Short: "Print sample YAML (a file, or the YAML files of a folder) for the local cluster",
+		Long: "The sample's upstream images become the project's (ghcr.io/meshctl/samples/...:VERSION, built by " +
+			"`make images`), and with --real-node every workload asks for the real node, where its pods run for real.",
+		Example: "  meshctl-testenv sample manifests/samples/bookinfo/platform/kube/bookinfo.yaml --version 0.1.0-dev | kubectl apply -f -",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			name := filepath.ToSlash(filepath.Clean(args[0]))
+			if filepath.IsAbs(name) || strings.HasPrefix(name, "../") {
+				return fmt.Errorf("sample %s: give a path inside the working folder", args[0])
+			}
+			data, err := localize.Manifests(os.DirFS("."), name, version)
+			if err != nil {
+				return err
+			}
+			if realNode {
+				if data, err = testenv.PlaceOnRealNode(data, name); err != nil {
+					return err
+				}
+			}
+			_, err = out.Write(data)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&version, "version", "", "the images' tag: the project's version, as `make images` builds it")
+	cmd.Flags().BoolVar(&realNode, "real-node", true, "make the workloads run on the real node")
+	_ = cmd.MarkFlagRequired("version")
+	return cmd
 }
 
 // exportLine quotes the path for the shell when it needs it, so eval works with any folder name.

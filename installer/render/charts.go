@@ -58,7 +58,11 @@ func (c *chartCache) load(dir string) (*chart.Chart, error) {
 		if err != nil {
 			return err
 		}
-		files = append(files, &loader.BufferedFile{Name: strings.TrimPrefix(p, dir+"/"), Data: data})
+		name := strings.TrimPrefix(p, dir+"/")
+		if err := checkChartYAML(dir, name, data); err != nil {
+			return err
+		}
+		files = append(files, &loader.BufferedFile{Name: name, Data: data})
 		return nil
 	})
 	if err != nil {

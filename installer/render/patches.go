@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -77,7 +78,7 @@ func workloadPatch(objs []*Object, in instance, k *profiles.K8s) (string, *Objec
 	if err := yaml.Unmarshal(target.YAML, &obj); err != nil {
 		return "", nil, fmt.Errorf("parse %s: %w", target.Key(), err)
 	}
-	containers, _, _ := nestedSlice(obj, "spec", "template", "spec", "containers")
+	containers, _, _ := unstructured.NestedSlice(obj, "spec", "template", "spec", "containers")
 	if len(containers) == 0 {
 		return "", nil, fmt.Errorf("%s has no containers to patch", target.Key())
 	}
@@ -286,19 +287,6 @@ func listIndex(list []any, sel string) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("no element with %s %q", key, want)
-}
-
-func nestedSlice(obj map[string]any, fields ...string) ([]any, bool, error) {
-	var cur any = obj
-	for _, f := range fields {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false, nil
-		}
-		cur = m[f]
-	}
-	s, ok := cur.([]any)
-	return s, ok, nil
 }
 
 func resID(o *Object) resid.ResId {

@@ -253,11 +253,14 @@ func splitObjects(files map[string]string, label string) ([]*Object, error) {
 			if raw[len(raw)-1] != '\n' {
 				raw = append(raw[:len(raw):len(raw)], '\n')
 			}
-			apiVersion, kind, objName, ns := scanHeader(raw)
-			if kind == "" || objName == "" || apiVersion == "" {
+			h, err := readHeader(doc)
+			if err != nil {
+				return nil, err
+			}
+			if h.kind == "" || h.name == "" || h.apiVersion == "" {
 				return nil, fmt.Errorf("%s: a rendered document has no apiVersion, kind or metadata.name", doc.Position())
 			}
-			out = append(out, &Object{APIVersion: apiVersion, Kind: kind, Name: objName, Namespace: ns, Component: label, YAML: raw})
+			out = append(out, &Object{APIVersion: h.apiVersion, Kind: h.kind, Name: h.name, Namespace: h.namespace, Component: label, YAML: raw})
 		}
 	}
 	return out, nil

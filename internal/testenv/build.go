@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -43,7 +44,7 @@ func Build(ctx context.Context, o BuildOptions) error {
 	o.Targets = slices.Clone(o.Targets)
 	b := &builder{cache: Cache{Dir: o.CacheDir}, p: newProgress(o.Log)}
 	b.goTool = goTool{bin: o.GoCommand, p: b.p}
-	var etcd, kwok bool
+	var etcd, kwok, realNode bool
 	for i, t := range o.Targets {
 		if _, err := stagingVersion(t.Version); err != nil {
 			return err
@@ -55,6 +56,16 @@ func Build(ctx context.Context, o BuildOptions) error {
 		o.Targets[i].Components = comps
 		etcd = etcd || slices.Contains(comps, Etcd)
 		kwok = kwok || slices.Contains(comps, Kwok)
+		realNode = realNode || t.RealNode
+	}
+	if realNode {
+		// Packages first: they take seconds, and a missing one is better known before a long compile.
+		if err := EnsureHostPackages(ctx, o.Log); err != nil {
+			if !errors.Is(err, ErrNotRoot) {
+				return err
+			}
+			b.p.stepf("real node: skipped, %v", err)
+		}
 	}
 	if etcd {
 		if err := b.etcd(ctx); err != nil {
@@ -73,9 +84,15 @@ func Build(ctx context.Context, o BuildOptions) error {
 				kube = append(kube, c)
 			}
 		}
+		if t.RealNode {
+			kube = append(kube, NodeComponents...)
+		}
 		if err := b.kubernetes(ctx, t.Version, kube); err != nil {
 			return err
 		}
+	}
+	if realNode {
+		return b.coreDNS(ctx)
 	}
 	return nil
 }

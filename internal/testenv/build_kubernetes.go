@@ -45,7 +45,11 @@ func (b *builder) kubernetes(ctx context.Context, version string, comps []Compon
 			return err
 		}
 		for _, n := range names {
-			if err := b.checkVersion(ctx, filepath.Join(tmp, n), "Kubernetes "+version, "--version"); err != nil {
+			args, want := []string{"--version"}, "Kubernetes "+version
+			if n == string(Kubectl) {
+				args, want = []string{"version", "--client"}, "Client Version: "+version
+			}
+			if err := b.checkVersion(ctx, filepath.Join(tmp, n), want, args...); err != nil {
 				return err
 			}
 		}
@@ -69,14 +73,16 @@ func (b *builder) kubernetesModule(ctx context.Context, src, version, what strin
 	if err != nil {
 		return err
 	}
-	changed, err := writeIfChanged(filepath.Join(src, "go.mod"), gomod)
+	modChanged, err := writeIfChanged(filepath.Join(src, "go.mod"), gomod)
 	if err != nil {
 		return err
 	}
-	if _, err := writeIfChanged(filepath.Join(src, "tools.go"), []byte(kubernetesToolsGo)); err != nil {
+	// A new command in tools.go needs go.sum entries for its own dependencies.
+	toolsChanged, err := writeIfChanged(filepath.Join(src, "tools.go"), []byte(kubernetesToolsGo))
+	if err != nil {
 		return err
 	}
-	if !changed && fileExists(filepath.Join(src, "go.sum")) {
+	if !modChanged && !toolsChanged && fileExists(filepath.Join(src, "go.sum")) {
 		return nil
 	}
 	b.p.stepf("%s: resolving modules", what)
@@ -94,6 +100,9 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
+	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 `
 

@@ -24,9 +24,10 @@ func DefaultCacheDir() (string, error) {
 
 // Cache is the layout of the build cache:
 //
-//	<Dir>/v1.37.1/{kube-apiserver,kube-controller-manager,kube-scheduler,src/}
+//	<Dir>/v1.37.1/{kube-apiserver,kube-controller-manager,kube-scheduler,kubelet,kube-proxy,kubectl,src/}
 //	<Dir>/etcd-v3.6.16/{etcd,src/}
 //	<Dir>/kwok-v0.8.0/{kwok,stages.yaml,crds/}
+//	<Dir>/coredns-v1.15.0/{coredns,src/}
 //	<Dir>/run/<name>/   state of one running cluster
 type Cache struct {
 	Dir string
@@ -41,6 +42,9 @@ func (c Cache) EtcdDir() string { return filepath.Join(c.Dir, "etcd-"+EtcdVersio
 // KwokDir holds the kwok binary, its stage configuration and its CRDs.
 func (c Cache) KwokDir() string { return filepath.Join(c.Dir, "kwok-"+KwokVersion) }
 
+// CoreDNSDir holds the coredns binary.
+func (c Cache) CoreDNSDir() string { return filepath.Join(c.Dir, "coredns-"+CoreDNSVersion) }
+
 // RunDir holds one directory per running cluster.
 func (c Cache) RunDir() string { return filepath.Join(c.Dir, "run") }
 
@@ -51,6 +55,10 @@ func (c Cache) Binary(version string, comp Component) string {
 		return filepath.Join(c.EtcdDir(), string(comp))
 	case Kwok:
 		return filepath.Join(c.KwokDir(), string(comp))
+	case CoreDNS:
+		return filepath.Join(c.CoreDNSDir(), string(comp))
+	case Containerd:
+		return hostContainerd
 	default:
 		return filepath.Join(c.KubernetesDir(version), string(comp))
 	}

@@ -41,6 +41,11 @@ type Config struct {
 	Detach bool
 	// APIServerArgs are appended to kube-apiserver's flags (they win over the defaults).
 	APIServerArgs []string
+	// RealNode adds the machine's real node (kubelet, containerd, kube-proxy, cluster DNS) next to
+	// KWOK's: pods that ask for it (OnRealNode) run in containers. It needs root and the packages
+	// `make cluster-build` installs; a machine runs one at a time (docs/testenv.md). The API server
+	// then listens on the node's bridge address, where pods reach it, instead of 127.0.0.1.
+	RealNode bool
 	// Log receives progress, one line per step (use stderr). Nil discards it.
 	Log io.Writer
 }
@@ -59,6 +64,8 @@ type Cluster struct {
 	Server string
 	// KwokPort is the port of KWOK's kubelet-like server (0 without KWOK).
 	KwokPort int
+	// RealNode reports whether the cluster has the machine's real node.
+	RealNode bool
 
 	cfg      *rest.Config
 	state    clusterState
@@ -66,9 +73,12 @@ type Cluster struct {
 	stopErr  error
 	p        *progress
 
-	mu      sync.Mutex // guards procs and stopped: a signal handler may Stop during Up
+	mu      sync.Mutex // guards procs, state.Procs and stopped: a signal handler may Stop during Up
 	procs   []*proc
 	stopped bool
+
+	node     *realNode // the real node, once its host changes began
+	cacheDir string
 }
 
 // defaultWait bounds a start-up step that takes a second or two on an idle machine.
@@ -100,7 +110,7 @@ func Up(ctx context.Context, c Config) (*Cluster, error) {
 			return nil, err
 		}
 	}
-	if err := Build(ctx, BuildOptions{CacheDir: c.CacheDir, Targets: []Target{{Version: c.Version, Components: comps}}, Log: c.Log}); err != nil {
+	if err := Build(ctx, BuildOptions{CacheDir: c.CacheDir, Targets: []Target{{Version: c.Version, Components: comps, RealNode: c.RealNode}}, Log: c.Log}); err != nil {
 		return nil, err
 	}
 	Sweep(c.CacheDir, c.Log)
@@ -120,7 +130,7 @@ func up(ctx context.Context, c Config) (_ *Cluster, err error) {
 		return nil, err
 	}
 	l := layout{dir}
-	cl := &Cluster{Dir: dir, Kubeconfig: l.kubeconfig(), Version: c.Version, Components: c.Components, p: newProgress(c.Log)}
+	cl := &Cluster{Dir: dir, Kubeconfig: l.kubeconfig(), Version: c.Version, Components: c.Components, p: newProgress(c.Log), cacheDir: c.CacheDir}
 	if !c.Detach {
 		live.add(cl)
 	}
@@ -136,8 +146,12 @@ func up(ctx context.Context, c Config) (_ *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	cl.Server = "https://" + loopback + ":" + strconv.Itoa(pts.APIServer)
-	cl.state = clusterState{Version: c.Version, Components: c.Components, Kubeconfig: cl.Kubeconfig, Server: cl.Server, Ports: pts}
+	apiAddress := loopback
+	if c.RealNode {
+		apiAddress = nodeIP
+	}
+	cl.Server = "https://" + apiAddress + ":" + strconv.Itoa(pts.APIServer)
+	cl.state = clusterState{Version: c.Version, Components: c.Components, Kubeconfig: cl.Kubeconfig, Server: cl.Server, Ports: pts, RealNode: c.RealNode}
 	if !c.Detach {
 		cl.state.Owner, cl.state.OwnerStart = os.Getpid(), processStartTime(os.Getpid())
 	}
@@ -153,6 +167,16 @@ func up(ctx context.Context, c Config) (_ *Cluster, err error) {
 	}
 	if cl.cfg, err = restConfigFrom(cl.Kubeconfig); err != nil {
 		return nil, err
+	}
+	if c.RealNode {
+		if err := nodeAvailable(cache, c.Version); err != nil {
+			return nil, err
+		}
+		// The node's host changes come first: the API server listens on its bridge.
+		if _, err := prepareNode(ctx, cl, os.Getpid()); err != nil {
+			return nil, err
+		}
+		cl.RealNode = true
 	}
 	cl.p.stepf("kubernetes %s: starting %v in %s", c.Version, c.Components, dir)
 
@@ -178,7 +202,7 @@ func up(ctx context.Context, c Config) (_ *Cluster, err error) {
 	if err := cl.waitFor(ctx, "etcd healthy", time.Minute, etcdHealthy(pts.EtcdClient)); err != nil {
 		return nil, err
 	}
-	if err := start(APIServer, apiServerArgs(l, pts, pki, c.APIServerArgs)); err != nil {
+	if err := start(APIServer, apiServerArgs(l, pts, pki, apiAddress, c.APIServerArgs)); err != nil {
 		return nil, err
 	}
 	if err := cl.waitFor(ctx, "kube-apiserver /readyz", 3*time.Minute, cl.readyz); err != nil {
@@ -215,8 +239,20 @@ func up(ctx context.Context, c Config) (_ *Cluster, err error) {
 			return nil, err
 		}
 	}
+	if cl.node != nil {
+		if err := cl.node.start(ctx, cl, pki, start); err != nil {
+			return nil, err
+		}
+	}
 	if err := cl.waitFor(ctx, "kube-apiserver /readyz", time.Minute, cl.readyz); err != nil {
 		return nil, err
+	}
+	if cl.node != nil && c.Detach {
+		// From now on the node belongs to the cluster, not to this process: it lives until `down`.
+		cl.node.journal.Owner, cl.node.journal.OwnerStart = 0, 0
+		if err := cl.node.journal.save(); err != nil {
+			return nil, err
+		}
 	}
 	cl.state.Ready = true
 	if err := cl.save(); err != nil {
@@ -288,11 +324,17 @@ func (cl *Cluster) Stop() error {
 		stopGroup(func(c Component) bool { return c != APIServer && c != Etcd })
 		stopGroup(func(c Component) bool { return c == APIServer })
 		stopGroup(func(c Component) bool { return c == Etcd })
+		if cl.node != nil {
+			if err := cl.node.release(); err != nil {
+				cl.stopErr = fmt.Errorf("undo the real node's host changes: %w", err)
+				return
+			}
+		}
 		if os.Getenv(KeepEnv) == "1" {
 			cl.p.stepf("cluster stopped; %s=1 keeps %s (logs in %s)", KeepEnv, cl.Dir, layout{cl.Dir}.logs())
 			return
 		}
-		cl.stopErr = os.RemoveAll(cl.Dir)
+		cl.stopErr = removeAllUnmounted(cl.Dir)
 	})
 	return cl.stopErr
 }

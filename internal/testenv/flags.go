@@ -64,11 +64,19 @@ func etcdArgs(l layout, p ports) []string {
 }
 
 // apiServerArgs configures kube-apiserver like a kubeadm control plane, on loopback.
-func apiServerArgs(l layout, p ports, pki *clusterPKI, extra []string) []string {
+//
+// address is 127.0.0.1, or with a real node its bridge address: pods reach the API server there
+// through the kubernetes Service, whose endpoint the lease reconciler then keeps. Nothing off the
+// machine can reach that address (see guardRules).
+func apiServerArgs(l layout, p ports, pki *clusterPKI, address string, extra []string) []string {
+	reconciler := "none"
+	if address != loopback {
+		reconciler = "lease"
+	}
 	args := []string{
 		"--etcd-servers", url(p.EtcdClient),
-		"--bind-address", loopback,
-		"--advertise-address", loopback,
+		"--bind-address", address,
+		"--advertise-address", address,
 		"--secure-port", strconv.Itoa(p.APIServer),
 		"--tls-cert-file", pki.path("apiserver.crt"),
 		"--tls-private-key-file", pki.path("apiserver.key"),
@@ -81,8 +89,9 @@ func apiServerArgs(l layout, p ports, pki *clusterPKI, extra []string) []string 
 		"--service-account-key-file", pki.path("sa.pub"),
 		"--service-account-signing-key-file", pki.path("sa.key"),
 		// A loopback address cannot be an endpoint of the kubernetes Service: the default
-		// "lease" reconciler would log an error every 10 s. Nothing in-cluster needs it.
-		"--endpoint-reconciler-type", "none",
+		// "lease" reconciler would log an error every 10 s. Without a real node nothing in-cluster
+		// needs it.
+		"--endpoint-reconciler-type", reconciler,
 		// Webhooks and aggregated APIs behind a Service are called at an endpoint's address rather than the
 		// Service's DNS name: nothing resolves *.svc here, and a name lookup would leave the machine.
 		"--enable-aggregator-routing=true",

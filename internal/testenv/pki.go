@@ -129,10 +129,10 @@ type clusterPKI struct {
 // path is a file of the PKI folder, for component flags.
 func (p *clusterPKI) path(name string) string { return filepath.Join(p.dir, name) }
 
-// apiServerSANs are the names clients reach the apiserver by: loopback from outside, the
-// kubernetes Service (first IP of the service range) and its DNS names from pods.
+// apiServerSANs are the names clients reach the apiserver by: loopback from outside, the real
+// node's bridge address, the kubernetes Service (first IP of the service range) and its DNS names from pods.
 var (
-	apiServerIPs = []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP(serviceClusterIP)}
+	apiServerIPs = []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP(serviceClusterIP), net.ParseIP(nodeIP)}
 	apiServerDNS = []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}
 )
 

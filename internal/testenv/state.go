@@ -27,6 +27,8 @@ type clusterState struct {
 	OwnerStart uint64      `json:"ownerStart,omitempty"`
 	Procs      []procState `json:"procs"`
 	Ready      bool        `json:"ready"`
+	// RealNode: the cluster has the machine's real node, whose host changes Down undoes.
+	RealNode bool `json:"realNode,omitempty"`
 }
 
 func writeState(path string, s *clusterState) error {
@@ -127,7 +129,10 @@ func Down(dir string, log io.Writer) error {
 		return fmt.Errorf("stop cluster in %s: %w", dir, err)
 	}
 	p.stepf("stopped %d processes of the cluster in %s", len(s.Procs), dir)
-	if err := os.RemoveAll(dir); err != nil {
+	if err := releaseNodeOf(dir); err != nil {
+		return fmt.Errorf("undo the real node's host changes: %w", err)
+	}
+	if err := removeAllUnmounted(dir); err != nil {
 		return fmt.Errorf("remove %s: %w", dir, err)
 	}
 	return nil
@@ -162,6 +167,10 @@ func Sweep(cacheDir string, log io.Writer) {
 		}
 		p.stepf("removing the stale cluster of process %d in %s", s.Owner, dir)
 		_ = stopAll(s.Procs, 2*time.Second)
-		os.RemoveAll(dir)
+		if err := releaseNodeOf(dir); err != nil {
+			p.stepf("undo the host changes of its real node: %v", err)
+			continue
+		}
+		_ = removeAllUnmounted(dir)
 	}
 }

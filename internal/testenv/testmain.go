@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -13,14 +14,20 @@ import (
 // SkipEnv=1 makes Get and StartVersion skip cluster tests. CI never sets it.
 const SkipEnv = "MESHCTL_SKIP_CLUSTER_TESTS"
 
-// shared is the one cluster of a test package, started on first use.
-var shared struct {
-	mu      sync.Mutex
-	inRun   bool
+// sharedCluster is a cluster of a test package, started on first use.
+type sharedCluster struct {
 	once    sync.Once
 	env     *Env
 	err     error
 	cluster *Cluster
+}
+
+// shared are the clusters of a test package: one without and one with the real node.
+var shared struct {
+	mu    sync.Mutex
+	inRun bool
+	kwok  sharedCluster
+	node  sharedCluster
 }
 
 // Run runs a package's tests and stops the package's shared cluster afterwards. Call it from
@@ -66,10 +73,13 @@ func Run(m *testing.M) int {
 
 func stopShared() {
 	shared.mu.Lock()
-	cl := shared.cluster
-	shared.cluster = nil
+	cls := []*Cluster{shared.kwok.cluster, shared.node.cluster}
+	shared.kwok.cluster, shared.node.cluster = nil, nil
 	shared.mu.Unlock()
-	if cl != nil {
+	for _, cl := range cls {
+		if cl == nil {
+			continue
+		}
 		if err := cl.Stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "testenv: stop the shared cluster: %v\n", err)
 		}
@@ -82,6 +92,22 @@ func stopShared() {
 // cannot start fails the test with the reason and the end of the failing component's log.
 func Get(t testing.TB) *Env {
 	t.Helper()
+	return getShared(t, &shared.kwok, false)
+}
+
+// GetRealNode is Get for tests that run pods for real: the package's shared cluster with the
+// machine's real node (Config.RealNode), started on first use. Pods ask for the node with
+// OnRealNode. A machine has one real node, so test packages that want it take turns: this waits
+// while another test process has it. It skips the test when this process is not root, saying so.
+func GetRealNode(t testing.TB) *Env {
+	t.Helper()
+	skipIfAsked(t)
+	skipUnlessRoot(t)
+	return getShared(t, &shared.node, true)
+}
+
+func getShared(t testing.TB, sc *sharedCluster, realNode bool) *Env {
+	t.Helper()
 	skipIfAsked(t)
 	shared.mu.Lock()
 	inRun := shared.inRun
@@ -90,25 +116,29 @@ func Get(t testing.TB) *Env {
 		t.Fatal("testenv.Get needs the package's TestMain to call testenv.Run: " +
 			"func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }")
 	}
-	shared.once.Do(func() {
+	sc.once.Do(func() {
 		version := os.Getenv(VersionEnv)
 		if version == "" {
 			version = Newest
 		}
-		cl, err := Up(context.Background(), Config{Version: version, Log: os.Stderr})
+		cl, err := Up(context.Background(), Config{Version: version, RealNode: realNode, Log: os.Stderr})
 		if err != nil {
-			shared.err = err
+			sc.err = err
 			return
 		}
 		shared.mu.Lock()
-		shared.cluster = cl
+		sc.cluster = cl
 		shared.mu.Unlock()
-		shared.env, shared.err = newEnv(cl)
+		sc.env, sc.err = newEnv(cl)
 	})
-	if shared.err != nil {
-		t.Fatalf("the test cluster could not start (set %s=1 to skip cluster tests): %v", SkipEnv, shared.err)
+	if realNode && errors.Is(sc.err, ErrNodeBusy) {
+		// A cluster of `make cluster-up` or `make demo` has the node: the developer's, not a fault.
+		t.Skipf("real-node test skipped: %v", sc.err)
 	}
-	return shared.env
+	if sc.err != nil {
+		t.Fatalf("the test cluster could not start (set %s=1 to skip cluster tests): %v", SkipEnv, sc.err)
+	}
+	return sc.env
 }
 
 // Start is Get under the name the issue that asked for this package used.
@@ -125,6 +155,8 @@ type Options struct {
 	Nodes int
 	// APIServerArgs are extra kube-apiserver flags.
 	APIServerArgs []string
+	// RealNode adds the machine's real node (Config.RealNode); the test skips when not root.
+	RealNode bool
 }
 
 // StartVersion starts a cluster of its own for one test, of any Kubernetes version (for
@@ -134,8 +166,11 @@ type Options struct {
 func StartVersion(t testing.TB, version string, o Options) *Env {
 	t.Helper()
 	skipIfAsked(t)
+	if o.RealNode {
+		skipUnlessRoot(t)
+	}
 	cl, err := Up(context.Background(), Config{
-		Version: version, Components: o.Components, Nodes: o.Nodes, APIServerArgs: o.APIServerArgs, Log: os.Stderr,
+		Version: version, Components: o.Components, Nodes: o.Nodes, APIServerArgs: o.APIServerArgs, RealNode: o.RealNode, Log: os.Stderr,
 	})
 	if err != nil {
 		t.Fatalf("the test cluster %s could not start (set %s=1 to skip cluster tests): %v", version, SkipEnv, err)
@@ -150,6 +185,14 @@ func StartVersion(t testing.TB, version string, o Options) *Env {
 		t.Fatal(err)
 	}
 	return env
+}
+
+// skipUnlessRoot skips a real-node test on a machine where it cannot run, with the reason.
+func skipUnlessRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skipf("real-node test skipped: %v (CI runs as root)", ErrNotRoot)
+	}
 }
 
 func skipIfAsked(t testing.TB) {

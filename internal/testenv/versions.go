@@ -2,9 +2,11 @@ package testenv
 
 import (
 	"fmt"
+	"math"
 	"slices"
-	"strconv"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/util/version"
 )
 
 // Kubernetes versions the project tests against. Newest is the newest release whose module
@@ -21,6 +23,9 @@ var Versions = []string{Newest, Oldest}
 type Target struct {
 	Version    string
 	Components []Component
+	// RealNode also builds what a real node needs (NodeComponents of this version and CoreDNS)
+	// and installs the host packages it runs on (containerd, runc, CNI plugins, iptables).
+	RealNode bool
 }
 
 // Prebuilt is what `make cluster-build` (so CI) compiles ahead of the tests: everything for
@@ -28,16 +33,19 @@ type Target struct {
 // and server-side dry-run need; a full Oldest build would add minutes to a cold CI run. Any
 // other version or component builds on first use (Up calls Build).
 var Prebuilt = []Target{
-	{Version: Newest, Components: AllComponents},
+	{Version: Newest, Components: AllComponents, RealNode: true},
 	{Version: Oldest, Components: APIOnly},
 }
 
 // Versions of the components that are not Kubernetes itself. They are the same for every
 // Kubernetes version: etcd 3.6 serves both the 3.5 client of Kubernetes 1.33 and the 3.7
 // client of 1.37, and KWOK v0.8.0 talks to any apiserver from 1.33 on.
+// CoreDNS v1.15.0 is built on client-go v0.37, the release the project itself uses, so its build
+// shares most of the Go build cache.
 const (
-	EtcdVersion = "v3.6.16"
-	KwokVersion = "v0.8.0"
+	EtcdVersion    = "v3.6.16"
+	KwokVersion    = "v0.8.0"
+	CoreDNSVersion = "v1.15.0"
 )
 
 // MinSupported and MaxSupported give the supported range as minor versions of 1.x, derived
@@ -47,21 +55,14 @@ func MinSupported() int { return mustMinor(Oldest) }
 // MaxSupported is the newest supported minor version of Kubernetes 1.x.
 func MaxSupported() int { return mustMinor(Newest) }
 
-// Minor returns the minor number of a Kubernetes version such as "v1.33.13" (33).
-func Minor(version string) (int, error) {
-	v := strings.TrimPrefix(version, "v")
-	parts := strings.Split(v, ".")
-	if len(parts) != 3 || parts[0] != "1" {
-		return 0, fmt.Errorf("kubernetes version %q: want v1.MINOR.PATCH", version)
+// Minor returns the minor number of a Kubernetes release version such as "v1.33.13" (33): semantic
+// versions of Kubernetes 1.x only, since a release's modules are named after it.
+func Minor(v string) (int, error) {
+	parsed, err := version.ParseSemantic(v)
+	if err != nil || parsed.Major() != 1 || parsed.Minor() > math.MaxInt32 {
+		return 0, fmt.Errorf("kubernetes version %q: want v1.MINOR.PATCH", v)
 	}
-	minor, err := strconv.Atoi(parts[1])
-	if err != nil {
-		return 0, fmt.Errorf("kubernetes version %q: minor: %w", version, err)
-	}
-	if _, err := strconv.Atoi(parts[2]); err != nil {
-		return 0, fmt.Errorf("kubernetes version %q: patch: %w", version, err)
-	}
-	return minor, nil
+	return int(parsed.Minor()), nil
 }
 
 func mustMinor(version string) int {
@@ -101,8 +102,23 @@ var AllComponents = []Component{Etcd, APIServer, ControllerManager, Scheduler, K
 // admission, RBAC and server-side apply or dry-run; nothing reconciles.
 var APIOnly = []Component{Etcd, APIServer}
 
+// The real node's programs (see Config.RealNode). containerd comes from the host's packages; the
+// others are built into the cache: kubelet, kube-proxy and kubectl of the cluster's version, and
+// CoreDNS, which serves cluster DNS to the node's pods.
+const (
+	Containerd Component = "containerd"
+	Kubelet    Component = "kubelet"
+	KubeProxy  Component = "kube-proxy"
+	Kubectl    Component = "kubectl"
+	CoreDNS    Component = "coredns"
+)
+
+// NodeComponents are the Kubernetes programs a real node needs, built for the cluster's version.
+// kubectl is among them because `make demo` and users need a client of the server's version.
+var NodeComponents = []Component{Kubelet, KubeProxy, Kubectl}
+
 // kubernetesComponents are the ones compiled from k8s.io/kubernetes.
-var kubernetesComponents = []Component{APIServer, ControllerManager, Scheduler}
+var kubernetesComponents = []Component{APIServer, ControllerManager, Scheduler, Kubelet, KubeProxy, Kubectl}
 
 func (c Component) isKubernetes() bool { return slices.Contains(kubernetesComponents, c) }
 

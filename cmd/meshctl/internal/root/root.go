@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -105,12 +106,23 @@ func Run(ctx context.Context, args []string, streams genericiooptions.IOStreams)
 	if err == nil {
 		return exitcode.OK
 	}
+	return report(err, streams.ErrOut)
+}
+
+// report prints err once, as "Error: ...", and returns its exit code.
+func report(err error, w io.Writer) int {
 	if strings.HasPrefix(err.Error(), "unknown command") {
 		err = exitcode.UsageError(fmt.Errorf("%w\nRun 'meshctl --help' for usage", err))
 	}
 	var coded *exitcode.CodedError
-	if !errors.As(err, &coded) || coded.Err != nil {
-		fmt.Fprintf(streams.ErrOut, "Error: %v\n", err)
+	silent := errors.As(err, &coded) && coded.Err == nil
+	// A bare "context canceled" is the user's own Ctrl-C: the exit code says so, and the text would only
+	// read like a failure. A wrapped one says what was interrupted, and is printed.
+	if err == context.Canceled {
+		silent = true
+	}
+	if !silent {
+		fmt.Fprintf(w, "Error: %v\n", err)
 	}
 	return exitcode.For(err)
 }

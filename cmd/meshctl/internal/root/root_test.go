@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/exitcode"
 	"github.com/meshctl/meshctl/internal/golden"
 )
 
@@ -242,5 +244,18 @@ func TestGoldenProfileDumps(t *testing.T) {
 			t.Fatalf("%s: exit %d %s", p, code, stderr)
 		}
 		golden.Check(t, filepath.Join("testdata", "dump-"+p+".yaml"), []byte(out))
+	}
+}
+
+// TestReportCtrlC: the user's own Ctrl-C exits 130 without an "Error:" line (docs/dashboard.md shows
+// none); an interruption wrapped with what was being done is still printed.
+func TestReportCtrlC(t *testing.T) {
+	var out bytes.Buffer
+	if code := report(context.Canceled, &out); code != exitcode.Interrupted || out.Len() != 0 {
+		t.Errorf("bare context.Canceled: exit %d, printed %q; want exit %d and nothing", code, out.String(), exitcode.Interrupted)
+	}
+	out.Reset()
+	if code := report(fmt.Errorf("wait for istiod: %w", context.Canceled), &out); code != exitcode.Interrupted || !strings.Contains(out.String(), "Error: wait for istiod: context canceled") {
+		t.Errorf("wrapped context.Canceled: exit %d, printed %q", code, out.String())
 	}
 }

@@ -205,11 +205,14 @@ func portOf(t *testing.T, url, path string) int {
 	return port
 }
 
+// assertClosed checks both loopbacks: a localhost forward listens on 127.0.0.1 and on ::1.
 func assertClosed(t *testing.T, port int) {
 	t.Helper()
-	if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), 5*time.Second); err == nil {
-		c.Close()
-		t.Fatalf("port %d still listens after the command returned", port)
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		if c, err := net.DialTimeout("tcp", net.JoinHostPort(ip, strconv.Itoa(port)), 5*time.Second); err == nil {
+			c.Close()
+			t.Fatalf("port %d still listens on %s after the command returned", port, ip)
+		}
 	}
 }
 
@@ -365,4 +368,5 @@ func TestSeveralAtOnce(t *testing.T) {
 		}
 	}
 	assertClosed(t, portA)
+	assertClosed(t, portOf(t, urlB, ""))
 }

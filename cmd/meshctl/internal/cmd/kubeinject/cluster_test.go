@@ -178,7 +178,7 @@ func TestFilesNeedNoCluster(t *testing.T) {
 
 	badMesh := writeFile(t, dir, "bad-mesh.yaml", "trustDomain: x\ndefaultConfig:\n  discoveryAdress: y\n")
 	r = run(t, noKubeconfig(t), sleepYAML, nil, "-f", "-", "--meshConfigFile", badMesh)
-	if r.code != 65 || !strings.HasPrefix(r.err.Error(), badMesh+":3: discoveryAdress:") {
+	if r.code != 65 || !strings.HasPrefix(r.err.Error(), badMesh+":3: defaultConfig.discoveryAdress:") {
 		t.Errorf("exit %d: %v", r.code, r.err)
 	}
 }

@@ -1,0 +1,129 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+)
+
+// outsideAddr is an address outside the pod and service ranges, from TEST-NET-2 (RFC 5737): no
+// host on any network has it, and the test drops every packet to it before it could leave anyway.
+const outsideAddr = "198.51.100.7"
+
+// outsideCounter drops and counts, in the mangle table's POSTROUTING, every packet to outsideAddr
+// that the host would send out; it returns a function that reads the count. A guard of the test's
+// own: even when the node's guard is broken, nothing goes out.
+func outsideCounter(t *testing.T) func() int {
+	t.Helper()
+	chain := guardChainPrefix + "TEST-OUT"
+	steps := [][]string{
+		{"-t", "mangle", "-N", chain},
+		{"-t", "mangle", "-A", chain, "-d", outsideAddr, "-j", "DROP"},
+		{"-t", "mangle", "-I", "POSTROUTING", "1", "-j", chain},
+	}
+	for _, s := range steps {
+		if _, err := host("iptables", append([]string{"-w"}, s...)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		for _, s := range [][]string{
+			{"-t", "mangle", "-D", "POSTROUTING", "-j", chain},
+			{"-t", "mangle", "-F", chain},
+			{"-t", "mangle", "-X", chain},
+		} {
+			if _, err := host("iptables", append([]string{"-w"}, s...)...); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	return func() int { return chainPackets(t, "mangle", chain) }
+}
+
+// chainPackets sums the packet counters of a chain's rules.
+func chainPackets(t *testing.T, table, chain string) int {
+	t.Helper()
+	out, err := host("iptables", "-w", "-t", table, "-L", chain, "-v", "-x", "-n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, line := range strings.Split(out, "\n")[2:] {
+		if f := strings.Fields(line); len(f) > 0 {
+			n, err := strconv.Atoi(f[0])
+			if err == nil {
+				total += n
+			}
+		}
+	}
+	return total
+}
+
+// Nothing a pod sends leaves the machine: a pod has no default route; and a pod that adds one
+// (it has NET_ADMIN) gets its packets to the host, where the node's guard drops them before they
+// reach the uplink.
+func TestRealNodeTrafficStaysOnMachine(t *testing.T) {
+	env := GetRealNode(t)
+	ns := env.Namespace(t)
+	image := probeImage(t, env)
+	leaving := outsideCounter(t)
+	target := outsideAddr + ":80"
+
+	createPod(t, env, ns, probePod("plain", image, "sleep"))
+	waitPodReady(t, env, ns, "plain")
+	if _, err := execProbe(t, env, ns, "plain", "dial", target); err == nil || !strings.Contains(err.Error(), "network is unreachable") {
+		t.Errorf("dial %s from a pod: %v; want network is unreachable (no default route)", target, err)
+	}
+
+	escaper := probePod("escaper", image, "sleep")
+	escaper.Spec.InitContainers = []corev1.Container{{
+		Name: "route", Image: image, Args: []string{"route-default", nodeIP},
+		SecurityContext: &corev1.SecurityContext{
+			RunAsUser: ptr.To[int64](0), RunAsNonRoot: ptr.To(false),
+			Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}, Add: []corev1.Capability{"NET_ADMIN"}},
+		},
+	}}
+	createPod(t, env, ns, escaper)
+	waitPodReady(t, env, ns, "escaper")
+	guardBefore := chainPackets(t, "mangle", guardChainPrefix+"FORWARD")
+	if out, err := execProbe(t, env, ns, "escaper", "dial", target); err == nil {
+		t.Errorf("dial %s from a pod with a default route succeeded: %s", target, out)
+	}
+	if got := chainPackets(t, "mangle", guardChainPrefix+"FORWARD"); got <= guardBefore {
+		t.Errorf("the node's forward guard dropped no packet (%d before, %d after): the pod's packets did not reach it", guardBefore, got)
+	}
+	if n := leaving(); n != 0 {
+		t.Errorf("%d packets to %s reached the host's POSTROUTING on their way out", n, outsideAddr)
+	}
+}
+
+// A pod whose image was not imported cannot pull it: every registry leads to a closed port on
+// loopback, so the pull fails at once and no request leaves the machine.
+func TestRealNodeNeverPulls(t *testing.T) {
+	env := GetRealNode(t)
+	ns := env.Namespace(t)
+	createPod(t, env, ns, probePod("missing", "ghcr.io/meshctl/not-imported:1.0", "sleep"))
+	var msg string
+	Poll(t, "pull fails", func(ctx context.Context) (bool, error) {
+		p, err := env.Client().CoreV1().Pods(ns).Get(ctx, "missing", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, s := range p.Status.ContainerStatuses {
+			if w := s.State.Waiting; w != nil && (w.Reason == "ErrImagePull" || w.Reason == "ImagePullBackOff") {
+				msg = w.Message
+				return msg != "", nil
+			}
+		}
+		return false, fmt.Errorf("phase %s", p.Status.Phase)
+	})
+	if !strings.Contains(msg, "127.0.0.1:1") {
+		t.Errorf("pull error = %q; want it to name the blocked registry 127.0.0.1:1", msg)
+	}
+}
