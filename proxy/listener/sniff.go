@@ -25,6 +25,8 @@ const (
 	h2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 	// maxSniff bounds how much is read ahead: a TLS ClientHello record, or an HTTP request line.
 	maxSniff = 16<<10 + 5
+	// maxMethod bounds an HTTP method's length: a longer first word is not HTTP.
+	maxMethod = 32
 	// maxRequestLine is how far an HTTP/1 request line is looked for.
 	maxRequestLine = 4 << 10
 )
@@ -85,15 +87,15 @@ func classifyHTTP(b []byte) string {
 	if bytes.HasPrefix(b, []byte(h2Preface)) {
 		return ir.ProtocolH2C
 	}
-	// METHOD SP target SP HTTP/1.x CRLF, the method a token.
+	// METHOD SP target SP HTTP/1.x CRLF, the method a token of at most maxMethod bytes.
 	sp := bytes.IndexByte(b, ' ')
 	if sp < 0 {
-		if len(b) > 32 || !isToken(b) {
+		if len(b) > maxMethod || !isToken(b) {
 			return ""
 		}
 		return "?"
 	}
-	if sp == 0 || !isToken(b[:sp]) {
+	if sp == 0 || sp > maxMethod || !isToken(b[:sp]) {
 		return ""
 	}
 	eol := bytes.IndexByte(b, '\n')
