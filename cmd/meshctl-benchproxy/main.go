@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/meshctl/meshctl/internal/benchproxy"
+	"github.com/meshctl/meshctl/internal/netns"
 )
 
 func main() {
@@ -40,15 +41,7 @@ func main() {
 	}
 	o.Variants = strings.Split(variants, ",")
 	r := &runner{}
-	dir, err := os.MkdirTemp("", "benchproxy")
-	if err != nil {
-		r.Fatalf("%v", err)
-	}
-	r.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		r.Fatalf("%v", err)
-	}
-	o.Dir = dir
+	o.Dir = netns.SharedDir(r)
 	for _, p := range []*string{&o.Tools, &o.Bin} {
 		if abs, err := filepath.Abs(*p); err == nil {
 			*p = abs

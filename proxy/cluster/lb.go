@@ -161,3 +161,20 @@ func (p *leastRequest) pick(*Target) *Host {
 	}
 	return a
 }
+
+// PickWeighted picks one of items in proportion to its weight (total: the weights' sum), as routes
+// and TCP proxies split traffic among clusters.
+func PickWeighted[T any](items []T, total uint32, weight func(*T) uint32) *T {
+	if len(items) == 1 || total == 0 {
+		return &items[0]
+	}
+	x := rand.Uint32N(total)
+	for i := range items {
+		if w := weight(&items[i]); x < w {
+			return &items[i]
+		} else {
+			x -= w
+		}
+	}
+	return &items[len(items)-1]
+}

@@ -2,11 +2,11 @@ package listener
 
 import (
 	"context"
-	"math/rand/v2"
 	"net"
 	"time"
 
 	"github.com/meshctl/meshctl/proxy/accesslog"
+	"github.com/meshctl/meshctl/proxy/cluster"
 	"github.com/meshctl/meshctl/proxy/tcpproxy"
 )
 
@@ -65,15 +65,5 @@ func (m *Manager) serveTCP(down net.Conn, st *connState) {
 }
 
 func (c *chain) pickTCP() *tcpTarget {
-	if len(c.tcp) == 1 || c.total == 0 {
-		return &c.tcp[0]
-	}
-	x := rand.Uint32N(c.total)
-	for i := range c.tcp {
-		if x < c.tcp[i].weight {
-			return &c.tcp[i]
-		}
-		x -= c.tcp[i].weight
-	}
-	return &c.tcp[len(c.tcp)-1]
+	return cluster.PickWeighted(c.tcp, c.total, func(t *tcpTarget) uint32 { return t.weight })
 }

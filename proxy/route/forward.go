@@ -3,7 +3,6 @@ package route
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 
@@ -60,17 +59,7 @@ func compileForward(f *ir.Forward, opts Options) (*forward, error) {
 }
 
 func (f *forward) pick() *target {
-	if len(f.targets) == 1 {
-		return &f.targets[0]
-	}
-	x := rand.Uint32N(f.total)
-	for i := range f.targets {
-		if x < f.targets[i].weight {
-			return &f.targets[i]
-		}
-		x -= f.targets[i].weight
-	}
-	return &f.targets[len(f.targets)-1]
+	return cluster.PickWeighted(f.targets, f.total, func(t *target) uint32 { return t.weight })
 }
 
 func (f *forward) serve(w http.ResponseWriter, r *http.Request, info *accesslog.Info, conn *Conn, rt *compiled) {

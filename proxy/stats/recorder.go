@@ -107,33 +107,28 @@ func (r *Recorder) Observe(i *accesslog.Info) {
 }
 
 func (r *Recorder) requestSeries(k requestKey) *requestSeries {
-	r.mu.RLock()
-	s := r.requests[k]
-	r.mu.RUnlock()
-	if s != nil {
-		return s
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if s = r.requests[k]; s == nil {
-		s = &requestSeries{buckets: make([]atomic.Int64, len(durationBuckets))}
-		r.requests[k] = s
-	}
-	return s
+	return getOrAdd(&r.mu, r.requests, k, func() *requestSeries {
+		return &requestSeries{buckets: make([]atomic.Int64, len(durationBuckets))}
+	})
 }
 
 func (r *Recorder) tcpSeries(k tcpKey) *tcpSeries {
-	r.mu.RLock()
-	s := r.tcp[k]
-	r.mu.RUnlock()
+	return getOrAdd(&r.mu, r.tcp, k, func() *tcpSeries { return &tcpSeries{} })
+}
+
+// getOrAdd finds a series under the read lock, and adds it under the write lock when it is new.
+func getOrAdd[K comparable, V any](mu *sync.RWMutex, m map[K]*V, k K, create func() *V) *V {
+	mu.RLock()
+	s := m[k]
+	mu.RUnlock()
 	if s != nil {
 		return s
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if s = r.tcp[k]; s == nil {
-		s = &tcpSeries{}
-		r.tcp[k] = s
+	mu.Lock()
+	defer mu.Unlock()
+	if s = m[k]; s == nil {
+		s = create()
+		m[k] = s
 	}
 	return s
 }
