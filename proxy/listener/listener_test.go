@@ -404,3 +404,37 @@ func TestAccessLogLine(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// TestRefusedConfigurationKeepsClusters: a configuration that does not compile leaves the clusters in
+// service as they were (connections pooled, nothing closed).
+func TestRefusedConfigurationKeepsClusters(t *testing.T) {
+	b := proxytest.NewBackend(t, "b")
+	good := &ir.Config{
+		Clusters:  proxytest.Clusters(proxytest.Cluster("b", b)),
+		Listeners: []*ir.Listener{proxytest.HTTPListener("l", proxytest.Routes("r", proxytest.To("b")))},
+	}
+	p := proxytest.Start(t, good, listener.Options{})
+	before := p.Clusters()["b"]
+	p.Get(t, "l", "b", "/")
+	changed := proxytest.Cluster("b", b)
+	changed.LB = ir.LBRandom // a different cluster: would replace the running one
+	bad := &ir.Config{
+		Clusters:  proxytest.Clusters(changed),
+		Listeners: []*ir.Listener{{Name: "broken", Address: netip.MustParseAddrPort("127.0.0.1:0"), BindToPort: true, Chains: []*ir.FilterChain{{Name: "none"}}}},
+	}
+	if err := p.Apply(bad); err == nil {
+		t.Fatal("a chain without a filter was accepted")
+	}
+	if p.Clusters()["b"] != before || p.Manager.Config() != good {
+		t.Error("the refused configuration replaced the configuration in service")
+	}
+	dials := before.Stats.CxTotal.Load()
+	for i := 0; i < 3; i++ {
+		if r := p.Get(t, "l", "b", "/"); r.Status != 200 {
+			t.Errorf("after the refusal: %d", r.Status)
+		}
+	}
+	if n := before.Stats.CxTotal.Load() - dials; n != 0 {
+		t.Errorf("the cluster in service dialled %d new connections after the refusal: it was closed", n)
+	}
+}

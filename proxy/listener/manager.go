@@ -121,11 +121,17 @@ func New(ctx context.Context, opts Options) *Manager {
 }
 
 // Apply makes cfg the configuration: it compiles it, binds the listeners it adds, swaps it in and
-// closes the listeners it dropped (their open connections go on). On error nothing changes but the
-// clusters, which are applied first, as Envoy applies CDS before LDS.
+// closes the listeners it dropped (their open connections go on). A configuration that does not
+// compile changes nothing; one whose listener cannot bind has its clusters applied already, as Envoy
+// applies CDS before LDS.
 func (m *Manager) Apply(cfg *ir.Config) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	// Compile once without clusters first: the cluster manager replaces and closes clusters, which
+	// the configuration in service must keep when the new one is refused.
+	if _, err := compile(cfg, nil, route.Options{Log: m.log}); err != nil {
+		return err
+	}
 	clusters := m.clusters.Update(cfg.Clusters)
 	snap, err := compile(cfg, clusters, route.Options{Mirror: m.mirror, Log: m.log})
 	if err != nil {
