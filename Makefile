@@ -18,12 +18,16 @@ STATICCHECK_VERSION := v0.8.2
 TEST_TIMEOUT ?= 55m
 FUZZTIME ?= 5s
 
-.PHONY: all build test fuzz lint vet staticcheck bench cluster-build cluster-up cluster-down images demo clean
+.PHONY: all build proxy test fuzz lint vet staticcheck bench bench-proxy bench-proxy-tools cluster-build cluster-up cluster-down images demo clean
 
 all: build
 
 build: ## build bin/meshctl
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/meshctl ./cmd/meshctl
+
+proxy: ## build bin/mesh-proxy and bin/mesh-init
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/mesh-proxy ./cmd/mesh-proxy
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/mesh-init ./cmd/mesh-init
 
 vet:
 	$(GO) vet ./...
@@ -45,6 +49,25 @@ fuzz: ## run every fuzz target for FUZZTIME (5s) each; a failing input fails the
 
 bench: ## benchmarks, with whole-process CPU and memory figures
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The data plane's figures beside peer proxies (docs/bench-proxy.md). Needs root: the benchmark
+# creates network namespaces. The peers come from Debian (nginx, haproxy, wrk) and the module proxy.
+FORTIO_VERSION := v1.66.5
+CADDY_VERSION := v2.11.9
+BENCH_PROXY_FLAGS ?=
+
+$(TOOLS)/fortio:
+	GOBIN=$(TOOLS) $(GO) install fortio.org/fortio@$(FORTIO_VERSION)
+
+$(TOOLS)/caddy:
+	GOBIN=$(TOOLS) $(GO) install github.com/caddyserver/caddy/v2/cmd/caddy@$(CADDY_VERSION)
+
+bench-proxy-tools: $(TOOLS)/fortio $(TOOLS)/caddy
+	@command -v nginx >/dev/null && command -v haproxy >/dev/null && command -v wrk >/dev/null || \
+		{ echo "bench-proxy: apt-get install nginx haproxy wrk" >&2; exit 1; }
+
+bench-proxy: proxy bench-proxy-tools ## mesh-proxy against direct, nginx, haproxy and Caddy in network namespaces (root)
+	$(GO) run ./cmd/meshctl-benchproxy -bin $(BIN) -tools $(TOOLS) $(BENCH_PROXY_FLAGS)
 
 # The local test cluster (internal/testenv, docs/testenv.md). Binaries are built once into
 # $XDG_CACHE_HOME/meshctl-testenv; `make -s cluster-up` prints only the export line, for eval.

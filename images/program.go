@@ -5,6 +5,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/meshctl/meshctl/meshapi"
 )
 
 // Hub is where the project's images are published; the charts' default (global.hub).
@@ -85,10 +87,13 @@ func (p Program) Validate() error {
 // builds them all. The mesh's own programs join as they are written:
 //
 //	{Name: "meshd", Package: "./cmd/meshd", Ports: []int{15010, 15012, 15014, 15017}},
-//	{Name: "mesh-proxy", Package: "./cmd/mesh-proxy", User: "1337:1337"},
-//	{Name: "mesh-init", Package: "./cmd/mesh-init", User: "0:0"},
 var Programs = append([]Program{
 	Pause,
+	{Name: "mesh-proxy", Package: "./cmd/mesh-proxy", User: fmt.Sprintf("%d:%d", meshapi.ProxyUID, meshapi.ProxyGID),
+		Description: "the mesh's sidecar and gateway proxy",
+		Ports: []int{int(meshapi.ProxyOutboundPort), int(meshapi.ProxyInboundPort), int(meshapi.ProxyStatusPort),
+			int(meshapi.ProxyHealthPort), int(meshapi.ProxyPrometheusPort)}},
+	{Name: "mesh-init", Package: "./cmd/mesh-init", User: "0:0", Description: "writes a pod's traffic capture rules"},
 }, samplePrograms()...)
 
 // Pause is the sandbox image the real node's containerd gives every pod: a program that waits for

@@ -1,6 +1,7 @@
 package meshapi
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -48,6 +49,14 @@ const (
 const (
 	ProxyUID = 1337
 	ProxyGID = 1337
+)
+
+// InboundPassthroughSource4 and InboundPassthroughSource6 are the local addresses the proxy connects to
+// the application from: the capture rules leave connections from them alone, which would otherwise
+// loop back into the proxy (they cross the loopback interface to the pod's own IP). Istio's numbers.
+var (
+	InboundPassthroughSource4 = netip.AddrFrom4([4]byte{127, 0, 0, 6})
+	InboundPassthroughSource6 = netip.AddrFrom16([16]byte{15: 6})
 )
 
 // ProxyOwnInboundPorts are the ports the inbound capture always leaves alone, whatever the pod's

@@ -1,0 +1,227 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/meshctl/meshctl/meshapi"
+	"github.com/meshctl/meshctl/proxy/accesslog"
+	"github.com/meshctl/meshctl/proxy/admin"
+	"github.com/meshctl/meshctl/proxy/listener"
+	"github.com/meshctl/meshctl/proxy/stats"
+	"github.com/meshctl/meshctl/proxy/xds"
+)
+
+// Run is the proxy's life: it serves until ctx ends (SIGTERM) or /quitquitquit, then drains for
+// terminationDrainDuration. version is what the proxy reports.
+func Run(ctx context.Context, o *Options, version string, stdout, stderr io.Writer) error {
+	level := new(slog.LevelVar)
+	level.Set(o.logLevel())
+	var handler slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	if o.LogAsJSON {
+		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+	}
+	log := slog.New(handler).With("proxy", o.NodeID().String())
+	if os.Getenv("GOMAXPROCS") == "" && o.ProxyConfig.Concurrency != nil && *o.ProxyConfig.Concurrency > 0 {
+		runtime.GOMAXPROCS(*o.ProxyConfig.Concurrency)
+	}
+	if os.Getenv("GOGC") == "" {
+		// A node runs one proxy per pod: a heap half the live data's size over it, not a whole one,
+		// keeps each at ~28 MB resident for a few percent more collector work (docs/bench-proxy.md).
+		debug.SetGCPercent(50)
+	}
+
+	var accessLog io.Writer
+	switch o.AccessLogFile {
+	case "":
+	case "/dev/stdout":
+		accessLog = stdout
+	case "/dev/stderr":
+		accessLog = stderr
+	default:
+		f, err := os.OpenFile(o.AccessLogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return fmt.Errorf("--accessLogFile: %w", err)
+		}
+		defer f.Close()
+		accessLog = f
+	}
+	labels := o.Metadata.Labels
+	recorder := stats.NewRecorder(stats.Workload{
+		Name: firstNonEmpty(o.Metadata.WorkloadName, o.PodName), Namespace: o.PodNamespace,
+		App: firstNonEmpty(labels["app"], "unknown"), Version: firstNonEmpty(labels["version"], "unknown"), Cluster: o.Metadata.ClusterID,
+		CanonicalService:  firstNonEmpty(labels["service.istio.io/canonical-name"], labels["app"], o.Metadata.WorkloadName, "unknown"),
+		CanonicalRevision: firstNonEmpty(labels["service.istio.io/canonical-revision"], labels["version"], "latest"),
+	})
+
+	ctx, quit := context.WithCancel(ctx)
+	defer quit()
+	// The listeners outlive ctx: they drain after it ends.
+	serveCtx, stopServing := context.WithCancel(context.Background())
+	defer stopServing()
+	mgr := listener.New(serveCtx, listener.Options{
+		Log: log, AccessLog: accesslog.NewLogger(accessLog), Observe: recorder.Observe,
+		DrainPorts: []uint16{uint16(meshapi.ProxyInboundPort)},
+	})
+	defer mgr.Close()
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(recorder, stats.Envoy{Proxy: mgr})
+
+	node, err := o.node(version)
+	if err != nil {
+		return err
+	}
+	srv := &admin.Server{Proxy: mgr, Metrics: registry, Level: level, Quit: quit, Version: version,
+		Probers: o.Probers, AppMetrics: o.AppMetrics}
+	var client *xds.Client
+	if o.ConfigPath != "" {
+		st, err := xds.LoadBootstrap(o.ConfigPath)
+		if err != nil {
+			return fmt.Errorf("--config-path: %w", err)
+		}
+		cfg, err := st.Translate()
+		if err != nil {
+			return fmt.Errorf("--config-path %s: %w", o.ConfigPath, err)
+		}
+		if err := mgr.Apply(cfg); err != nil {
+			return fmt.Errorf("--config-path %s: %w", o.ConfigPath, err)
+		}
+		srv.ConfigDump = func() ([]byte, error) { return xds.ConfigDump(st, node) }
+	} else {
+		client = &xds.Client{Addr: plaintextDiscovery(o.DiscoveryAddress), Node: node, Log: log, Apply: mgr.Apply}
+		srv.ConfigDump = func() ([]byte, error) { return xds.ConfigDump(client.Accepted(), node) }
+	}
+
+	servers := []struct {
+		name, addr string
+		h          http.Handler
+	}{
+		{"admin", o.AdminAddr, srv.Admin()},
+		{"health", o.HealthAddr, srv.Health()},
+		{"prometheus", o.PrometheusAddr, srv.Prometheus()},
+		{"status", o.StatusAddr, srv.Status()},
+	}
+	var wg sync.WaitGroup
+	var running []*http.Server
+	for _, s := range servers {
+		if s.addr == "" || s.addr == "-" {
+			continue
+		}
+		ln, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			for _, r := range running {
+				r.Close()
+			}
+			return fmt.Errorf("%s server: %w", s.name, err)
+		}
+		hs := &http.Server{Handler: s.h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(handler, slog.LevelDebug)}
+		running = append(running, hs)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = hs.Serve(ln)
+		}()
+	}
+	defer func() {
+		for _, r := range running {
+			r.Close()
+		}
+		wg.Wait()
+	}()
+	if client != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = client.Run(ctx)
+		}()
+	}
+	log.Info("mesh-proxy started", "version", version, "role", o.Role, "discovery", o.DiscoveryAddress, "static", o.ConfigPath)
+	<-ctx.Done()
+
+	drain := time.Duration(o.ProxyConfig.TerminationDrainDuration)
+	log.Info("draining", "for", drain, "connections", mgr.ActiveConnections())
+	drainCtx, cancel := context.WithTimeout(context.Background(), drain)
+	mgr.Drain(drainCtx)
+	cancel()
+	log.Info("stopped", "connections_cut", mgr.ActiveConnections())
+	return nil
+}
+
+func (o *Options) logLevel() slog.Level {
+	level := slog.LevelInfo
+	if l, ok := admin.ParseLevel(o.ProxyLogLevel); ok {
+		level = l
+	}
+	for _, part := range splitNonEmpty(o.LogOutputLevel) {
+		if _, name, ok := strings.Cut(part, ":"); ok {
+			if l, ok := admin.ParseLevel(name); ok && l < level {
+				level = l
+			}
+		}
+	}
+	return level
+}
+
+// node is the xDS node the proxy presents.
+func (o *Options) node(version string) (*corev3.Node, error) {
+	md := o.Metadata
+	md.IstioVersion = firstNonEmpty(md.IstioVersion, version)
+	meta, err := structpb.NewStruct(md.Map())
+	if err != nil {
+		return nil, fmt.Errorf("node metadata: %w", err)
+	}
+	return &corev3.Node{
+		Id:                   o.NodeID().String(),
+		Cluster:              firstNonEmpty(md.WorkloadName, o.PodName) + "." + o.PodNamespace,
+		Metadata:             meta,
+		UserAgentName:        "mesh-proxy",
+		UserAgentVersionType: &corev3.Node_UserAgentVersion{UserAgentVersion: version},
+	}, nil
+}
+
+// plaintextDiscovery: until the proxy speaks TLS to meshd (part 2), it dials meshd's plaintext port
+// where the configuration names the TLS one.
+func plaintextDiscovery(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err == nil && port == meshapi.DiscoveryPort.String() {
+		return net.JoinHostPort(host, meshapi.DiscoveryPlaintextPort.String())
+	}
+	return addr
+}
+
+// Wait blocks until the proxy at url answers 200 (the postStart hook `mesh-proxy wait`), or timeout.
+func Wait(ctx context.Context, url string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return errors.New("the proxy did not become ready within " + strconv.Itoa(int(timeout.Seconds())) + "s")
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,177 @@
+package ir
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Config is one complete configuration of the proxy.
+type Config struct {
+	// Version identifies the configuration in logs and the admin page (the xDS versions it came from).
+	Version   string
+	Listeners []*Listener
+	// Routes are the route tables HTTP connection managers refer to by name (RDS).
+	Routes map[string]*RouteConfig
+	// Clusters by name, each with its endpoints.
+	Clusters map[string]*Cluster
+}
+
+// Listener accepts connections on an address, or (BindToPort false) only receives the connections a
+// UseOriginalDst listener hands over because their original destination port is its port.
+type Listener struct {
+	Name           string
+	Address        netip.AddrPort
+	BindToPort     bool
+	UseOriginalDst bool
+	// OriginalDst restores the original destination of a redirected connection for chain matching
+	// (the inbound listener's original_dst listener filter); UseOriginalDst implies it.
+	OriginalDst bool
+	// InspectTLS reads the TLS ClientHello so chains can match server names and transport protocol;
+	// InspectHTTP recognises HTTP/1.x and HTTP/2 cleartext so chains can match application protocols.
+	// Either waits at most the proxy's sniffing timeout for the client's first bytes.
+	InspectTLS, InspectHTTP bool
+	Chains                  []*FilterChain
+	DefaultChain            *FilterChain // nil: close unmatched connections
+}
+
+// Transport and application protocols a chain can match, as Envoy's inspectors name them.
+const (
+	TransportTLS  = "tls"
+	TransportRaw  = "raw_buffer"
+	ProtocolHTTP1 = "http/1.1"
+	ProtocolH2C   = "h2c"
+)
+
+// FilterChain handles the connections its match selects, with exactly one of HTTP or TCP.
+type FilterChain struct {
+	Name  string
+	Match ChainMatch
+	HTTP  *HTTPManager
+	TCP   *TCPProxy
+	// Warming says why the chain cannot be used yet (TLS termination before part 2): it is left out
+	// of chain matching.
+	Warming string
+}
+
+// ChainMatch: every set field must hold. Among the chains that match, the most specific wins at each
+// level in Envoy's order: destination port, destination prefix, server name, transport protocol,
+// application protocol.
+type ChainMatch struct {
+	DestinationPort      uint16         // 0: any
+	PrefixRanges         []netip.Prefix // destination address in one of them
+	ServerNames          []string       // SNI; "*.example.com" matches subdomains
+	TransportProtocol    string         // TransportTLS, TransportRaw or "" (any)
+	ApplicationProtocols []string       // ProtocolHTTP1, ProtocolH2C
+}
+
+// HTTPManager serves HTTP/1.1 and HTTP/2 (prior knowledge) with a route table, named (RouteName,
+// looked up in Config.Routes at each request, so route updates reach open connections) or inline.
+type HTTPManager struct {
+	StatPrefix string
+	RouteName  string
+	Route      *RouteConfig
+	// UseRemoteAddress: the peer is the client; x-forwarded-for gets its address appended (gateways).
+	UseRemoteAddress bool
+	// Inbound: the connection came into the workload (15006), which access logs and metrics report.
+	Inbound bool
+}
+
+// TCPProxy forwards the connection's bytes to one cluster, picked per connection by weight.
+type TCPProxy struct {
+	StatPrefix string
+	Clusters   []WeightedCluster
+	Inbound    bool // the connection came into the workload (metrics' reporter)
+}
+
+// WeightedCluster is a destination with its relative weight (0: never picked).
+type WeightedCluster struct {
+	Name    string
+	Weight  uint32
+	Headers Headers // HTTP only: applied after the route's
+}
+
+// Cluster is a set of endpoints and how to reach them.
+type Cluster struct {
+	Name string
+	Type ClusterType
+	// Endpoints: from EDS for ClusterEDS, from the cluster itself for ClusterStatic and ClusterStrictDNS
+	// (hostnames, resolved every DNSRefresh); none for ClusterOriginalDst.
+	Endpoints      []Endpoint
+	DNSRefresh     time.Duration
+	ConnectTimeout time.Duration
+	LB             LBPolicy
+	RingSize       int // RING_HASH minimum entries
+	Limits         Limits
+	HTTP2          bool // speak HTTP/2 (h2c) to the endpoints instead of HTTP/1.1
+	IdleTimeout    time.Duration
+	// MaxRequestsPerConnection closes an upstream connection after that many requests (0: no limit).
+	MaxRequestsPerConnection int
+	Outlier                  *OutlierDetection
+	// PanicThreshold: below this percentage of healthy endpoints, balance over all of them.
+	PanicThreshold float64
+	// BindAddress is the local address of upstream connections (invalid: the system's choice).
+	BindAddress netip.Addr
+	Keepalive   *TCPKeepalive
+	// Warming says why the cluster cannot be used yet (TLS before part 2): it has no endpoints.
+	Warming string
+}
+
+// ClusterType is how a cluster finds its endpoints.
+type ClusterType int
+
+const (
+	ClusterEDS ClusterType = iota
+	ClusterStatic
+	ClusterStrictDNS
+	ClusterOriginalDst // the downstream connection's original destination
+)
+
+func (t ClusterType) String() string {
+	return [...]string{"EDS", "STATIC", "STRICT_DNS", "ORIGINAL_DST"}[t]
+}
+
+// Endpoint is one upstream address with its weight (within its locality) and locality weight.
+type Endpoint struct {
+	Address        string // host:port; the host is an IP except in STRICT_DNS clusters
+	Weight         uint32
+	Locality       string
+	LocalityWeight uint32
+}
+
+// LBPolicy picks an endpoint per request (or connection).
+type LBPolicy int
+
+const (
+	LBRoundRobin LBPolicy = iota
+	LBLeastRequest
+	LBRandom
+	LBRingHash // also Maglev: consistent hashing of the route's hash policy
+)
+
+func (p LBPolicy) String() string {
+	return [...]string{"ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "RING_HASH"}[p]
+}
+
+// Limits are the circuit breakers; beyond them a request fails at once with 503 (flag UO). 0: no limit.
+type Limits struct {
+	MaxConnections, MaxPendingRequests, MaxRequests, MaxRetries int
+}
+
+// OutlierDetection ejects endpoints that fail consecutively.
+type OutlierDetection struct {
+	Consecutive5xx            int // 0: off
+	ConsecutiveGatewayFailure int // 0: off
+	// SplitLocalOrigin counts connection failures and timeouts apart from 5xx answers, against
+	// ConsecutiveLocalOrigin (0: off).
+	SplitLocalOrigin       bool
+	ConsecutiveLocalOrigin int
+	Interval               time.Duration
+	BaseEjectionTime       time.Duration
+	MaxEjectionPercent     int
+}
+
+// TCPKeepalive for upstream connections.
+type TCPKeepalive struct {
+	Probes         int
+	Time, Interval time.Duration
+}

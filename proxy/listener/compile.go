@@ -1,0 +1,160 @@
+package listener
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/meshctl/meshctl/proxy/cluster"
+	"github.com/meshctl/meshctl/proxy/ir"
+	"github.com/meshctl/meshctl/proxy/route"
+)
+
+// snapshot is a compiled configuration: what a connection or request reads, through one atomic load,
+// without locks. Never modified once published.
+type snapshot struct {
+	cfg       *ir.Config
+	clusters  map[string]*cluster.Cluster
+	routes    map[string]*route.Table // RDS tables by name
+	listeners map[string]*listener
+	bound     map[netip.AddrPort]*listener // the listeners that listen, by address
+	byAddr    map[netip.AddrPort]*listener // original destination hand-off: exact address ...
+	byPort    map[uint16]*listener         // ... or any address on the port
+}
+
+type listener struct {
+	cfg            *ir.Listener
+	chains         []*chain
+	def            *chain
+	sniff          bool
+	restoreOrigDst bool
+}
+
+// chain is a compiled filter chain.
+type chain struct {
+	cfg      *ir.FilterChain
+	listener string       // to find the chain's inline route table in a later snapshot
+	inline   *route.Table // HTTP with an inline route configuration
+	tcp      []tcpTarget
+	total    uint32
+}
+
+type tcpTarget struct {
+	name   string
+	c      *cluster.Cluster
+	weight uint32
+}
+
+func compile(cfg *ir.Config, clusters map[string]*cluster.Cluster, ropts route.Options) (*snapshot, error) {
+	s := &snapshot{
+		cfg: cfg, clusters: clusters,
+		routes:    map[string]*route.Table{},
+		listeners: map[string]*listener{},
+		bound:     map[netip.AddrPort]*listener{},
+		byAddr:    map[netip.AddrPort]*listener{},
+		byPort:    map[uint16]*listener{},
+	}
+	ropts.Clusters = clusters
+	for name, rc := range cfg.Routes {
+		t, err := route.Compile(rc, ropts)
+		if err != nil {
+			return nil, err
+		}
+		s.routes[name] = t
+	}
+	for _, l := range cfg.Listeners {
+		cl := &listener{cfg: l, restoreOrigDst: l.OriginalDst || l.UseOriginalDst}
+		if _, dup := s.listeners[l.Name]; dup {
+			return nil, fmt.Errorf("listener %s: the name is used twice", l.Name)
+		}
+		for _, fc := range l.Chains {
+			if fc.Warming != "" {
+				continue // not usable yet: connections it would match fall to the default chain
+			}
+			c, err := compileChain(l, fc, clusters, ropts)
+			if err != nil {
+				return nil, err
+			}
+			cl.chains = append(cl.chains, c)
+			m := fc.Match
+			if m.TransportProtocol != "" || len(m.ServerNames) > 0 || len(m.ApplicationProtocols) > 0 {
+				cl.sniff = true
+			}
+		}
+		if l.DefaultChain != nil {
+			c, err := compileChain(l, l.DefaultChain, clusters, ropts)
+			if err != nil {
+				return nil, err
+			}
+			cl.def = c
+		}
+		cl.sniff = cl.sniff && (l.InspectHTTP || l.InspectTLS)
+		s.listeners[l.Name] = cl
+		if l.BindToPort {
+			if _, dup := s.bound[l.Address]; dup {
+				return nil, fmt.Errorf("listener %s: address %s is bound by another listener", l.Name, l.Address)
+			}
+			s.bound[l.Address] = cl
+		}
+		if l.Address.Addr().IsUnspecified() {
+			s.byPort[l.Address.Port()] = cl
+		} else {
+			s.byAddr[l.Address] = cl
+		}
+	}
+	return s, nil
+}
+
+func compileChain(l *ir.Listener, fc *ir.FilterChain, clusters map[string]*cluster.Cluster, ropts route.Options) (*chain, error) {
+	c := &chain{cfg: fc, listener: l.Name}
+	switch {
+	case fc.HTTP != nil && fc.TCP == nil:
+		if fc.HTTP.Route != nil {
+			t, err := route.Compile(fc.HTTP.Route, ropts)
+			if err != nil {
+				return nil, fmt.Errorf("listener %s: chain %s: %w", l.Name, fc.Name, err)
+			}
+			c.inline = t
+		} else if fc.HTTP.RouteName == "" {
+			return nil, fmt.Errorf("listener %s: chain %s: HTTP without a route configuration", l.Name, fc.Name)
+		}
+	case fc.TCP != nil && fc.HTTP == nil:
+		for _, wc := range fc.TCP.Clusters {
+			c.tcp = append(c.tcp, tcpTarget{name: wc.Name, c: clusters[wc.Name], weight: wc.Weight})
+			c.total += wc.Weight
+		}
+		if len(c.tcp) == 0 {
+			return nil, fmt.Errorf("listener %s: chain %s: TCP proxy without a cluster", l.Name, fc.Name)
+		}
+	default:
+		return nil, fmt.Errorf("listener %s: chain %s: needs exactly one of HTTP and TCP", l.Name, fc.Name)
+	}
+	return c, nil
+}
+
+// dispatch finds the listener a connection to dst is handed to: the one on that address, else the
+// one on any address of that port.
+func (s *snapshot) dispatch(dst netip.AddrPort) *listener {
+	if l := s.byAddr[dst]; l != nil {
+		return l
+	}
+	if l := s.byAddr[netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port())]; l != nil {
+		return l
+	}
+	return s.byPort[dst.Port()]
+}
+
+// table is the route table for a request on chain c: looked up in the current snapshot, so route
+// updates reach connections opened before them.
+func (s *snapshot) table(c *chain) *route.Table {
+	if c.inline != nil {
+		if l := s.listeners[c.listener]; l != nil {
+			for _, nc := range l.chains {
+				if nc.cfg.Name == c.cfg.Name && nc.inline != nil {
+					return nc.inline
+				}
+			}
+		}
+		return c.inline
+	}
+	return s.routes[c.cfg.HTTP.RouteName]
+}

@@ -1,0 +1,228 @@
+package xds
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/meshctl/meshctl/proxy/ir"
+)
+
+// The resource types, in the order a proxy asks for them (docs/xds.md).
+var types = []string{resourcev3.ClusterType, resourcev3.EndpointType, resourcev3.ListenerType, resourcev3.RouteType}
+
+// State is the resources the proxy holds, by type and name, with the version of each type. It is
+// replaced, never changed, once in use.
+type State struct {
+	Clusters  map[string]*clusterv3.Cluster
+	Endpoints map[string]*endpointv3.ClusterLoadAssignment
+	Listeners map[string]*listenerv3.Listener
+	Routes    map[string]*routev3.RouteConfiguration
+	Versions  map[string]string
+	// Received says which types have had a response: the configuration is complete once clusters
+	// and listeners have.
+	Received map[string]bool
+}
+
+// NewState is an empty State.
+func NewState() *State {
+	return &State{Clusters: map[string]*clusterv3.Cluster{}, Endpoints: map[string]*endpointv3.ClusterLoadAssignment{},
+		Listeners: map[string]*listenerv3.Listener{}, Routes: map[string]*routev3.RouteConfiguration{},
+		Versions: map[string]string{}, Received: map[string]bool{}}
+}
+
+// with is the state after a response of typ: clusters and listeners are replaced (state of the world),
+// endpoints and routes are merged (meshd sends only the changed ones), and endpoints and routes
+// nothing refers to any more are dropped.
+func (s *State) with(typ, version string, resources []*anypb.Any) (*State, error) {
+	n := &State{Clusters: s.Clusters, Endpoints: s.Endpoints, Listeners: s.Listeners, Routes: s.Routes,
+		Versions: copyMap(s.Versions), Received: copyMap(s.Received)}
+	n.Versions[typ] = version
+	n.Received[typ] = true
+	decode := func(a *anypb.Any, m proto.Message) error {
+		if a.GetTypeUrl() != typ {
+			return fmt.Errorf("a %s in a response of type %s", a.GetTypeUrl(), typ)
+		}
+		if err := a.UnmarshalTo(m); err != nil {
+			return err
+		}
+		return checkContract(m)
+	}
+	switch typ {
+	case resourcev3.ClusterType:
+		n.Clusters = map[string]*clusterv3.Cluster{}
+		for _, a := range resources {
+			c := &clusterv3.Cluster{}
+			if err := decode(a, c); err != nil {
+				return nil, fmt.Errorf("cluster %s: %w", c.GetName(), err)
+			}
+			n.Clusters[c.GetName()] = c
+		}
+	case resourcev3.ListenerType:
+		n.Listeners = map[string]*listenerv3.Listener{}
+		for _, a := range resources {
+			l := &listenerv3.Listener{}
+			if err := decode(a, l); err != nil {
+				return nil, fmt.Errorf("listener %s: %w", l.GetName(), err)
+			}
+			n.Listeners[l.GetName()] = l
+		}
+	case resourcev3.EndpointType:
+		n.Endpoints = copyMap(s.Endpoints)
+		for _, a := range resources {
+			e := &endpointv3.ClusterLoadAssignment{}
+			if err := decode(a, e); err != nil {
+				return nil, fmt.Errorf("endpoints %s: %w", e.GetClusterName(), err)
+			}
+			n.Endpoints[e.GetClusterName()] = e
+		}
+	case resourcev3.RouteType:
+		n.Routes = copyMap(s.Routes)
+		for _, a := range resources {
+			r := &routev3.RouteConfiguration{}
+			if err := decode(a, r); err != nil {
+				return nil, fmt.Errorf("route configuration %s: %w", r.GetName(), err)
+			}
+			n.Routes[r.GetName()] = r
+		}
+	default:
+		return nil, fmt.Errorf("resource type %s is not in the contract", typ)
+	}
+	n.prune()
+	return n, nil
+}
+
+// prune drops endpoints of clusters that are gone and routes no listener names.
+func (s *State) prune() {
+	eds := s.EDSNames()
+	if len(s.Endpoints) > len(eds) || !containsAll(eds, s.Endpoints) {
+		kept := map[string]*endpointv3.ClusterLoadAssignment{}
+		for _, n := range eds {
+			if e, ok := s.Endpoints[n]; ok {
+				kept[n] = e
+			}
+		}
+		s.Endpoints = kept
+	}
+	rds := s.RDSNames()
+	if len(s.Routes) > len(rds) || !containsAll(rds, s.Routes) {
+		kept := map[string]*routev3.RouteConfiguration{}
+		for _, n := range rds {
+			if r, ok := s.Routes[n]; ok {
+				kept[n] = r
+			}
+		}
+		s.Routes = kept
+	}
+}
+
+func containsAll[V any](names []string, m map[string]V) bool {
+	set := map[string]bool{}
+	for _, n := range names {
+		set[n] = true
+	}
+	for k := range m {
+		if !set[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// EDSNames are the clusters whose endpoints come over EDS: the EDS subscription.
+func (s *State) EDSNames() []string {
+	var out []string
+	for name, c := range s.Clusters {
+		if c.GetType() == clusterv3.Cluster_EDS {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// RDSNames are the route configurations the listeners' HTTP connection managers name.
+func (s *State) RDSNames() []string {
+	set := map[string]bool{}
+	for _, l := range s.Listeners {
+		chains := append([]*listenerv3.FilterChain{}, l.GetFilterChains()...)
+		if d := l.GetDefaultFilterChain(); d != nil {
+			chains = append(chains, d)
+		}
+		for _, fc := range chains {
+			if name := rdsName(fc); name != "" {
+				set[name] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for n := range set {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Complete reports whether clusters and listeners arrived: what the first configuration needs.
+func (s *State) Complete() bool {
+	return s.Received[resourcev3.ClusterType] && s.Received[resourcev3.ListenerType]
+}
+
+// Translate turns the state into the proxy's configuration.
+func (s *State) Translate() (*ir.Config, error) {
+	cfg := &ir.Config{Routes: map[string]*ir.RouteConfig{}, Clusters: map[string]*ir.Cluster{}}
+	var versions []string
+	for _, t := range types {
+		if v, ok := s.Versions[t]; ok {
+			versions = append(versions, t[strings.LastIndexByte(t, '.')+1:]+"="+v)
+		}
+	}
+	cfg.Version = strings.Join(versions, " ")
+	for _, name := range sortedKeys(s.Clusters) {
+		c, err := cluster(s.Clusters[name], s.Endpoints)
+		if err != nil {
+			return nil, fmt.Errorf("cluster %s: %w", name, err)
+		}
+		cfg.Clusters[name] = c
+	}
+	for _, name := range sortedKeys(s.Listeners) {
+		l, err := listener(s.Listeners[name])
+		if err != nil {
+			return nil, fmt.Errorf("listener %s: %w", name, err)
+		}
+		cfg.Listeners = append(cfg.Listeners, l)
+	}
+	for _, name := range sortedKeys(s.Routes) {
+		rc, err := routeConfig(s.Routes[name])
+		if err != nil {
+			return nil, fmt.Errorf("route configuration %s: %w", name, err)
+		}
+		cfg.Routes[name] = rc
+	}
+	return cfg, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func copyMap[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,191 @@
+package xds
+
+import (
+	"fmt"
+	"net/netip"
+
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	tcpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
+
+	"github.com/meshctl/meshctl/meshapi"
+	"github.com/meshctl/meshctl/proxy/ir"
+)
+
+// Filter names the contract allows.
+const (
+	filterOriginalDst  = "envoy.filters.listener.original_dst"
+	filterTLSInspector = "envoy.filters.listener.tls_inspector"
+	filterHCM          = "envoy.filters.network.http_connection_manager"
+	filterTCPProxy     = "envoy.filters.network.tcp_proxy"
+	filterFault        = "envoy.filters.http.fault"
+	filterCORS         = "envoy.filters.http.cors"
+	filterRouter       = "envoy.filters.http.router"
+)
+
+func listener(l *listenerv3.Listener) (*ir.Listener, error) {
+	out := &ir.Listener{Name: l.GetName(), BindToPort: true, UseOriginalDst: l.GetUseOriginalDst().GetValue()}
+	if out.Name == "" {
+		return nil, fmt.Errorf("name: required")
+	}
+	if b := l.GetBindToPort(); b != nil {
+		out.BindToPort = b.GetValue()
+	}
+	sa := l.GetAddress().GetSocketAddress()
+	ip, err := netip.ParseAddr(sa.GetAddress())
+	if err != nil {
+		return nil, fmt.Errorf("address.socket_address.address %q: want an IP address", sa.GetAddress())
+	}
+	if sa.GetPortValue() > 65535 {
+		return nil, fmt.Errorf("address.socket_address.port_value %d", sa.GetPortValue())
+	}
+	out.Address = netip.AddrPortFrom(ip, uint16(sa.GetPortValue()))
+	for i, f := range l.GetListenerFilters() {
+		switch f.GetName() {
+		case filterOriginalDst:
+			out.OriginalDst = true
+		case filterTLSInspector:
+			out.InspectTLS = true
+		default:
+			return nil, fmt.Errorf("listener_filters[%d]: filter %q is not in the contract", i, f.GetName())
+		}
+	}
+	// The inbound listener's chains report as the destination (metrics).
+	inbound := out.OriginalDst && !out.UseOriginalDst && out.Address.Port() == uint16(meshapi.ProxyInboundPort)
+	for i, fc := range l.GetFilterChains() {
+		c, err := filterChain(fc, inbound)
+		if err != nil {
+			return nil, fmt.Errorf("filter_chains[%d]: %w", i, err)
+		}
+		out.Chains = append(out.Chains, c)
+	}
+	if fc := l.GetDefaultFilterChain(); fc != nil {
+		c, err := filterChain(fc, inbound)
+		if err != nil {
+			return nil, fmt.Errorf("default_filter_chain: %w", err)
+		}
+		out.DefaultChain = c
+	}
+	return out, nil
+}
+
+func filterChain(fc *listenerv3.FilterChain, inbound bool) (*ir.FilterChain, error) {
+	out := &ir.FilterChain{Name: fc.GetName()}
+	if m := fc.GetFilterChainMatch(); m != nil {
+		if p := m.GetDestinationPort(); p != nil {
+			if p.GetValue() > 65535 {
+				return nil, fmt.Errorf("filter_chain_match.destination_port %d", p.GetValue())
+			}
+			out.Match.DestinationPort = uint16(p.GetValue())
+		}
+		for i, r := range m.GetPrefixRanges() {
+			ip, err := netip.ParseAddr(r.GetAddressPrefix())
+			if err != nil {
+				return nil, fmt.Errorf("filter_chain_match.prefix_ranges[%d]: %w", i, err)
+			}
+			bits := int(r.GetPrefixLen().GetValue())
+			if r.GetPrefixLen() == nil {
+				bits = ip.BitLen()
+			}
+			p, err := ip.Prefix(bits)
+			if err != nil {
+				return nil, fmt.Errorf("filter_chain_match.prefix_ranges[%d]: %w", i, err)
+			}
+			out.Match.PrefixRanges = append(out.Match.PrefixRanges, p)
+		}
+		out.Match.ServerNames = m.GetServerNames()
+		switch t := m.GetTransportProtocol(); t {
+		case "", ir.TransportTLS, ir.TransportRaw:
+			out.Match.TransportProtocol = t
+		default:
+			return nil, fmt.Errorf("filter_chain_match.transport_protocol %q: want tls or raw_buffer", t)
+		}
+	}
+	if ts := fc.GetTransportSocket(); ts != nil {
+		out.Warming = "TLS termination (transport_socket " + ts.GetName() + ") is not supported yet"
+	}
+	if len(fc.GetFilters()) != 1 {
+		return nil, fmt.Errorf("filters: exactly one network filter, got %d", len(fc.GetFilters()))
+	}
+	f := fc.GetFilters()[0]
+	switch f.GetName() {
+	case filterHCM:
+		var hcm hcmv3.HttpConnectionManager
+		if err := f.GetTypedConfig().UnmarshalTo(&hcm); err != nil {
+			return nil, fmt.Errorf("filters[0].typed_config: want HttpConnectionManager: %w", err)
+		}
+		m, err := httpManager(&hcm, inbound)
+		if err != nil {
+			return nil, fmt.Errorf("filters[0](HttpConnectionManager): %w", err)
+		}
+		out.HTTP = m
+	case filterTCPProxy:
+		var tp tcpv3.TcpProxy
+		if err := f.GetTypedConfig().UnmarshalTo(&tp); err != nil {
+			return nil, fmt.Errorf("filters[0].typed_config: want TcpProxy: %w", err)
+		}
+		out.TCP = &ir.TCPProxy{StatPrefix: tp.GetStatPrefix(), Inbound: inbound}
+		if c := tp.GetCluster(); c != "" {
+			out.TCP.Clusters = []ir.WeightedCluster{{Name: c, Weight: 1}}
+		}
+		for _, wc := range tp.GetWeightedClusters().GetClusters() {
+			out.TCP.Clusters = append(out.TCP.Clusters, ir.WeightedCluster{Name: wc.GetName(), Weight: wc.GetWeight()})
+		}
+		if len(out.TCP.Clusters) == 0 {
+			return nil, fmt.Errorf("filters[0](TcpProxy): cluster or weighted_clusters: required")
+		}
+	default:
+		return nil, fmt.Errorf("filters[0]: filter %q is not in the contract", f.GetName())
+	}
+	return out, nil
+}
+
+func httpManager(h *hcmv3.HttpConnectionManager, inbound bool) (*ir.HTTPManager, error) {
+	out := &ir.HTTPManager{StatPrefix: h.GetStatPrefix(), UseRemoteAddress: h.GetUseRemoteAddress().GetValue(), Inbound: inbound}
+	switch {
+	case h.GetRds() != nil:
+		if src := h.GetRds().GetConfigSource(); src != nil && src.GetAds() == nil {
+			return nil, fmt.Errorf("rds.config_source: only ADS is supported")
+		}
+		out.RouteName = h.GetRds().GetRouteConfigName()
+		if out.RouteName == "" {
+			return nil, fmt.Errorf("rds.route_config_name: required")
+		}
+	case h.GetRouteConfig() != nil:
+		rc, err := routeConfig(h.GetRouteConfig())
+		if err != nil {
+			return nil, fmt.Errorf("route_config: %w", err)
+		}
+		out.Route = rc
+	default:
+		return nil, fmt.Errorf("rds or route_config: required")
+	}
+	// The filters act per route (typed_per_filter_config); what matters is that the router is last
+	// and nothing else is asked for.
+	filters := h.GetHttpFilters()
+	if len(filters) == 0 || filters[len(filters)-1].GetName() != filterRouter {
+		return nil, fmt.Errorf("http_filters: the last filter must be %s", filterRouter)
+	}
+	for i, f := range filters {
+		switch f.GetName() {
+		case filterFault, filterCORS, filterRouter:
+		default:
+			return nil, fmt.Errorf("http_filters[%d]: filter %q is not in the contract", i, f.GetName())
+		}
+	}
+	return out, nil
+}
+
+// rdsName is the route configuration a chain's HTTP connection manager subscribes to, if any.
+func rdsName(fc *listenerv3.FilterChain) string {
+	for _, f := range fc.GetFilters() {
+		if f.GetName() != filterHCM {
+			continue
+		}
+		var hcm hcmv3.HttpConnectionManager
+		if err := f.GetTypedConfig().UnmarshalTo(&hcm); err == nil {
+			return hcm.GetRds().GetRouteConfigName()
+		}
+	}
+	return ""
+}
