@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -28,16 +29,34 @@ type Context struct {
 	Store *Store
 	// RootNamespace is the control plane's namespace (istio-system), where mesh-wide policies live.
 	RootNamespace string
+	// ClusterName names the analyzed cluster in multicluster findings; Remotes are the other clusters of
+	// the mesh, when the input has them.
+	ClusterName string
+	Remotes     []Remote
+	// LookupHost resolves a host name (net.Resolver.LookupHost); nil when analysis must not use the
+	// network, as for files alone.
+	LookupHost func(ctx context.Context, host string) ([]string, error)
+
+	ctx context.Context
 
 	index    *Index
 	analyzer string
 	findings []Finding
 }
 
+// Remote is another cluster of a multicluster mesh: its name (cluster ID) and its objects.
+type Remote struct {
+	Name  string
+	Store *Store
+}
+
 // NewContext returns a context over a store; tests use it to run one analyzer.
 func NewContext(s *Store, rootNamespace string) *Context {
-	return &Context{Store: s, RootNamespace: rootNamespace}
+	return &Context{Store: s, RootNamespace: rootNamespace, ctx: context.Background()}
 }
+
+// Ctx is the run's context, for analyzers that wait on something (DNS).
+func (c *Context) Ctx() context.Context { return c.ctx }
 
 // Index returns the shared indexes of workloads, services and hosts, built on first use.
 func (c *Context) Index() *Index {

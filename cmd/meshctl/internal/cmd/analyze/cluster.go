@@ -26,7 +26,11 @@ func (r *dynamicReader) List(ctx context.Context, k analyze.Kind, namespace stri
 	slices.Reverse(versions)
 	var lastErr error
 	for _, v := range versions {
-		items, err := r.list(ctx, schema.GroupVersionResource{Group: k.Group, Version: v, Resource: k.Resource}, k.Namespaced, namespace)
+		gvr := schema.GroupVersionResource{Group: k.Group, Version: v, Resource: k.Resource}
+		if len(k.Names) > 0 {
+			return r.get(ctx, gvr, k.Names)
+		}
+		items, err := r.list(ctx, gvr, k.Namespaced, namespace)
 		if apierrors.IsNotFound(err) {
 			lastErr = fmt.Errorf("%w: %v", analyze.ErrNotServed, err)
 			continue
@@ -34,6 +38,23 @@ func (r *dynamicReader) List(ctx context.Context, k analyze.Kind, namespace stri
 		return items, err
 	}
 	return nil, lastErr
+}
+
+// get reads cluster-scoped objects by name, leaving out those that do not exist: listing a kind of which
+// only a few objects matter (CRDs) would read them all.
+func (r *dynamicReader) get(ctx context.Context, gvr schema.GroupVersionResource, names []string) ([]map[string]any, error) {
+	var out []map[string]any
+	for _, name := range names {
+		u, err := r.client.Resource(gvr).Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u.Object)
+	}
+	return out, nil
 }
 
 func (r *dynamicReader) list(ctx context.Context, gvr schema.GroupVersionResource, namespaced bool, namespace string) ([]map[string]any, error) {
