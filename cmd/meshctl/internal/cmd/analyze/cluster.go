@@ -11,9 +11,40 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/meshctl/meshctl/analyze"
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
 )
+
+// remoteReader reads another cluster of the mesh: a context of the same kubeconfig.
+func remoteReader(f *factory.Factory, context string) (analyze.ClusterReader, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if p := f.KubeconfigPaths(); f.ConfigFlags.KubeConfig != nil && *f.ConfigFlags.KubeConfig != "" {
+		rules.ExplicitPath = p[0]
+	}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: context}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("--remote-contexts %s: %w", context, err)
+	}
+	cfg.QPS, cfg.Burst = 100, 200
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("--remote-contexts %s: %w", context, err)
+	}
+	return &dynamicReader{client: dyn}, nil
+}
+
+// currentContext names this cluster in multicluster findings: the context analyzed.
+func currentContext(f *factory.Factory) string {
+	if f.ConfigFlags.Context != nil && *f.ConfigFlags.Context != "" {
+		return *f.ConfigFlags.Context
+	}
+	if raw, err := f.ConfigFlags.ToRawKubeConfigLoader().RawConfig(); err == nil {
+		return raw.CurrentContext
+	}
+	return ""
+}
 
 // dynamicReader lists objects for the analyze library with a dynamic client, a page at a time.
 type dynamicReader struct {
