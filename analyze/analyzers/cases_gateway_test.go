@@ -1,6 +1,12 @@
 package analyzers
 
-import "strings"
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/meshctl/meshctl/analyze"
+)
 
 const httpsServer = "  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [a.example.com]\n    tls: {mode: SIMPLE, credentialName: cert}"
 
@@ -30,4 +36,19 @@ var gatewayCases = []analyzerCase{
 	// A named targetPort resolves to the container port of that name.
 	{"gateway port behind a named target port", "gateway.workloads", strings.Replace(strings.Replace(ingress, "- {containerPort: 8080}", "- {containerPort: 8080, name: web}", 1), "targetPort: 8080}", "targetPort: web}", 1) +
 		gw("g", "  servers:\n  - port: {number: 8080, name: http, protocol: HTTP}\n    hosts: [\"*\"]"), nil},
+}
+
+// TestCredentialInWrongNamespaceSaysWhere: a Secret in the Gateway's namespace, when the gateway pods run
+// elsewhere, is reported with where it is and where it must be.
+func TestCredentialInWrongNamespaceSaysWhere(t *testing.T) {
+	path := writeInput(t, "in.yaml", ingress+"apiVersion: v1\nkind: Secret\nmetadata: {name: cert}\ntype: kubernetes.io/tls\ndata: {tls.crt: YQ==, tls.key: YQ==}\n---\n"+gw("g", httpsServer))
+	sel, _ := Select([]string{"gateway.credentials"})
+	res, err := analyze.Run(context.Background(), analyze.Options{Paths: []string{path}, Namespace: "default", RootNamespace: "istio-system", Analyzers: sel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `Referenced credentialName not found: "cert" (it is in namespace default, but the gateway pods run in namespace istio-system, where the Secret must be)`
+	if len(res.Findings) != 1 || res.Findings[0].Message != want {
+		t.Fatalf("got %v\nwant one finding: %s", res.Findings, want)
+	}
 }

@@ -110,6 +110,26 @@ kind: Pod
 metadata: {name: custom, annotations: {sidecar.istio.io/proxyImage: my/proxy:1}}
 spec: {containers: [{name: app, image: app}, {name: istio-proxy, image: my/proxy:1}]}
 `, []string{"IST0158 Namespace default metadata.labels"}},
+	{"proxy images current", "injection.images", injectorValues("istio-sidecar-injector", `{"global": {"hub": "docker.io/meshctl", "tag": "1.2.0", "proxy": {"image": "mesh-proxy"}}}`) +
+		injectorValues("istio-sidecar-injector-canary", `{"global": {"hub": "docker.io/meshctl", "tag": "1.3.0", "proxy": {"image": "mesh-proxy"}}}`) + `apiVersion: v1
+kind: Namespace
+metadata: {name: default, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: current}
+spec: {containers: [{name: app, image: app}, {name: istio-proxy, image: docker.io/meshctl/mesh-proxy:1.2.0}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: canary, labels: {istio.io/rev: canary}}
+spec: {containers: [{name: app, image: app}, {name: istio-proxy, image: docker.io/meshctl/mesh-proxy:1.3.0}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: custom, annotations: {sidecar.istio.io/proxyImage: my/proxy:1}}
+spec: {containers: [{name: app, image: app}, {name: istio-proxy, image: my/proxy:1}]}
+`, nil},
 	{"external name ports", "service.ports", `apiVersion: v1
 kind: Service
 metadata: {name: nginx}

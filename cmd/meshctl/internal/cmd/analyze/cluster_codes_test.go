@@ -184,6 +184,17 @@ func TestLiveClusterCodes(t *testing.T) {
 	}
 
 	installGatewayAPICRDs(t, env)
+	// Of the CRDs, only the Gateway API's are read, one by one: not Istio's, whose schemas are large.
+	crdKind, _ := analyze.LookupKind(analyze.KindCRD)
+	crds, err := (&dynamicReader{client: env.Dynamic()}).List(t.Context(), crdKind, "")
+	if err != nil || len(crds) != 4 {
+		t.Fatalf("read %d CRDs (%v), want the 4 Gateway API CRDs installed", len(crds), err)
+	}
+	for _, c := range crds {
+		if name := (&unstructured.Unstructured{Object: c}).GetName(); !slices.Contains(analyze.GatewayAPICRDs, name) {
+			t.Errorf("read CRD %s", name)
+		}
+	}
 	createObjects(t, env, mesh, liveCodesInput)
 	objs := createObjects(t, env, ns, liveAppInput)
 	setStatus(t, env, schema.GroupVersionResource{Version: "v1", Resource: "services"}, objs["Service/waypointed"], map[string]any{
