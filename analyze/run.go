@@ -104,7 +104,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	for _, a := range o.Analyzers {
 		c.runOne(a)
 	}
-	for _, f := range c.findings {
+	for _, f := range c.Findings() {
 		if o.AllNamespaces || inScope(store, f, o.Namespace) {
 			res.Findings = append(res.Findings, f)
 		}
