@@ -47,24 +47,14 @@ func injectorRevision(name string) (string, bool) {
 	return "", false
 }
 
-// valueAt reads a chart value by path.
-func valueAt(values map[string]any, path ...string) any {
-	var v any = values
-	for _, k := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
-}
+// valueAt reads a chart value by dotted path ("global.hub").
+func valueAt(values map[string]any, path string) any { return (&analyze.Object{Value: values}).Get(path) }
 
 // enablesNamespacesByDefault reports whether some control plane injects namespaces without injection
 // labels (values.sidecarInjectorWebhook.enableNamespacesByDefault).
 func enablesNamespacesByDefault(c *analyze.Context) bool {
 	for _, in := range injectors(c) {
-		if v, _ := valueAt(in.values, "sidecarInjectorWebhook", "enableNamespacesByDefault").(bool); v {
+		if v, _ := valueAt(in.values, "sidecarInjectorWebhook.enableNamespacesByDefault").(bool); v {
 			return true
 		}
 	}

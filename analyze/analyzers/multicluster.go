@@ -120,7 +120,7 @@ type meshNetworks struct {
 func (meshNetworksAnalyzer) Analyze(c *analyze.Context) {
 	known := map[string]bool{"Kubernetes": true, "External": true}
 	for _, in := range injectors(c) {
-		if id, _ := valueAt(in.values, "global", "multiCluster", "clusterName").(string); id != "" {
+		if id, _ := valueAt(in.values, "global.multiCluster.clusterName").(string); id != "" {
 			known[id] = true
 		}
 	}
