@@ -82,8 +82,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.InputErrors = in
 	for _, r := range o.Remotes {
 		remote := NewStore()
-		// A remote cluster is compared as a whole: every namespace of the kinds the analyzers need.
-		if err := readClusterInto(ctx, remote, r.Cluster, needed, "", "", true); err != nil {
+		// Another cluster is only compared with this one: its Services, in every namespace.
+		if err := readClusterInto(ctx, remote, r.Cluster, remoteKinds, "", "", true); err != nil {
 			return nil, fmt.Errorf("read cluster %s: %w", r.Name, err)
 		}
 		bad, err := readFilesInto(remote, r.Paths, o.Recursive, nil, o.Namespace, nil)
@@ -112,6 +112,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	slices.SortStableFunc(res.Findings, Compare)
 	return res, nil
 }
+
+// remoteKinds are what is read of the mesh's other clusters: the Services that the mesh merges across
+// clusters (IST0170).
+var remoteKinds = []GroupKind{KindService}
 
 // readClusterInto lists what the analyzers need from a cluster into s; without a cluster, s is taken to
 // hold everything there is (files only).

@@ -102,9 +102,9 @@ func (upgradeAnalyzer) Analyze(c *analyze.Context) {
 	}
 }
 
-// installedIstioRelease is the Istio release whose behaviour the cluster's control plane has: the
-// compatibilityVersion of its values, else the tag of Istio's pilot image. "" when the control plane is
-// meshd (or unknown): nothing older to compare with.
+// installedIstioRelease is the Istio release whose behaviour the cluster's control plane has: the oldest of
+// the compatibilityVersions its values keep and the tags of Istio's pilot images. "" when the control
+// plane is meshd (or unknown): nothing older to compare with.
 func installedIstioRelease(c *analyze.Context) string {
 	oldest := ""
 	keep := func(v string) {
@@ -116,9 +116,6 @@ func installedIstioRelease(c *analyze.Context) string {
 		if v, ok := valueAt(in.values, "compatibilityVersion").(string); ok && v != "" {
 			keep(v)
 		}
-	}
-	if oldest != "" {
-		return oldest
 	}
 	for _, d := range controlPlaneDeployments(c) {
 		for _, ct := range containers(d.Map("spec.template.spec")) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/meshctl/meshctl/analyze"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/exitcode"
@@ -229,5 +232,39 @@ func TestLiveClusterCodes(t *testing.T) {
 	// localhost resolves: the second webhook is fine.
 	if n := strings.Count(out, `"code": "IST0164"`) + strings.Count(out, `"code": "IST0163"`); n != 1 {
 		t.Errorf("want one external control plane finding, got %d:\n%s", n, out)
+	}
+}
+
+// TestRemoteContexts: --remote-contexts reads another context of the kubeconfig. Here it is the same
+// cluster under another name, so its Services agree — until a file overlays this cluster's Service with
+// another port. A context that does not exist is an error that names it.
+func TestRemoteContexts(t *testing.T) {
+	env := testenv.Get(t)
+	ns := env.Namespace(t)
+	createObjects(t, env, ns, "apiVersion: v1\nkind: Service\nmetadata: {name: helloworld}\nspec: {ports: [{name: http, port: 5000}]}\n")
+	cfg, err := clientcmd.LoadFromFile(env.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Contexts["remote"] = cfg.Contexts[cfg.CurrentContext].DeepCopy()
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, kc); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := runCmd(t, "", "--kubeconfig", kc, "-n", ns, "--analyzers", "multicluster.", "--remote-contexts", "remote", "-o", "json")
+	if code != 0 || len(findingsOf(t, out)) != 0 {
+		t.Fatalf("the same Services in both contexts: exit %d\n%s%s", code, out, stderr)
+	}
+	changed := filepath.Join(t.TempDir(), "svc.yaml")
+	if err := os.WriteFile(changed, []byte("apiVersion: v1\nkind: Service\nmetadata: {name: helloworld, namespace: "+ns+"}\nspec: {ports: [{name: http, port: 5001}]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, _ = runCmd(t, "", "--kubeconfig", kc, "-n", ns, "--analyzers", "multicluster.", "--remote-contexts", "remote", "-o", "json", changed)
+	if keys := findingsOf(t, out); len(keys) != 1 || keys[0].Code != "IST0170" || !strings.Contains(keys[0].Message, `"remote"]`) {
+		t.Fatalf("a Service that differs from the remote cluster's: %v\n%s", keys, stderr)
+	}
+	_, stderr, code = runCmd(t, "", "--kubeconfig", kc, "-n", ns, "--remote-contexts", "nope")
+	if code != exitcode.Error || !strings.Contains(stderr, "--remote-contexts nope") {
+		t.Fatalf("a missing context: exit %d\n%s", code, stderr)
 	}
 }
