@@ -234,39 +234,43 @@ func (ingressSubsetAnalyzer) Metadata() analyze.Metadata {
 }
 
 func (ingressSubsetAnalyzer) Analyze(c *analyze.Context) {
-	// The VirtualServices that define a host and route it to subsets, by host.
+	// The VirtualServices that define a host and route it to subsets, by host; and the gateway-bound
+	// VirtualServices with their destinations, each computed once.
 	withSubsets := map[string][]*analyze.Object{}
+	type bound struct {
+		o    *analyze.Object
+		gws  map[string]bool
+		dest []destinationRef
+	}
+	var gatewayBound []bound
 	for _, o := range virtualServices(c) {
 		vs := o.Spec.(*networking.VirtualService)
-		if !slices.ContainsFunc(destinations(vs), func(d destinationRef) bool { return d.d != nil && d.d.Subset != "" }) {
-			continue
+		dest := destinations(vs)
+		if slices.ContainsFunc(dest, func(d destinationRef) bool { return d.d != nil && d.d.Subset != "" }) {
+			for _, h := range vs.Hosts {
+				fq := analyze.FQDN(h, o.Namespace)
+				withSubsets[fq] = append(withSubsets[fq], o)
+			}
 		}
-		for _, h := range vs.Hosts {
-			fq := analyze.FQDN(h, o.Namespace)
-			withSubsets[fq] = append(withSubsets[fq], o)
+		if gws := gatewaysOf(vs, o.Namespace); len(gws) > 0 {
+			gatewayBound = append(gatewayBound, bound{o, gws, dest})
 		}
 	}
 	if len(withSubsets) == 0 {
 		return
 	}
-	for _, o := range virtualServices(c) {
-		vs := o.Spec.(*networking.VirtualService)
-		gws := gatewaysOf(vs, o.Namespace)
-		if len(gws) == 0 {
-			continue
-		}
-		reported := map[string]bool{}
-		for _, ref := range destinations(vs) {
+	for _, b := range gatewayBound {
+		reported := map[*analyze.Object]bool{}
+		for _, ref := range b.dest {
 			if ref.d == nil || ref.d.Subset != "" || ref.d.Host == "" {
 				continue
 			}
-			fq := analyze.FQDN(ref.d.Host, o.Namespace)
-			for _, other := range withSubsets[fq] {
-				if other == o || reported[other.Namespace+"/"+other.Name] || boundToAny(other, gws) {
+			for _, other := range withSubsets[analyze.FQDN(ref.d.Host, b.o.Namespace)] {
+				if other == b.o || reported[other] || boundToAny(other, b.gws) {
 					continue
 				}
-				reported[other.Namespace+"/"+other.Name] = true
-				c.Report("IST0140", o, ref.path, "Subset in virtual service %s/%s has no effect on ingress gateway %s/%s requests", other.Namespace, other.Name, o.Namespace, o.Name)
+				reported[other] = true
+				c.Report("IST0140", b.o, ref.path, "Subset in virtual service %s/%s has no effect on ingress gateway %s/%s requests", other.Namespace, other.Name, b.o.Namespace, b.o.Name)
 			}
 		}
 	}
