@@ -48,7 +48,9 @@ func injectorRevision(name string) (string, bool) {
 }
 
 // valueAt reads a chart value by dotted path ("global.hub").
-func valueAt(values map[string]any, path string) any { return (&analyze.Object{Value: values}).Get(path) }
+func valueAt(values map[string]any, path string) any {
+	return (&analyze.Object{Value: values}).Get(path)
+}
 
 // enablesNamespacesByDefault reports whether some control plane injects namespaces without injection
 // labels (values.sidecarInjectorWebhook.enableNamespacesByDefault).
