@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -28,16 +29,42 @@ type Context struct {
 	Store *Store
 	// RootNamespace is the control plane's namespace (istio-system), where mesh-wide policies live.
 	RootNamespace string
+	// ClusterName names the analyzed cluster in multicluster findings; Remotes are the other clusters of
+	// the mesh, when the input has them.
+	ClusterName string
+	Remotes     []Remote
+	// LookupHost resolves a host name (net.Resolver.LookupHost); nil when analysis must not use the
+	// network, as for files alone.
+	LookupHost func(ctx context.Context, host string) ([]string, error)
+
+	ctx context.Context
 
 	index    *Index
 	analyzer string
 	findings []Finding
+	// blamed are the object and field of each finding, whose line is looked up once all analyzers ran
+	// (resolveOrigins): one object's YAML nodes are then built once and dropped right after.
+	blamed []blame
+}
+
+type blame struct {
+	o     *Object
+	field string
+}
+
+// Remote is another cluster of a multicluster mesh: its name (cluster ID) and its objects.
+type Remote struct {
+	Name  string
+	Store *Store
 }
 
 // NewContext returns a context over a store; tests use it to run one analyzer.
 func NewContext(s *Store, rootNamespace string) *Context {
-	return &Context{Store: s, RootNamespace: rootNamespace}
+	return &Context{Store: s, RootNamespace: rootNamespace, ctx: context.Background()}
 }
+
+// Ctx is the run's context, for analyzers that wait on something (DNS).
+func (c *Context) Ctx() context.Context { return c.ctx }
 
 // Index returns the shared indexes of workloads, services and hosts, built on first use.
 func (c *Context) Index() *Index {
@@ -58,12 +85,32 @@ func (c *Context) Report(code string, o *Object, field, format string, args ...a
 		Name:          cd.Name,
 		Level:         cd.Level,
 		Resource:      o.Resource(),
-		Origin:        o.OriginOf(field),
+		Origin:        o.Origin,
 		Field:         field,
 		Message:       fmt.Sprintf(format, args...),
 		Documentation: cd.DocURL(),
 		Analyzer:      c.analyzer,
 	})
+	c.blamed = append(c.blamed, blame{o, field})
+}
+
+// resolveOrigins gives each finding the line of its field. The findings of one object are resolved
+// together and the object's YAML nodes dropped afterwards, so that memory holds one object's nodes at a
+// time however many objects have findings.
+func (c *Context) resolveOrigins() {
+	byObject := map[*Object][]int{}
+	for i, b := range c.blamed {
+		if b.o != nil && b.o.src != nil {
+			byObject[b.o] = append(byObject[b.o], i)
+		}
+	}
+	for o, list := range byObject {
+		for _, i := range list {
+			c.findings[i].Origin = o.OriginOf(c.blamed[i].field)
+		}
+		o.src.Node = nil
+	}
+	c.blamed = c.blamed[:0]
 }
 
 // SuppressAnnotation lists, on an object, the codes not to report for it ("IST0102,IST0107", or "*").
@@ -83,7 +130,10 @@ func suppressedByAnnotation(o *Object, code string) bool {
 }
 
 // Findings returns what has been reported so far.
-func (c *Context) Findings() []Finding { return c.findings }
+func (c *Context) Findings() []Finding {
+	c.resolveOrigins()
+	return c.findings
+}
 
 // runOne runs an analyzer, turning a panic into an IST0001 finding so that one broken analyzer does not
 // hide the others' findings.
@@ -95,6 +145,7 @@ func (c *Context) runOne(a Analyzer) {
 			c.findings = append(c.findings, Finding{Code: cd.ID, Name: cd.Name, Level: cd.Level,
 				Resource: Resource{Kind: "Analyzer", Name: c.analyzer},
 				Message:  fmt.Sprintf("Internal error: analyzer %q panicked: %v", c.analyzer, r), Documentation: cd.DocURL(), Analyzer: c.analyzer})
+			c.blamed = append(c.blamed, blame{})
 		}
 		c.analyzer = ""
 	}()

@@ -17,7 +17,8 @@ import (
 type ClusterReader interface {
 	// List returns the objects of a kind in a namespace ("" for all namespaces, or for a cluster-scoped
 	// kind). It returns an error wrapping ErrNotServed when the cluster does not serve the kind (its CRD is
-	// not installed); the kind is then taken to have no objects.
+	// not installed); the kind is then taken to have no objects. When k.Names is set, only the objects of
+	// those names are wanted (one that does not exist is left out).
 	List(ctx context.Context, k Kind, namespace string) ([]map[string]any, error)
 }
 
@@ -28,7 +29,7 @@ var ErrNotServed = errors.New("kind not served by the cluster")
 // hosts, gateways and rules in other namespaces, and not finding them would be reported as an error.
 var referenceKinds = map[schema.GroupKind]bool{
 	KindService: true, KindServiceEntry: true, KindVirtualService: true, KindDestinationRule: true, KindGateway: true,
-	KindNamespace: true,
+	KindNamespace: true, KindK8sGateway: true, KindReferenceGrant: true,
 }
 
 // listRequest is one List call.

@@ -18,6 +18,8 @@ type Code struct {
 	Example, Input string
 	// Fix says how to resolve it (docs only).
 	Fix string
+	// CheckedBy names the command that reports the code when analyze does not (meshctl x precheck).
+	CheckedBy string
 }
 
 // DocsBase is where the page for each code lives: docs/analysis/<code>.md in the repository.

@@ -8,7 +8,7 @@ var codeTable = []Code{
 		Example:     `Internal error: analyzer "gateway" panicked: runtime error: index out of range`,
 		Fix:         "Report the bug with the input that triggers it. Run with --analyzers to skip the failing analyzer meanwhile."},
 	{ID: "IST0101", Name: "ReferencedResourceNotFound", Level: Error,
-		Description: "A resource refers to another resource that does not exist: a VirtualService to a host, a subset, a gateway or a delegate; a Gateway selector to gateway pods; a Sidecar or policy to a namespace.",
+		Description: "A resource refers to another resource that does not exist or that it cannot see: a VirtualService to a host (missing, or not exported to its namespace), a subset, a gateway or a delegate; a Gateway selector to gateway pods, or its credentialName to a Secret where the gateway pods run; a Sidecar or Telemetry selector to workloads; an AuthorizationPolicy to a namespace; a Gateway API route to a Service, a Gateway or a listener; a meshNetworks gateway to a Service.",
 		Example:     `Referenced host+subset in destinationrule not found: "reviews+v4"`,
 		Input: `apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -98,7 +98,7 @@ spec:
 		Example:     `Invalid annotation traffic.sidecar.istio.io/excludeInboundPorts: want a port list (like 8080,9090); "*" is not accepted here`,
 		Fix:         "Use a value the annotation accepts, as the message says."},
 	{ID: "IST0127", Name: "NoMatchingWorkloadsFound", Level: Warning,
-		Description: "A selector (Service, Sidecar, PeerAuthentication, AuthorizationPolicy, RequestAuthentication, Telemetry...) matches no workload in its namespace.",
+		Description: "A selector (Service, PeerAuthentication, AuthorizationPolicy, RequestAuthentication, WasmPlugin, EnvoyFilter) matches no workload in its namespace. Sidecar and Telemetry selectors that match nothing are IST0101, as in Istio.",
 		Example:     "No matching workloads for this resource with the following labels: app=ratings,version=v9",
 		Fix:         "Correct the labels, or deploy the workload. The selector must match the pods' labels (a Deployment's spec.template.metadata.labels)."},
 	{ID: "IST0128", Name: "NoServerCertificateVerificationDestinationLevel", Level: Warning,
@@ -122,8 +122,8 @@ spec:
 		Example:     "one or more host [wrong.com] defined in VirtualService default/testing-service not found in Gateway istio-system/testing-gateway.",
 		Fix:         "Add the host to the Gateway's servers, or correct the VirtualService's hosts."},
 	{ID: "IST0133", Name: "SchemaWarning", Level: Warning,
-		Description: "A resource is valid but uses something deprecated or likely wrong (a deprecated field, weights that do not add up to 100, a catch-all host).",
-		Example:     "Schema validation warning: spec.http[0].route: total weight 90 is not 100; weights are scaled",
+		Description: "A resource is valid but uses something likely wrong (weights that do not add up to 100, a retry timeout longer than the route's, a redirect on a TLS server). Deprecated fields are IST0002.",
+		Example:     "Schema validation warning: spec.http[0].route: total weight 90 is not 100; weights are taken as proportions",
 		Fix:         "Follow the message: use the replacement field, or fix the value."},
 	{ID: "IST0134", Name: "ServiceEntryAddressesRequired", Level: Warning,
 		Description: "A ServiceEntry with a TCP (or unset) protocol port has no addresses, so all its hosts share one listener and traffic may go to the wrong one.",
@@ -170,8 +170,8 @@ spec:
 		Example:     `The Telemetries [a b] in namespace "default" have no workload selector, which can lead to undefined behavior.`,
 		Fix:         "Keep one selector-less Telemetry per namespace."},
 	{ID: "IST0161", Name: "InvalidGatewayCredential", Level: Error,
-		Description: "A Gateway server's credentialName names a Secret that does not exist in the gateway's namespace, or one without a certificate and key.",
-		Example:     "The credential referenced by the Gateway bookinfo-gateway in namespace istio-system is invalid: secret istio-system/bookinfo-cert not found",
+		Description: "A Gateway server's credentialName names a Secret without a certificate and key, or whose certificate does not parse. A Secret that does not exist where the gateway pods run is IST0101.",
+		Example:     "The credential referenced by the Gateway bookinfo-gateway in namespace istio-system is invalid: secret istio-system/bookinfo-cert has neither tls.crt and tls.key nor cert and key",
 		Fix:         "Create the Secret (kubernetes.io/tls, or generic with tls.crt/tls.key or cert/key) in the namespace of the gateway pods."},
 	{ID: "IST0162", Name: "GatewayPortNotDefinedOnService", Level: Warning,
 		Description: "A Gateway listens on a port that is not a target port of the Service in front of the gateway pods, so it cannot be reached through that Service.",
@@ -189,6 +189,159 @@ spec:
 		Description: "A DestinationRule's host matches no Service or ServiceEntry host, so it applies to nothing.",
 		Example:     "The host reveiws defined in the DestinationRule does not match any services in the mesh.",
 		Fix:         "Correct the host (use the fully qualified name for another namespace), or create the Service or ServiceEntry."},
+
+	{ID: "IST0002", Name: "Deprecated", Level: Warning,
+		Description: "A resource sets a field that istio.io/api marks deprecated (VirtualService mirrorPercent, corsPolicy.allowOrigin, fault.delay.percent; DestinationRule consecutiveErrors, minimumRingSize; Gateway and Sidecar port targetPort). It may stop working in a future release. meshd's validating webhook returns the same as a warning.",
+		Example:     "Deprecated: spec.http[0].mirrorPercent: mirrorPercent is deprecated: use mirrorPercentage",
+		Input: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews}
+    mirror: {host: reviews-shadow}
+    mirrorPercent: 10   # deprecated`,
+		Fix: "Use the replacement the message names (here mirrorPercentage: {value: 10})."},
+	{ID: "IST0126", Name: "UnknownMeshNetworksServiceRegistry", Level: Error,
+		Description: "A network of the mesh networks configuration (ConfigMap istio, key meshNetworks) has an endpoint fromRegistry that is no known registry: Kubernetes, External, this cluster's name, or a cluster with a remote secret (a Secret labelled istio/multiCluster=true).",
+		Example:     "Unknown service registry cluster2 in network network1",
+		Fix:         "Use the cluster ID of the remote cluster as fromRegistry, and create its remote secret (meshctl create-remote-secret, or istioctl's)."},
+	{ID: "IST0140", Name: "IngressRouteRulesNotAffected", Level: Warning,
+		Description: "A VirtualService bound to a gateway routes to a host without a subset, while a VirtualService of the mesh routes the same host to subsets: the subset rules do not apply to requests that come through the gateway.",
+		Example:     "Subset in virtual service default/reviews has no effect on ingress gateway default/reviews-ingress requests",
+		Fix:         "Add the subset to the gateway-bound VirtualService's route, or add the gateway to the gateways of the VirtualService with the subset rules."},
+	{ID: "IST0141", Name: "InsufficientPermissions", Level: Error,
+		Description: "The user cannot create a resource the installation needs. Checked by `meshctl x precheck` (check permissions), not by analyze.",
+		Example:     "Missing required permission to create resource clusterroles (clusterroles.rbac.authorization.k8s.io)",
+		Fix:         "Install with an account that may create the resources (cluster-admin), or ask for the missing permissions.",
+		CheckedBy:   "meshctl x precheck (check permissions)"},
+	{ID: "IST0142", Name: "UnsupportedKubernetesVersion", Level: Error,
+		Description: "The cluster's Kubernetes version is older than the mesh supports. Checked by `meshctl x precheck` (check kubernetes-version), not by analyze.",
+		Example:     "The Kubernetes version v1.25.0 is not supported: use a supported release",
+		Fix:         "Upgrade the cluster to a supported Kubernetes release.",
+		CheckedBy:   "meshctl x precheck (check kubernetes-version)"},
+	{ID: "IST0143", Name: "LocalhostListener", Level: Error,
+		Description: "A container is told to listen on localhost (127.0.0.1, ::1) on a port its Service exposes: other pods cannot reach it. meshctl reads the address from the container's command, arguments and environment; istioctl checks the running pods in precheck instead.",
+		Example:     "Port 8080 is exposed in a Service but listens on localhost. It will not be exposed to other pods.",
+		Input: `apiVersion: v1
+kind: Service
+metadata: {name: netcat}
+spec:
+  selector: {app: netcat}
+  ports: [{port: 8080, protocol: TCP}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: netcat}
+spec:
+  selector: {matchLabels: {app: netcat}}
+  template:
+    metadata: {labels: {app: netcat}}
+    spec:
+      containers:
+      - name: nc
+        image: busybox
+        command: [nc, -l, -p, "8080", -s, localhost]`,
+		Fix: "Make the application listen on 0.0.0.0 (or ::), remove the port from the Service, or route the port to localhost with a Sidecar ingress listener (defaultEndpoint: 127.0.0.1:PORT)."},
+	{ID: "IST0146", Name: "ImageAutoWithoutInjectionWarning", Level: Warning,
+		Description: "A workload's pod template has an istio-proxy container with image: auto, but no injection webhook selects its pods: the placeholder is never replaced and the pods cannot start.",
+		Example:     "Deployment istio-ingressgateway contains `image: auto` but does not match any Istio injection webhook selectors.",
+		Fix:         "Enable injection for the pods: label the namespace istio-injection=enabled (or istio.io/rev=REVISION), or label the pod template sidecar.istio.io/inject: \"true\"."},
+	{ID: "IST0147", Name: "ImageAutoWithoutInjectionError", Level: Error,
+		Description: "A pod runs an istio-proxy container with image: auto: injection did not happen and the pod cannot pull the placeholder image.",
+		Example:     "Pod istio-ingressgateway-5bdb6f9c8b-xk2vz contains `image: auto` but does not match any Istio injection webhook selectors.",
+		Fix:         "Enable injection for the pod, make sure the injector webhook is installed and running, then recreate the pod (kubectl rollout restart for a Deployment)."},
+	{ID: "IST0148", Name: "NamespaceInjectionEnabledByDefault", Level: Info,
+		Description: "The control plane injects every namespace without an injection label (sidecarInjectorWebhook.enableNamespacesByDefault), and this namespace has none.",
+		Example:     "is enabled for Istio injection, as Istio is installed with enableNamespacesByDefault as true.",
+		Fix:         "Nothing to do if the namespace belongs in the mesh; otherwise label it istio-injection=disabled."},
+	{ID: "IST0150", Name: "ExternalNameServiceTypeInvalidPortName", Level: Warning,
+		Description: "A Service of type ExternalName has a port that is unnamed, named tcp, or not named after a protocol: without a service IP the proxy routes it by host, which TCP cannot carry.",
+		Example:     "Port name for ExternalName service is invalid. Proxy may prevent tcp named ports and unmatched traffic for ports serving TCP protocol from being forwarded correctly",
+		Fix:         "Name the port after a protocol that carries the host (https, tls, http, ...): <protocol>[-<suffix>]."},
+	{ID: "IST0151", Name: "EnvoyFilterUsesRelativeOperation", Level: Warning,
+		Description: "An EnvoyFilter without a priority uses a relative patch operation (MERGE, REMOVE, INSERT_BEFORE, INSERT_AFTER, REPLACE, or none): it depends on another filter being there when it is applied, which the order of EnvoyFilters does not guarantee.",
+		Example:     "This EnvoyFilter does not have a priority and has a relative patch operation set which can cause the EnvoyFilter not to be applied. Using the INSERT_FIRST or ADD option or setting the priority may help in ensuring the EnvoyFilter is applied correctly.",
+		Fix:         "Set spec.priority, or use an absolute operation (ADD, INSERT_FIRST)."},
+	{ID: "IST0152", Name: "EnvoyFilterUsesReplaceOperationIncorrectly", Level: Error,
+		Description: "An EnvoyFilter patch uses REPLACE on something other than an HTTP or network filter: REPLACE is only valid for HTTP_FILTER and NETWORK_FILTER, so the patch is ignored.",
+		Example:     "The REPLACE operation is only valid for HTTP_FILTER and NETWORK_FILTER.",
+		Fix:         "Use MERGE for the other applyTo targets, or REMOVE and ADD."},
+	{ID: "IST0153", Name: "EnvoyFilterUsesAddOperationIncorrectly", Level: Error,
+		Description: "An EnvoyFilter patch uses ADD with applyTo ROUTE_CONFIGURATION or HTTP_ROUTE, which ADD does not support: the patch is ignored.",
+		Example:     "The ADD operation will be ignored when applyTo is set to ROUTE_CONFIGURATION, or HTTP_ROUTE.",
+		Fix:         "Use MERGE for ROUTE_CONFIGURATION; for routes, patch the VIRTUAL_HOST or use a VirtualService."},
+	{ID: "IST0154", Name: "EnvoyFilterUsesRemoveOperationIncorrectly", Level: Error,
+		Description: "An EnvoyFilter patch uses REMOVE with applyTo ROUTE_CONFIGURATION or HTTP_ROUTE, which REMOVE does not support: the patch is ignored.",
+		Example:     "The REMOVE operation will be ignored when applyTo is set to ROUTE_CONFIGURATION, or HTTP_ROUTE.",
+		Fix:         "Use MERGE for ROUTE_CONFIGURATION."},
+	{ID: "IST0155", Name: "EnvoyFilterUsesRelativeOperationWithProxyVersion", Level: Warning,
+		Description: "An EnvoyFilter without a priority uses a relative patch operation and matches a proxyVersion: after an upgrade the version changes and the order in which filters apply can change with it.",
+		Example:     "This EnvoyFilter does not have a priority and has a relative patch operation (REPLACE) and proxy version set which can cause the EnvoyFilter not to be applied during an upgrade. Using the INSERT_FIRST or ADD option or setting the priority may help in ensuring the EnvoyFilter is applied correctly.",
+		Fix:         "Set spec.priority."},
+	{ID: "IST0156", Name: "UnsupportedGatewayAPIVersion", Level: Error,
+		Description: "A Kubernetes Gateway API CRD (Gateway, GatewayClass, HTTPRoute, ReferenceGrant) does not serve v1beta1, the oldest version the mesh reads.",
+		Example:     "The Gateway API CRD version v1alpha2 is lower than the minimum version: v1beta1",
+		Fix:         "Upgrade the Gateway API CRDs (kubectl apply -f of the standard install of a current release)."},
+	{ID: "IST0158", Name: "PodsIstioProxyImageMismatchInNamespace", Level: Warning,
+		Description: "In a namespace enabled for injection, some pods run an istio-proxy image other than the one the injector now injects (ConfigMap istio-sidecar-injector, values): they were injected before an upgrade.",
+		Example:     "The Istio proxy images of the pods running in the namespace do not match the image defined in the injection configuration (pod names: reviews-v1-6d4f7). This often happens after upgrading the Istio control-plane and can be fixed by redeploying the pods.",
+		Fix:         "Restart the workloads (kubectl rollout restart deployment/NAME) so that they are injected again."},
+	{ID: "IST0159", Name: "ConflictingTelemetryWorkloadSelectors", Level: Error,
+		Description: "Several Telemetry resources of a namespace select the same workload; which one applies is undefined.",
+		Example:     `The Telemetries [a b] in namespace "default" select the same workload pod "reviews-v1-6d4f7", which can lead to undefined behavior.`,
+		Fix:         "Make the selectors disjoint so that each pod is selected by one Telemetry, or merge the resources."},
+	{ID: "IST0163", Name: "InvalidExternalControlPlaneConfig", Level: Warning,
+		Description: "An Istio webhook of a remote cluster reaches an external control plane at a URL whose host is blank, malformed, not resolvable or resolves to no address. Resolution is checked only when analyzing a live cluster.",
+		Example:     "The hostname () that was provided for the webhook (rev.namespace.sidecar-injector.istio.io) to reach the ingress gateway on the external control plane cluster is blank. Traffic may not flow properly.",
+		Fix:         "Give the webhook the URL of the external control plane's ingress gateway, with a host name that resolves."},
+	{ID: "IST0164", Name: "ExternalControlPlaneAddressIsNotAHostname", Level: Info,
+		Description: "An Istio webhook reaches an external control plane at an IP address rather than a host name, which is not recommended in production.",
+		Example:     "The address (https://192.0.2.10:15017/inject) that was provided for the webhook (rev.namespace.sidecar-injector.istio.io) to reach the ingress gateway on the external control plane cluster is an IP address. This is not recommended for a production environment.",
+		Fix:         "Use a host name that resolves to the ingress gateway of the external control plane."},
+	{ID: "IST0165", Name: "ReferencedInternalGateway", Level: Warning,
+		Description: "A VirtualService binds to a Gateway the control plane generates from a Kubernetes Gateway API Gateway (a name containing -istio-autogenerated-k8s-gateway-): an implementation detail whose name can change.",
+		Example:     "Gateway reference in VirtualService default/httpbin is to an implementation-generated internal Gateway: istio-system/gateway-istio-autogenerated-k8s-gateway-default.",
+		Fix:         "Route with an HTTPRoute that refers to the Gateway API Gateway, or create an Istio Gateway and bind to it."},
+	{ID: "IST0166", Name: "IneffectiveSelector", Level: Warning,
+		Description: "A policy's workload selector has no effect: it selects the pods of a Kubernetes Gateway API gateway (use targetRef), or it is on a Telemetry or Sidecar in the root namespace, where selectors are ignored.",
+		Example:     "Ineffective selector on Kubernetes Gateway bookinfo-gateway. Use the TargetRef field instead.",
+		Fix:         "Use targetRef(s) for Kubernetes gateways; move workload-specific resources out of the root namespace."},
+	{ID: "IST0168", Name: "UnknownUpgradeCompatibility", Level: Warning,
+		Description: "The cluster's control plane is an Istio release older than the behaviour meshd implements, and a default that changed since then applies to this resource; whether it matters cannot be told from the configuration.",
+		Example:     `The configuration "ENABLE_AUTO_SNI" changed in release 1.20: previously, no SNI would be set; now it will be automatically set.`,
+		Fix:         "Read the change the message names and check that the new behaviour is right for the resource (here: set sni explicitly)."},
+	{ID: "IST0169", Name: "UpdateIncompatibility", Level: Warning,
+		Description: "The cluster's control plane is an Istio release older than the behaviour meshd implements, and this resource works differently under the new default.",
+		Example:     `The configuration "ENABLE_EXTERNAL_NAME_ALIAS" changed in release 1.21: previously, an ExternalName Service was a service of its own with the ports it lists; now it is an alias of its external name and its ports are ignored.`,
+		Fix:         "Change the resource to work with the new behaviour, as the message says."},
+	{ID: "IST0170", Name: "MultiClusterInconsistentService", Level: Warning,
+		Description: "A Service with the same name and namespace differs between the clusters of a multicluster mesh (type, ports, headless or not); the mesh merges them and the behaviour is undefined. Needs several clusters' input (--remote-contexts, --remote-files).",
+		Example:     `The service helloworld in namespace "sample" is inconsistent across clusters ["cluster1" "cluster2"], which can lead to undefined behaviors. The inconsistent behaviors are: service ports are inconsistent.`,
+		Fix:         "Make the Service the same in every cluster."},
+	{ID: "IST0171", Name: "NegativeConditionStatus", Level: Warning,
+		Description: "A resource's status has a condition that shows a problem: Service, ServiceEntry, WorkloadEntry istio.io/WaypointBound False; AuthorizationPolicy ZtunnelAccepted or WaypointAccepted False (or WaypointAccepted with reason PartiallyInvalid); Gateway API Gateway, HTTPRoute, GRPCRoute Accepted, Programmed or ResolvedRefs False.",
+		Example:     "A condition with a negative status is present: type=ResolvedRefs, reason=BackendNotFound, message=backend(httpbin.default.svc.cluster.local) not found.",
+		Fix:         "Read the condition's reason and message, and fix the resource or what it refers to."},
+	{ID: "IST0172", Name: "FutureUnsupportedGatewayAPIVersion", Level: Warning,
+		Description: "A Kubernetes Gateway API CRD (Gateway, GatewayClass, HTTPRoute, GRPCRoute) does not serve v1, which future releases will require.",
+		Example:     "The Gateway API CRD version v1beta1 is lower than the minimum version: v1",
+		Fix:         "Upgrade the Gateway API CRDs to a release that serves v1."},
+	{ID: "IST0175", Name: "JwksUriFetchUnrestricted", Level: Warning,
+		Description: "RequestAuthentication resources exist but the control plane (Deployment istiod) does not set BLOCKED_CIDRS_IN_JWKS_URIS: anyone who may create a RequestAuthentication can make the control plane fetch any address, internal ones included.",
+		Example:     "BLOCKED_CIDRS_IN_JWKS_URIS is not configured but 2 RequestAuthentication resource(s) exist (default/jwt-example, foo/jwt-example). Consider configuring it to restrict JWKS URI fetches to trusted networks.",
+		Fix:         "Set values.pilot.env.BLOCKED_CIDRS_IN_JWKS_URIS to the CIDR ranges the control plane must not connect to (e.g. 10.0.0.0/8,169.254.169.254/32)."},
+	{ID: "IST0176", Name: "GatewayAPICRDVersionBelowMinimum", Level: Warning,
+		Description: "A Kubernetes Gateway API CRD is installed at a bundle version (annotation gateway.networking.k8s.io/bundle-version) lower than the mesh requires for its kind; resources of that kind are not processed.",
+		Example:     `Gateway API CRD "tlsroutes.gateway.networking.k8s.io" is at version "1.2.0" but Istio requires at least "1.5.0"; resources of this kind will not be processed. Upgrade the Gateway API CRDs to satisfy the minimum version.`,
+		Fix:         "Upgrade the Gateway API CRDs."},
+	{ID: "IST0177", Name: "ConflictingServiceEntryProtocol", Level: Warning,
+		Description: "Several ServiceEntries visible in one namespace define the same host and port with different protocols; only one protocol can apply.",
+		Example:     `Multiple ServiceEntries (default/api-http, default/api-tls) define the same host "api.example.com" and port 443 with conflicting protocols (HTTP, TLS).`,
+		Fix:         "Use the same protocol for the port in every ServiceEntry, or define the host in one ServiceEntry."},
 
 	{ID: "MSH1001", Name: "UnparsableInput", Level: Error,
 		Description: "An input document is not valid YAML or JSON, or not a Kubernetes object; it was skipped and the other documents were analyzed.",
@@ -218,4 +371,16 @@ spec:
 		Description: "An ALLOW AuthorizationPolicy has no rules, so it allows nothing: every request to the selected workloads is denied.",
 		Example:     "This ALLOW policy has no rules and denies every request to the workloads it selects",
 		Fix:         "If deny-all is the intent, nothing to do (suppress the code for this resource); otherwise add rules."},
+	{ID: "MSH1103", Name: "ReferenceNotPermitted", Level: Error,
+		Description: "A Gateway API reference crosses namespaces without permission: a backendRef or certificateRef to another namespace with no ReferenceGrant there allowing it, or a route attached to a Gateway listener whose allowedRoutes do not admit the route's namespace or kind. The reference is refused (ResolvedRefs RefNotPermitted, or NotAllowedByListeners).",
+		Example:     `backendRef to Service shop/cart is not permitted: no ReferenceGrant in namespace shop allows HTTPRoute from namespace default`,
+		Input: `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs:
+    - {name: cart, namespace: shop, port: 8080}   # no ReferenceGrant in shop`,
+		Fix: "Create a ReferenceGrant in the target namespace that allows the route's kind from its namespace, or widen the listener's allowedRoutes."},
 }

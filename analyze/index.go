@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"istio.io/api/annotation"
 )
 
 // DefaultDomain is the cluster's DNS suffix for Services.
@@ -25,6 +27,13 @@ type Service struct {
 	Host     string // name.namespace.svc.cluster.local
 	Selector map[string]string
 	Ports    []ServicePort
+	// ExportTo is the networking.istio.io/exportTo annotation, split; nil exports everywhere.
+	ExportTo []string
+}
+
+// HasPort reports whether the Service has a port numbered p.
+func (s *Service) HasPort(p int64) bool {
+	return slices.ContainsFunc(s.Ports, func(sp ServicePort) bool { return sp.Port == p })
 }
 
 // ServicePort is one port of a Service.
@@ -75,6 +84,11 @@ func newIndex(s *Store) *Index {
 	}
 	for _, o := range s.List(KindService) {
 		svc := &Service{Object: o, Host: o.Name + "." + o.Namespace + "." + DefaultDomain, Selector: o.StringMap("spec.selector")}
+		if v, ok := o.Annotations[annotation.NetworkingExportTo.Name]; ok {
+			for _, e := range strings.Split(v, ",") {
+				svc.ExportTo = append(svc.ExportTo, strings.TrimSpace(e))
+			}
+		}
 		ports, _ := o.Get("spec.ports").([]any)
 		for _, p := range ports {
 			pm, _ := p.(map[string]any)
@@ -259,6 +273,50 @@ func (ix *Index) HostKnown(host string) bool {
 		}
 	}
 	return false
+}
+
+// HostVisible reports whether a known host is exported to namespace ns: a Service by its
+// networking.istio.io/exportTo annotation, a ServiceEntry by its exportTo.
+func (ix *Index) HostVisible(host, ns string) bool {
+	if svc := ix.services[host]; svc != nil && ExportedTo(svc.ExportTo, svc.Object.Namespace, ns) {
+		return true
+	}
+	for _, o := range ix.seHosts[host] {
+		if ExportedTo(stringList(o.Get("spec.exportTo")), o.Namespace, ns) {
+			return true
+		}
+	}
+	for _, w := range ix.seWildcards {
+		if strings.HasSuffix(host, w.suffix) && ExportedTo(stringList(w.obj.Get("spec.exportTo")), w.obj.Namespace, ns) {
+			return true
+		}
+	}
+	return false
+}
+
+// ExportedTo reports whether an exportTo list of an object of namespace owner makes it visible in ns:
+// empty or "*" everywhere, "." its own namespace, "~" nowhere, else the namespaces listed.
+func ExportedTo(exportTo []string, owner, ns string) bool {
+	if len(exportTo) == 0 {
+		return true
+	}
+	for _, e := range exportTo {
+		if e == "*" || e == ns || e == "." && owner == ns {
+			return true
+		}
+	}
+	return false
+}
+
+func stringList(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // FQDN turns a host as written in a resource of namespace ns into the name Istio resolves it to:

@@ -22,6 +22,9 @@ type Kind struct {
 	// Versions are the versions the API serves; Preferred is the one new objects should use.
 	Versions  []string
 	Preferred string
+	// Names, when set, are the only objects of the kind the analyzers read from a cluster (the Gateway API
+	// CRDs among all CRDs): a reader gets them one by one instead of listing the kind.
+	Names []string
 }
 
 // GVR is the resource to list.
@@ -60,7 +63,30 @@ var (
 	KindCronJob        = schema.GroupKind{Group: "batch", Kind: "CronJob"}
 	KindMutatingHook   = schema.GroupKind{Group: "admissionregistration.k8s.io", Kind: "MutatingWebhookConfiguration"}
 	KindValidatingHook = schema.GroupKind{Group: "admissionregistration.k8s.io", Kind: "ValidatingWebhookConfiguration"}
+	KindCRD            = schema.GroupKind{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}
+
+	// The Kubernetes Gateway API (gateway.networking.k8s.io).
+	KindK8sGateway     = schema.GroupKind{Group: GatewayAPIGroup, Kind: "Gateway"}
+	KindGatewayClass   = schema.GroupKind{Group: GatewayAPIGroup, Kind: "GatewayClass"}
+	KindHTTPRoute      = schema.GroupKind{Group: GatewayAPIGroup, Kind: "HTTPRoute"}
+	KindGRPCRoute      = schema.GroupKind{Group: GatewayAPIGroup, Kind: "GRPCRoute"}
+	KindTCPRoute       = schema.GroupKind{Group: GatewayAPIGroup, Kind: "TCPRoute"}
+	KindTLSRoute       = schema.GroupKind{Group: GatewayAPIGroup, Kind: "TLSRoute"}
+	KindReferenceGrant = schema.GroupKind{Group: GatewayAPIGroup, Kind: "ReferenceGrant"}
 )
+
+// GatewayAPIGroup is the API group of the Kubernetes Gateway API.
+const GatewayAPIGroup = "gateway.networking.k8s.io"
+
+// RouteKinds are the Gateway API route kinds.
+var RouteKinds = []schema.GroupKind{KindHTTPRoute, KindGRPCRoute, KindTCPRoute, KindTLSRoute}
+
+// GatewayAPICRDs are the names of the Gateway API CRDs, the only CRDs the analyzers read.
+var GatewayAPICRDs = []string{
+	"gatewayclasses." + GatewayAPIGroup, "gateways." + GatewayAPIGroup, "httproutes." + GatewayAPIGroup,
+	"grpcroutes." + GatewayAPIGroup, "tcproutes." + GatewayAPIGroup, "tlsroutes." + GatewayAPIGroup,
+	"referencegrants." + GatewayAPIGroup,
+}
 
 // WorkloadKinds are the kinds whose pods (or pod templates) selectors match.
 var WorkloadKinds = []schema.GroupKind{KindPod, KindDeployment, KindStatefulSet, KindDaemonSet, KindReplicaSet, KindJob, KindCronJob}
@@ -72,6 +98,13 @@ func istioKind(k validation.Kind) Kind {
 
 func kubeKind(gk schema.GroupKind, version, resource string, namespaced bool) Kind {
 	return Kind{GroupKind: gk, Version: version, Resource: resource, Namespaced: namespaced, Versions: []string{version}, Preferred: version}
+}
+
+// gatewayAPIKind is a Gateway API kind served at versions, oldest first: a cluster is read at the newest
+// version it serves.
+func gatewayAPIKind(gk schema.GroupKind, resource string, namespaced bool, versions ...string) Kind {
+	newest := versions[len(versions)-1]
+	return Kind{GroupKind: gk, Version: newest, Resource: resource, Namespaced: namespaced, Versions: versions, Preferred: newest}
 }
 
 // kindTable lists every kind the analyzers read: the Istio kinds of meshapi/validation, whose specs decode
@@ -91,6 +124,18 @@ var kindTable = append(istioKinds(), []Kind{
 	kubeKind(KindCronJob, "v1", "cronjobs", true),
 	kubeKind(KindMutatingHook, "v1", "mutatingwebhookconfigurations", false),
 	kubeKind(KindValidatingHook, "v1", "validatingwebhookconfigurations", false),
+	func() Kind {
+		k := kubeKind(KindCRD, "v1", "customresourcedefinitions", false)
+		k.Names = GatewayAPICRDs
+		return k
+	}(),
+	gatewayAPIKind(KindK8sGateway, "gateways", true, "v1beta1", "v1"),
+	gatewayAPIKind(KindGatewayClass, "gatewayclasses", false, "v1beta1", "v1"),
+	gatewayAPIKind(KindHTTPRoute, "httproutes", true, "v1beta1", "v1"),
+	gatewayAPIKind(KindGRPCRoute, "grpcroutes", true, "v1alpha2", "v1"),
+	gatewayAPIKind(KindTCPRoute, "tcproutes", true, "v1alpha2"),
+	gatewayAPIKind(KindTLSRoute, "tlsroutes", true, "v1alpha2", "v1alpha3", "v1"),
+	gatewayAPIKind(KindReferenceGrant, "referencegrants", true, "v1alpha2", "v1beta1", "v1"),
 }...)
 
 func istioKinds() []Kind {

@@ -28,6 +28,21 @@ type Options struct {
 	Analyzers []Analyzer
 	// Timeout bounds the cluster reads (0: none).
 	Timeout time.Duration
+	// ClusterName names this cluster in multicluster findings ("primary" when empty).
+	ClusterName string
+	// Remotes are the other clusters of a multicluster mesh; their objects are compared with this
+	// cluster's (IST0170), never reported on.
+	Remotes []RemoteInput
+	// LookupHost resolves host names for the analyzers that check addresses (IST0163); nil keeps the
+	// analysis off the network.
+	LookupHost func(ctx context.Context, host string) ([]string, error)
+}
+
+// RemoteInput is one other cluster: a name, and its objects from a cluster, files, or both.
+type RemoteInput struct {
+	Name    string
+	Cluster ClusterReader
+	Paths   []string
 }
 
 // Result is the outcome of a run.
@@ -47,64 +62,104 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	store := NewStore()
 	res := &Result{Namespace: o.Namespace, AllNamespaces: o.AllNamespaces}
 	c := NewContext(store, o.RootNamespace)
-
-	if o.Cluster != nil {
-		if o.Timeout > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, o.Timeout)
-			defer cancel()
-		}
-		reqs := plan(neededKinds(o.Analyzers), o.Namespace, o.RootNamespace, o.AllNamespaces)
-		lists, err := readCluster(ctx, o.Cluster, reqs)
-		if err != nil {
-			return nil, fmt.Errorf("read cluster: %w", err)
-		}
-		for i, items := range lists {
-			for _, v := range items {
-				obj := newObject(v, "")
-				obj.Origin = Origin{Cluster: true, ResourceVersion: stringAt(v, "metadata", "resourceVersion")}
-				decodeSpec(obj)
-				store.Add(obj)
-			}
-			store.MarkComplete(reqs[i].kind.GroupKind, reqs[i].namespace)
-		}
-	} else {
-		store.MarkAllComplete()
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
 	}
-
-	if len(o.Paths) > 0 {
-		in, err := readFiles(o.Paths, o.Recursive, o.Stdin, o.Namespace)
+	c.ctx, c.LookupHost, c.ClusterName = ctx, o.LookupHost, o.ClusterName
+	if c.ClusterName == "" {
+		c.ClusterName = "primary"
+	}
+	needed := neededKinds(o.Analyzers)
+	if err := readClusterInto(ctx, store, o.Cluster, needed, o.Namespace, o.RootNamespace, o.AllNamespaces); err != nil {
+		return nil, fmt.Errorf("read cluster: %w", err)
+	}
+	in, err := readFilesInto(store, o.Paths, o.Recursive, o.Stdin, o.Namespace, c)
+	if err != nil {
+		return nil, err
+	}
+	res.InputErrors = in
+	for _, r := range o.Remotes {
+		remote := NewStore()
+		// Another cluster is only compared with this one: its Services, in every namespace.
+		if err := readClusterInto(ctx, remote, r.Cluster, remoteKinds, "", "", true); err != nil {
+			return nil, fmt.Errorf("read cluster %s: %w", r.Name, err)
+		}
+		bad, err := readFilesInto(remote, r.Paths, o.Recursive, nil, o.Namespace, nil)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("cluster %s: %w", r.Name, err)
 		}
-		for _, obj := range in.objects {
-			decodeSpec(obj)
-			if old := store.Add(obj); old != nil && old.FromFile() {
-				c.analyzer = "input"
-				c.Report("MSH1003", obj, "", "%s is also defined at %s; this definition replaces it", obj.Resource(), old.OriginOf("").String())
-				c.analyzer = ""
-			}
-		}
-		res.InputErrors = in.bad
-		for _, e := range in.bad {
-			cd := MustCode("MSH1001")
-			res.Findings = append(res.Findings, Finding{Code: cd.ID, Name: cd.Name, Level: cd.Level,
-				Resource: Resource{Kind: "File", Name: e.Source}, Origin: Origin{File: e.Source, Line: e.Line},
-				Field: e.Field, Message: e.Err.Error(), Documentation: cd.DocURL(), Analyzer: "input"})
-		}
+		res.InputErrors = append(res.InputErrors, bad...)
+		c.Remotes = append(c.Remotes, Remote{Name: r.Name, Store: remote})
+	}
+	for _, e := range res.InputErrors {
+		cd := MustCode("MSH1001")
+		res.Findings = append(res.Findings, Finding{Code: cd.ID, Name: cd.Name, Level: cd.Level,
+			Resource: Resource{Kind: "File", Name: e.Source}, Origin: Origin{File: e.Source, Line: e.Line},
+			Field: e.Field, Message: e.Err.Error(), Documentation: cd.DocURL(), Analyzer: "input"})
 	}
 	res.Objects = store.Len()
 
 	for _, a := range o.Analyzers {
 		c.runOne(a)
 	}
-	for _, f := range c.findings {
+	for _, f := range c.Findings() {
 		if o.AllNamespaces || inScope(store, f, o.Namespace) {
 			res.Findings = append(res.Findings, f)
 		}
 	}
 	slices.SortStableFunc(res.Findings, Compare)
 	return res, nil
+}
+
+// remoteKinds are what is read of the mesh's other clusters: the Services that the mesh merges across
+// clusters (IST0170).
+var remoteKinds = []GroupKind{KindService}
+
+// readClusterInto lists what the analyzers need from a cluster into s; without a cluster, s is taken to
+// hold everything there is (files only).
+func readClusterInto(ctx context.Context, s *Store, r ClusterReader, needed []GroupKind, namespace, root string, all bool) error {
+	if r == nil {
+		s.MarkAllComplete()
+		return nil
+	}
+	reqs := plan(needed, namespace, root, all)
+	lists, err := readCluster(ctx, r, reqs)
+	if err != nil {
+		return err
+	}
+	for i, items := range lists {
+		for _, v := range items {
+			obj := newObject(v, "")
+			obj.Origin = Origin{Cluster: true, ResourceVersion: stringAt(v, "metadata", "resourceVersion")}
+			decodeSpec(obj)
+			s.Add(obj)
+		}
+		s.MarkComplete(reqs[i].kind.GroupKind, reqs[i].namespace)
+	}
+	return nil
+}
+
+// readFilesInto adds the files' objects to s, over the cluster's, and returns the documents that could
+// not be read. An object defined twice in the files is reported (MSH1003) when c is given.
+func readFilesInto(s *Store, paths []string, recursive bool, stdin io.Reader, namespace string, c *Context) ([]*kubeyaml.Error, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	in, err := readFiles(paths, recursive, stdin, namespace)
+	if err != nil {
+		return nil, err
+	}
+	for _, obj := range in.objects {
+		decodeSpec(obj)
+		if old := s.Add(obj); old != nil && old.FromFile() && c != nil {
+			c.analyzer = "input"
+			c.Report("MSH1003", obj, "", "%s is also defined at %s; this definition replaces it", obj.Resource(), old.OriginOf("").String())
+			c.analyzer = ""
+		}
+	}
+	return in.bad, nil
 }
 
 // inScope keeps findings about the analyzed namespace, about cluster-scoped objects, and about anything

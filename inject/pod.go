@@ -240,15 +240,24 @@ func (c *Config) templateNames(annotations map[string]string) ([]string, error) 
 // image is <hub>/<image>:<tag> from values.global.<component>.image, or the image as given when it is a
 // full reference (contains "/"). override is a per-pod image (sidecar.istio.io/proxyImage).
 func (c *Config) image(override, component string) string {
+	return imageFromValues(c.Values, override, component)
+}
+
+// ProxyImage is the proxy image the injector puts in pods without a sidecar.istio.io/proxyImage, from the
+// control plane chart's values (ConfigMap istio-sidecar-injector, key values): analyze compares running
+// pods with it.
+func ProxyImage(values map[string]any) string { return imageFromValues(values, "", "proxy") }
+
+func imageFromValues(values map[string]any, override, component string) string {
 	img := override
 	if img == "" {
-		img, _ = lookup(c.Values, "global", component, "image").(string)
+		img, _ = lookup(values, "global", component, "image").(string)
 	}
 	if img == "" || strings.Contains(img, "/") {
 		return img
 	}
-	hub, _ := lookup(c.Values, "global", "hub").(string)
-	tag := fmt.Sprint(lookup(c.Values, "global", "tag"))
+	hub, _ := lookup(values, "global", "hub").(string)
+	tag := fmt.Sprint(lookup(values, "global", "tag"))
 	if hub == "" {
 		return img + ":" + tag
 	}

@@ -20,6 +20,9 @@ func All() []analyze.Analyzer {
 		injectionAnalyzer{}, servicePortAnalyzer{}, deploymentServiceAnalyzer{}, uidAnalyzer{},
 		selectorAnalyzer{}, policyAnalyzer{}, sidecarAnalyzer{}, telemetryAnalyzer{},
 		annotationAnalyzer{}, webhookAnalyzer{}, serviceEntryAnalyzer{},
+		ingressSubsetAnalyzer{}, ineffectiveSelectorAnalyzer{}, proxyImageAnalyzer{}, localhostListenerAnalyzer{}, envoyFilterAnalyzer{},
+		gatewayAPIAnalyzer{}, gatewayAPICRDAnalyzer{}, conditionAnalyzer{}, multiclusterServiceAnalyzer{}, meshNetworksAnalyzer{},
+		upgradeAnalyzer{}, jwksFetchAnalyzer{}, serviceEntryProtocolAnalyzer{},
 	}
 	slices.SortFunc(all, func(a, b analyze.Analyzer) int { return strings.Compare(a.Metadata().Name, b.Metadata().Name) })
 	return all

@@ -1,8 +1,9 @@
 package analyzers
 
 import (
-	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	networking "istio.io/api/networking/v1alpha3"
@@ -28,7 +29,9 @@ func gatewayPods(c *analyze.Context, gw *analyze.Object) ([]*analyze.Workload, b
 		return nil, false
 	}
 	pods := ix.SelectAnyNamespace(sel)
-	known := len(pods) > 0 || ix.HasWorkloadInput(c.RootNamespace) && ix.HasWorkloadInput(gw.Namespace)
+	// Files alone are all there is, as for istioctl: a selector no pod or workload of the input matches
+	// is reported. From a cluster, pods were read in the analyzed and root namespaces only.
+	known := len(pods) > 0 || c.Store.Complete(analyze.KindPod, c.RootNamespace) && c.Store.Complete(analyze.KindPod, gw.Namespace)
 	return pods, known
 }
 
@@ -67,11 +70,9 @@ func (gatewayWorkloadAnalyzer) Analyze(c *analyze.Context) {
 			for _, s := range ix.ServicesSelecting(w) {
 				haveServices = true
 				for _, sp := range s.Ports {
-					target := sp.Port
-					if n, ok := sp.TargetPort.(int64); ok {
-						target = n
+					if target, ok := targetPortOn(sp, w); ok {
+						svcTargets[target] = true
 					}
-					svcTargets[target] = true
 				}
 			}
 		}
@@ -89,6 +90,26 @@ func (gatewayWorkloadAnalyzer) Analyze(c *analyze.Context) {
 			}
 		}
 	}
+}
+
+// targetPortOn is the container port a Service port sends to on a workload's pods: its targetPort number,
+// the container port its targetPort names, or its port when targetPort is unset.
+func targetPortOn(sp analyze.ServicePort, w *analyze.Workload) (int64, bool) {
+	switch t := sp.TargetPort.(type) {
+	case int64:
+		return t, true
+	case string:
+		if n, err := strconv.ParseInt(t, 10, 64); err == nil {
+			return n, true
+		}
+		for _, cp := range containerPortsOf(w) {
+			if cp.name == t {
+				return cp.number, true
+			}
+		}
+		return 0, false
+	}
+	return sp.Port, true
 }
 
 type containerPort struct {
@@ -118,23 +139,33 @@ type gatewayConflictAnalyzer struct{}
 func (gatewayConflictAnalyzer) Metadata() analyze.Metadata {
 	return analyze.Metadata{
 		Name:        "gateway.conflicts",
-		Description: "Finds Gateways with the same selector serving the same port and hosts, and certificates used by several Gateways",
+		Description: "Finds Gateways selecting the same pods (equal selectors, or one a subset of the other) that serve the same port and hosts, and certificates used by several Gateways",
 		Codes:       []string{"IST0145", "IST0138"},
 		Inputs:      []analyze.GroupKind{analyze.KindGateway},
 	}
 }
 
+// sameWorkloads reports whether two gateway selectors pick common pods for sure: equal, or one a subset
+// of the other (every pod the larger selects, the smaller selects too).
+func sameWorkloads(a, b map[string]string) bool {
+	return analyze.Matches(a, b) || analyze.Matches(b, a)
+}
+
 func (gatewayConflictAnalyzer) Analyze(c *analyze.Context) {
 	type server struct {
 		gw    *analyze.Object
+		sel   map[string]string
 		index int
 		hosts []string
 	}
-	byPort := map[string][]server{} // selector|port
-	byCert := map[string][]*analyze.Object{}
+	byPort := map[uint32][]server{}
+	type certUse struct {
+		gw  *analyze.Object
+		sel map[string]string
+	}
+	byCert := map[string][]certUse{}
 	for _, o := range gateways(c) {
 		gw := o.Spec.(*networking.Gateway)
-		sel := analyze.LabelString(gw.Selector)
 		for i, s := range gw.Servers {
 			if s.Port == nil {
 				continue
@@ -146,25 +177,17 @@ func (gatewayConflictAnalyzer) Analyze(c *analyze.Context) {
 				}
 				hosts = append(hosts, h)
 			}
-			key := fmt.Sprintf("%s|%d", sel, s.Port.Number)
-			byPort[key] = append(byPort[key], server{o, i, hosts})
-			if t := s.Tls; t != nil && strings.EqualFold(s.Port.Protocol, "HTTPS") {
-				cert := t.CredentialName
-				if cert == "" {
-					cert = t.ServerCertificate
-				}
-				if cert != "" {
-					k := sel + "|" + cert
-					if list := byCert[k]; len(list) == 0 || list[len(list)-1] != o {
-						byCert[k] = append(list, o)
-					}
+			byPort[s.Port.Number] = append(byPort[s.Port.Number], server{o, gw.Selector, i, hosts})
+			if cert := certificateOf(s); cert != "" {
+				if list := byCert[cert]; len(list) == 0 || list[len(list)-1].gw != o {
+					byCert[cert] = append(list, certUse{o, gw.Selector})
 				}
 			}
 		}
 	}
-	for _, key := range sortedKeys(byPort) {
-		servers := byPort[key]
-		sel, port, _ := strings.Cut(key, "|")
+	ports := slices.Sorted(maps.Keys(byPort))
+	for _, port := range ports {
+		servers := byPort[port]
 		// Index the servers by exact host so that only candidates are compared; wildcard hosts are
 		// compared with every server, as they are few.
 		byHost := map[string][]int{}
@@ -202,28 +225,45 @@ func (gatewayConflictAnalyzer) Analyze(c *analyze.Context) {
 			slices.Sort(order)
 			for _, j := range order {
 				b := servers[j]
-				if a.gw == b.gw {
+				if a.gw == b.gw || !sameWorkloads(a.sel, b.sel) {
 					continue
 				}
 				if shared := intersectHosts(a.hosts, b.hosts); len(shared) > 0 {
-					c.Report("IST0145", a.gw, idx("spec.servers", a.index), "Conflict with gateways %s (workload selector %s, port %s, hosts %v).", b.gw.Namespace+"/"+b.gw.Name, sel, port, shared)
+					c.Report("IST0145", a.gw, idx("spec.servers", a.index), "Conflict with gateways %s (workload selector %s, port %d, hosts %v).", b.gw.Namespace+"/"+b.gw.Name, analyze.LabelString(a.sel), port, shared)
 				}
 			}
 		}
 	}
-	for _, key := range sortedKeys(byCert) {
-		list := byCert[key]
-		if len(list) < 2 {
-			continue
-		}
-		names := make([]string, len(list))
-		for i, o := range list {
-			names[i] = o.Name + "." + o.Namespace
-		}
-		for _, o := range list {
-			c.Report("IST0138", o, "spec.servers", "Duplicate certificate in multiple gateways %v may cause 404s if clients re-use HTTP2 connections.", names)
+	for _, cert := range sortedKeys(byCert) {
+		uses := byCert[cert]
+		for i, u := range uses {
+			var group []string
+			for _, v := range uses {
+				if sameWorkloads(u.sel, v.sel) {
+					group = append(group, v.gw.Namespace+"/"+v.gw.Name)
+				}
+			}
+			if len(group) > 1 {
+				c.Report("IST0138", uses[i].gw, "spec.servers", "Duplicate certificate in multiple gateways %v may cause 404s if clients re-use HTTP2 connections.", group)
+			}
 		}
 	}
+}
+
+// certificateOf identifies an HTTPS server's certificate: its credentialName, or its serverCertificate and
+// privateKey files; "" for a server without one.
+func certificateOf(s *networking.Server) string {
+	t := s.Tls
+	if t == nil || !strings.EqualFold(s.Port.Protocol, "HTTPS") {
+		return ""
+	}
+	switch {
+	case t.CredentialName != "":
+		return "credential:" + t.CredentialName
+	case t.ServerCertificate != "":
+		return "files:" + t.ServerCertificate + "|" + t.PrivateKey
+	}
+	return ""
 }
 
 func intersectHosts(a, b []string) []string {
@@ -239,14 +279,15 @@ func intersectHosts(a, b []string) []string {
 	return out
 }
 
-// gatewayCredentialAnalyzer checks that credentialName Secrets exist where the gateway pods run.
+// gatewayCredentialAnalyzer checks that credentialName Secrets exist where the gateway pods run, and hold a
+// certificate and key.
 type gatewayCredentialAnalyzer struct{}
 
 func (gatewayCredentialAnalyzer) Metadata() analyze.Metadata {
 	return analyze.Metadata{
 		Name:        "gateway.credentials",
 		Description: "Checks that the Secrets named by Gateway credentialName exist in the gateway pods' namespace and hold a certificate and key",
-		Codes:       []string{"IST0161"},
+		Codes:       []string{"IST0101", "IST0161"},
 		Inputs:      append([]analyze.GroupKind{analyze.KindGateway, analyze.KindSecret}, analyze.WorkloadKinds...),
 	}
 }
@@ -254,10 +295,17 @@ func (gatewayCredentialAnalyzer) Metadata() analyze.Metadata {
 func (gatewayCredentialAnalyzer) Analyze(c *analyze.Context) {
 	for _, o := range gateways(c) {
 		gw := o.Spec.(*networking.Gateway)
+		// The Secret must be where the gateway pods run; without pods in the input, the Gateway's own
+		// namespace is the best guess.
 		pods, _ := gatewayPods(c, o)
-		ns := o.Namespace
-		if len(pods) > 0 {
-			ns = pods[0].Object.Namespace
+		var namespaces []string
+		for _, w := range pods {
+			if !slices.Contains(namespaces, w.Object.Namespace) {
+				namespaces = append(namespaces, w.Object.Namespace)
+			}
+		}
+		if len(namespaces) == 0 {
+			namespaces = []string{o.Namespace}
 		}
 		for i, s := range gw.Servers {
 			t := s.Tls
@@ -265,21 +313,40 @@ func (gatewayCredentialAnalyzer) Analyze(c *analyze.Context) {
 				continue
 			}
 			p := idx("spec.servers", i) + ".tls.credentialName"
-			secret := c.Store.Get(analyze.KindSecret, ns, t.CredentialName)
-			if secret == nil {
-				if c.Store.Complete(analyze.KindSecret, ns) && (c.Index().HasWorkloadInput(ns) || len(c.Store.InNamespace(analyze.KindSecret, ns)) > 0) {
-					c.Report("IST0161", o, p, "The credential referenced by the Gateway %s in namespace %s is invalid: secret %s/%s not found", o.Name, o.Namespace, ns, t.CredentialName)
+			for _, ns := range namespaces {
+				secret := c.Store.Get(analyze.KindSecret, ns, t.CredentialName)
+				if secret == nil {
+					if elsewhere := c.Store.Get(analyze.KindSecret, o.Namespace, t.CredentialName); elsewhere != nil && ns != o.Namespace {
+						c.Report("IST0101", o, p, "Referenced credentialName not found: %q (it is in namespace %s, but the gateway pods run in namespace %s, where the Secret must be)", t.CredentialName, o.Namespace, ns)
+					} else if secretsKnown(c, ns) {
+						c.Report("IST0101", o, p, "Referenced credentialName not found: %q (no Secret %s/%s)", t.CredentialName, ns, t.CredentialName)
+					}
+					continue
 				}
-				continue
-			}
-			data := secret.Map("data")
-			if data == nil {
-				data = secret.Map("stringData")
-			}
-			hasPair := data["tls.crt"] != nil && data["tls.key"] != nil || data["cert"] != nil && data["key"] != nil
-			if !hasPair && !(t.Mode == networking.ServerTLSSettings_MUTUAL && data["ca.crt"] != nil) {
-				c.Report("IST0161", o, p, "The credential referenced by the Gateway %s in namespace %s is invalid: secret %s/%s has neither tls.crt and tls.key nor cert and key", o.Name, o.Namespace, ns, t.CredentialName)
+				if reason := invalidCredential(secret, t.Mode == networking.ServerTLSSettings_MUTUAL); reason != "" {
+					c.Report("IST0161", o, p, "The credential referenced by the Gateway %s in namespace %s is invalid: secret %s/%s %s", o.Name, o.Namespace, ns, t.CredentialName, reason)
+				}
 			}
 		}
 	}
+}
+
+// secretsKnown reports whether the input shows the Secrets of a namespace: read from a cluster, or a
+// namespace of which the files hold Secrets or workloads. Certificates are rarely kept with the
+// configuration, so files without any say nothing about them.
+func secretsKnown(c *analyze.Context, ns string) bool {
+	return c.Store.Complete(analyze.KindSecret, ns) && (c.Index().HasWorkloadInput(ns) || len(c.Store.InNamespace(analyze.KindSecret, ns)) > 0)
+}
+
+// invalidCredential says what is wrong with a TLS Secret, or "".
+func invalidCredential(secret *analyze.Object, mutual bool) string {
+	data := secret.Map("data")
+	if data == nil {
+		data = secret.Map("stringData")
+	}
+	hasPair := data["tls.crt"] != nil && data["tls.key"] != nil || data["cert"] != nil && data["key"] != nil
+	if !hasPair && !(mutual && (data["ca.crt"] != nil || data["cacert"] != nil)) {
+		return "has neither tls.crt and tls.key nor cert and key"
+	}
+	return ""
 }

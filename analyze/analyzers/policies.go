@@ -2,6 +2,7 @@ package analyzers
 
 import (
 	"slices"
+	"strings"
 
 	networking "istio.io/api/networking/v1alpha3"
 	security "istio.io/api/security/v1beta1"
@@ -16,8 +17,8 @@ type policyAnalyzer struct{}
 func (policyAnalyzer) Metadata() analyze.Metadata {
 	return analyze.Metadata{
 		Name:        "security.policies",
-		Description: "Finds PeerAuthentication, AuthorizationPolicy and Sidecar resources that have no effect, and ALLOW policies that deny everything",
-		Codes:       []string{"IST0167", "MSH1102"},
+		Description: "Finds PeerAuthentication, AuthorizationPolicy and Sidecar resources that have no effect, AuthorizationPolicy namespaces that do not exist, and ALLOW policies that deny everything",
+		Codes:       []string{"IST0167", "MSH1102", "IST0101"},
 		Inputs:      []analyze.GroupKind{analyze.KindPeerAuthentication, analyze.KindAuthorizationPolicy, analyze.KindSidecar, analyze.KindNamespace},
 	}
 }
@@ -49,6 +50,43 @@ func (policyAnalyzer) Analyze(c *analyze.Context) {
 		}
 		if ap.Action == security.AuthorizationPolicy_ALLOW && len(ap.Rules) == 0 {
 			c.Report("MSH1102", o, "spec", "This ALLOW policy has no rules and denies every request to the workloads it selects")
+		}
+		if namespacesKnown(c) {
+			checkPolicyNamespaces(c, o, ap)
+		}
+	}
+}
+
+// namespacesKnown reports whether the input says which namespaces exist: read from a cluster, or files
+// that define Namespaces.
+func namespacesKnown(c *analyze.Context) bool {
+	return c.Store.Complete(analyze.KindNamespace, "") && len(c.Store.List(analyze.KindNamespace)) > 0
+}
+
+// checkPolicyNamespaces reports the namespaces and notNamespaces of a policy's sources that name no
+// namespace ("*" patterns match by prefix or suffix, as Istio's).
+func checkPolicyNamespaces(c *analyze.Context, o *analyze.Object, ap *security.AuthorizationPolicy) {
+	exists := func(pattern string) bool {
+		switch {
+		case pattern == "*":
+			return true
+		case strings.HasPrefix(pattern, "*"):
+			return slices.ContainsFunc(c.Store.List(analyze.KindNamespace), func(n *analyze.Object) bool { return strings.HasSuffix(n.Name, pattern[1:]) })
+		case strings.HasSuffix(pattern, "*"):
+			return slices.ContainsFunc(c.Store.List(analyze.KindNamespace), func(n *analyze.Object) bool { return strings.HasPrefix(n.Name, pattern[:len(pattern)-1]) })
+		}
+		return c.Store.Get(analyze.KindNamespace, "", pattern) != nil
+	}
+	for i, r := range ap.Rules {
+		for j, f := range r.From {
+			src := f.GetSource()
+			for field, list := range map[string][]string{"namespaces": src.GetNamespaces(), "notNamespaces": src.GetNotNamespaces()} {
+				for k, ns := range list {
+					if !exists(ns) {
+						c.Report("IST0101", o, idx(idx(idx("spec.rules", i)+".from", j)+".source."+field, k), "Referenced namespace not found: %q", ns)
+					}
+				}
+			}
 		}
 	}
 }
@@ -90,17 +128,23 @@ func (sidecarAnalyzer) Analyze(c *analyze.Context) {
 				c.Report("IST0111", o, "spec", "The Sidecars %v in namespace %q have no workload selector, which can lead to undefined behavior.", names, ns)
 			}
 		}
-		reported := map[*analyze.Object]bool{}
-		for _, w := range ix.Workloads(ns) {
-			list := claimed[w]
-			if len(list) < 2 {
-				continue
-			}
-			for _, o := range list {
-				if !reported[o] {
-					reported[o] = true
-					c.Report("IST0110", o, "spec.workloadSelector", "The Sidecars %v in namespace %q select the same workload pod %q, which can lead to undefined behavior.", objectNames(list), ns, w.Object.Name)
-				}
+		reportSharedWorkloads(c, ns, claimed, "IST0110", "spec.workloadSelector", "Sidecars")
+	}
+}
+
+// reportSharedWorkloads reports, once per resource, resources of one kind whose selectors claim the same
+// workload (IST0110 for Sidecars, IST0159 for Telemetries).
+func reportSharedWorkloads(c *analyze.Context, ns string, claimed map[*analyze.Workload][]*analyze.Object, code, field, kinds string) {
+	reported := map[*analyze.Object]bool{}
+	for _, w := range c.Index().Workloads(ns) {
+		list := claimed[w]
+		if len(list) < 2 {
+			continue
+		}
+		for _, o := range list {
+			if !reported[o] {
+				reported[o] = true
+				c.Report(code, o, field, "The %s %v in namespace %q select the same workload pod %q, which can lead to undefined behavior.", kinds, objectNames(list), ns, w.Object.Name)
 			}
 		}
 	}
@@ -120,22 +164,30 @@ type telemetryAnalyzer struct{}
 func (telemetryAnalyzer) Metadata() analyze.Metadata {
 	return analyze.Metadata{
 		Name:        "telemetry",
-		Description: "Finds Telemetry resources with empty provider names, and several selector-less Telemetries in a namespace",
-		Codes:       []string{"IST0157", "IST0160"},
-		Inputs:      []analyze.GroupKind{analyze.KindTelemetry},
+		Description: "Finds Telemetry resources with empty provider names, several selector-less Telemetries in a namespace, and Telemetries selecting the same pods",
+		Codes:       []string{"IST0157", "IST0160", "IST0159"},
+		Inputs:      append([]analyze.GroupKind{analyze.KindTelemetry}, analyze.WorkloadKinds...),
 	}
 }
 
 func (telemetryAnalyzer) Analyze(c *analyze.Context) {
+	ix := c.Index()
 	for _, ns := range c.Store.Namespaces(analyze.KindTelemetry) {
 		var noSelector []*analyze.Object
+		claimed := map[*analyze.Workload][]*analyze.Object{}
 		for _, o := range c.Store.InNamespace(analyze.KindTelemetry, ns) {
 			t, ok := o.Spec.(*telemetry.Telemetry)
 			if !ok {
 				continue
 			}
-			if len(t.GetSelector().GetMatchLabels()) == 0 && t.TargetRef == nil && len(t.TargetRefs) == 0 {
+			sel := t.GetSelector().GetMatchLabels()
+			if len(sel) == 0 && t.TargetRef == nil && len(t.TargetRefs) == 0 {
 				noSelector = append(noSelector, o)
+			}
+			if len(sel) > 0 && ns != c.RootNamespace { // selectors are ignored in the root namespace (IST0166)
+				for _, w := range ix.Select(ns, sel) {
+					claimed[w] = append(claimed[w], o)
+				}
 			}
 			var refs []*telemetry.ProviderRef
 			for _, m := range t.Metrics {
@@ -156,5 +208,6 @@ func (telemetryAnalyzer) Analyze(c *analyze.Context) {
 				c.Report("IST0160", o, "spec", "The Telemetries %v in namespace %q have no workload selector, which can lead to undefined behavior.", objectNames(noSelector), ns)
 			}
 		}
+		reportSharedWorkloads(c, ns, claimed, "IST0159", "spec.selector", "Telemetries")
 	}
 }

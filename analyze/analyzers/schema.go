@@ -15,7 +15,7 @@ func (schemaAnalyzer) Metadata() analyze.Metadata {
 	return analyze.Metadata{
 		Name:        "schema",
 		Description: "Validates Istio resources against their API: types, unknown fields, enums, and the semantic rules of each field",
-		Codes:       []string{"IST0106", "IST0133", "IST0122"},
+		Codes:       []string{"IST0106", "IST0133", "IST0122", "IST0002"},
 		Inputs:      istioKinds,
 	}
 }
@@ -40,11 +40,13 @@ func (schemaAnalyzer) Analyze(c *analyze.Context) {
 	}
 }
 
-// reportFieldErrors maps problems to codes: an invalid regex is IST0122, a warning IST0133, any other
-// error IST0106.
+// reportFieldErrors maps problems to codes: an invalid regex is IST0122, a deprecated field IST0002, any
+// other warning IST0133, any other error IST0106.
 func reportFieldErrors(c *analyze.Context, o *analyze.Object, errs validation.FieldErrors) {
 	for _, e := range errs {
 		switch {
+		case e.Rule == validation.RuleDeprecated:
+			c.Report("IST0002", o, e.Field, "Deprecated: %s", e)
 		case e.Rule == validation.RuleRegex:
 			c.Report("IST0122", o, e.Field, "Field %q %s", e.Field, e.Message)
 		case e.Severity == validation.Warning:

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
 	networking "istio.io/api/networking/v1alpha3"
 
 	"github.com/meshctl/meshctl/analyze"
@@ -53,55 +52,52 @@ func virtualServices(c *analyze.Context) []*analyze.Object {
 	return out
 }
 
-// subsetIndex maps a DestinationRule host (fully qualified) to its subsets.
+// subsetIndex maps a DestinationRule host (fully qualified) to the DestinationRules that define subsets
+// for it, so that a subset is found only where its DestinationRule is exported.
 type subsetIndex struct {
-	exact    map[string]map[string]bool
-	wildcard []struct {
-		suffix  string
-		subsets map[string]bool
-	}
+	exact    map[string][]*networking.DestinationRule
+	owners   map[*networking.DestinationRule]*analyze.Object
+	wildcard []*networking.DestinationRule
 }
 
 func newSubsetIndex(c *analyze.Context) *subsetIndex {
-	si := &subsetIndex{exact: map[string]map[string]bool{}}
-	for _, o := range c.Store.List(analyze.KindDestinationRule) {
-		dr, ok := o.Spec.(*networking.DestinationRule)
-		if !ok {
+	si := &subsetIndex{exact: map[string][]*networking.DestinationRule{}, owners: map[*networking.DestinationRule]*analyze.Object{}}
+	for _, o := range destinationRules(c) {
+		dr := o.Spec.(*networking.DestinationRule)
+		if len(dr.Subsets) == 0 {
 			continue
 		}
-		set := map[string]bool{}
-		for _, s := range dr.Subsets {
-			set[s.Name] = true
-		}
+		si.owners[dr] = o
 		host := analyze.FQDN(dr.Host, o.Namespace)
 		if strings.HasPrefix(host, "*") {
-			si.wildcard = append(si.wildcard, struct {
-				suffix  string
-				subsets map[string]bool
-			}{strings.TrimPrefix(host, "*"), set})
+			si.wildcard = append(si.wildcard, dr)
 			continue
 		}
-		if si.exact[host] == nil {
-			si.exact[host] = set
-		} else {
-			for k := range set {
-				si.exact[host][k] = true
-			}
-		}
+		si.exact[host] = append(si.exact[host], dr)
 	}
 	return si
 }
 
-func (si *subsetIndex) has(host, subset string) bool {
-	if si.exact[host][subset] {
-		return true
+// lookup reports whether a DestinationRule defines subset for host, and whether one that does is
+// exported to namespace ns.
+func (si *subsetIndex) lookup(host, subset, ns string) (defined, visible bool) {
+	check := func(dr *networking.DestinationRule) {
+		if !slices.ContainsFunc(dr.Subsets, func(s *networking.Subset) bool { return s.Name == subset }) {
+			return
+		}
+		defined = true
+		o := si.owners[dr]
+		visible = visible || analyze.ExportedTo(dr.ExportTo, o.Namespace, ns)
 	}
-	for _, w := range si.wildcard {
-		if strings.HasSuffix(host, w.suffix) && w.subsets[subset] {
-			return true
+	for _, dr := range si.exact[host] {
+		check(dr)
+	}
+	for _, dr := range si.wildcard {
+		if strings.HasSuffix(host, strings.TrimPrefix(analyze.FQDN(dr.Host, si.owners[dr].Namespace), "*")) {
+			check(dr)
 		}
 	}
-	return false
+	return defined, visible
 }
 
 // destinationAnalyzer checks that each route destination's host, subset and port exist.
@@ -126,11 +122,19 @@ func (destinationAnalyzer) Analyze(c *analyze.Context) {
 				continue
 			}
 			fq, known := ix.Resolve(d.Host, o.Namespace)
-			if !known && ix.HasServiceInput() {
+			switch {
+			case !known && ix.HasServiceInput():
 				c.Report("IST0101", o, ref.path+".host", "Referenced host not found: %q", d.Host)
+			case known && !ix.HostVisible(fq, o.Namespace):
+				c.Report("IST0101", o, ref.path+".host", "Referenced host not found: %q (%s exists but is not exported to namespace %s)", d.Host, fq, o.Namespace)
 			}
-			if d.Subset != "" && !subsets.has(fq, d.Subset) {
-				c.Report("IST0101", o, ref.path+".subset", "Referenced host+subset in destinationrule not found: %q", d.Host+"+"+d.Subset)
+			if d.Subset != "" {
+				switch defined, visible := subsets.lookup(fq, d.Subset, o.Namespace); {
+				case !defined:
+					c.Report("IST0101", o, ref.path+".subset", "Referenced host+subset in destinationrule not found: %q", d.Host+"+"+d.Subset)
+				case !visible:
+					c.Report("IST0101", o, ref.path+".subset", "Referenced host+subset in destinationrule not found: %q (its DestinationRule is not exported to namespace %s)", d.Host+"+"+d.Subset, o.Namespace)
+				}
 			}
 			if svc := ix.Service(fq); svc != nil && len(svc.Ports) > 1 && d.Port == nil {
 				ports := make([]int64, 0, len(svc.Ports))
@@ -157,8 +161,8 @@ type vsGatewayAnalyzer struct{}
 func (vsGatewayAnalyzer) Metadata() analyze.Metadata {
 	return analyze.Metadata{
 		Name:        "virtualservice.gateways",
-		Description: "Checks that the gateways a VirtualService binds to exist and list its hosts",
-		Codes:       []string{"IST0101", "IST0132"},
+		Description: "Checks that the gateways a VirtualService binds to exist, are not generated internally, and list its hosts",
+		Codes:       []string{"IST0101", "IST0132", "IST0165"},
 		Inputs:      []analyze.GroupKind{analyze.KindVirtualService, analyze.KindGateway},
 	}
 }
@@ -184,6 +188,10 @@ func (vsGatewayAnalyzer) Analyze(c *analyze.Context) {
 				continue
 			}
 			ns, name := gatewayRef(g, o.Namespace)
+			if strings.Contains(name, internalGatewayMarker) {
+				c.Report("IST0165", o, refs[g], "Gateway reference in VirtualService %s/%s is to an implementation-generated internal Gateway: %s/%s.", o.Namespace, o.Name, ns, name)
+				continue
+			}
 			gw := c.Store.Get(analyze.KindGateway, ns, name)
 			if gw == nil {
 				if c.Store.Complete(analyze.KindGateway, ns) {
@@ -207,6 +215,10 @@ func (vsGatewayAnalyzer) Analyze(c *analyze.Context) {
 		}
 	}
 }
+
+// internalGatewayMarker is in the names of the Istio Gateways the control plane generates from Gateway
+// API Gateways.
+const internalGatewayMarker = "istio-autogenerated-k8s-gateway"
 
 // gatewayServesHost reports whether a server of the gateway accepts host for VirtualServices of vsNS.
 func gatewayServesHost(gw *networking.Gateway, gwNS, vsNS, host string) bool {
@@ -316,84 +328,51 @@ func (meshHostConflictAnalyzer) Analyze(c *analyze.Context) {
 		if len(list) < 2 {
 			continue
 		}
-		names := make([]string, len(list))
-		for i, o := range list {
+		// Only VirtualServices that some namespace sees together conflict: exportTo scopes them apart.
+		var conflicting []*analyze.Object
+		for i, a := range list {
+			ea := a.Spec.(*networking.VirtualService).ExportTo
+			if slices.ContainsFunc(list, func(b *analyze.Object) bool {
+				return b != a && seenTogether(ea, a.Namespace, b.Spec.(*networking.VirtualService).ExportTo, b.Namespace)
+			}) {
+				conflicting = append(conflicting, list[i])
+			}
+		}
+		if len(conflicting) < 2 {
+			continue
+		}
+		names := make([]string, len(conflicting))
+		for i, o := range conflicting {
 			names[i] = o.Name + "." + o.Namespace
 		}
-		for _, o := range list {
+		for _, o := range conflicting {
 			c.Report("IST0109", o, "spec.hosts", "The VirtualServices %s associated with mesh gateway define the same host %s which can lead to undefined behavior. This can be fixed by merging the conflicting VirtualServices into a single resource.", strings.Join(names, ","), host)
 		}
 	}
 }
 
-// ruleOrderAnalyzer finds HTTP rules that earlier rules make unreachable, and duplicate matches.
-type ruleOrderAnalyzer struct{}
-
-func (ruleOrderAnalyzer) Metadata() analyze.Metadata {
-	return analyze.Metadata{
-		Name:        "virtualservice.rules",
-		Description: "Finds VirtualService HTTP rules that earlier rules shadow, and matches that repeat earlier ones",
-		Codes:       []string{"IST0130", "IST0131"},
-		Inputs:      []analyze.GroupKind{analyze.KindVirtualService},
-	}
-}
-
-func (ruleOrderAnalyzer) Analyze(c *analyze.Context) {
-	for _, o := range virtualServices(c) {
-		routes := o.Spec.(*networking.VirtualService).Http
-		type seenMatch struct {
-			m    *networking.HTTPMatchRequest
-			rule int
-		}
-		var seen []seenMatch
-		for i, r := range routes {
-			p := idx("spec.http", i)
-			if i > 0 && catchAll(routes[i-1]) {
-				c.Report("IST0130", o, p, "VirtualService rule #%d not used (only the last rule can have no matches).", i)
-				continue
-			}
-			dups := 0
-			for j, m := range r.Match {
-				key := withoutName(m)
-				k := slices.IndexFunc(seen, func(s seenMatch) bool { return proto.Equal(s.m, key) })
-				if k >= 0 {
-					dups++
-					if len(r.Match) > 1 {
-						c.Report("IST0131", o, idx(p+".match", j), "VirtualService rule #%d match #%d is not used (duplicate/overlapping match in rule #%d).", i, j, seen[k].rule)
-					}
-					continue
-				}
-				seen = append(seen, seenMatch{key, i})
-			}
-			if len(r.Match) > 0 && dups == len(r.Match) {
-				c.Report("IST0130", o, p, "VirtualService rule #%d not used (all matches are used by prior rules).", i)
+// seenTogether reports whether some namespace sees both objects, given their exportTo and namespaces.
+func seenTogether(ea []string, nsA string, eb []string, nsB string) bool {
+	everywhere := func(list []string) bool { return len(list) == 0 || slices.Contains(list, "*") }
+	scope := func(list []string, owner string) []string { // the namespaces named, "." resolved
+		var out []string
+		for _, e := range list {
+			switch e {
+			case ".":
+				out = append(out, owner)
+			case "~", "*":
+			default:
+				out = append(out, e)
 			}
 		}
+		return out
 	}
-}
-
-// catchAll reports whether a rule matches every request: no match, or a match of only "prefix: /".
-func catchAll(r *networking.HTTPRoute) bool {
-	if len(r.Match) == 0 {
-		return true
+	switch {
+	case everywhere(ea):
+		return everywhere(eb) || len(scope(eb, nsB)) > 0
+	case everywhere(eb):
+		return len(scope(ea, nsA)) > 0
 	}
-	for _, m := range r.Match {
-		bare := withoutName(m)
-		if proto.Equal(bare, &networking.HTTPMatchRequest{}) {
-			return true
-		}
-		if u := bare.Uri; u != nil && u.GetPrefix() == "/" {
-			bare.Uri = nil
-			if proto.Equal(bare, &networking.HTTPMatchRequest{}) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func withoutName(m *networking.HTTPMatchRequest) *networking.HTTPMatchRequest {
-	cp := proto.Clone(m).(*networking.HTTPMatchRequest)
-	cp.Name = ""
-	return cp
+	sb := scope(eb, nsB)
+	return slices.ContainsFunc(scope(ea, nsA), func(ns string) bool { return slices.Contains(sb, ns) })
 }

@@ -58,12 +58,13 @@ func (injectionAnalyzer) Metadata() analyze.Metadata {
 	return analyze.Metadata{
 		Name:        "injection",
 		Description: "Checks namespaces' sidecar injection labels and that pods in injected namespaces run the proxy",
-		Codes:       []string{"IST0102", "IST0123", "IST0103"},
-		Inputs:      []analyze.GroupKind{analyze.KindNamespace, analyze.KindPod},
+		Codes:       []string{"IST0102", "IST0123", "IST0103", "IST0148"},
+		Inputs:      []analyze.GroupKind{analyze.KindNamespace, analyze.KindPod, analyze.KindConfigMap},
 	}
 }
 
 func (injectionAnalyzer) Analyze(c *analyze.Context) {
+	byDefault := enablesNamespacesByDefault(c)
 	for _, ns := range c.Store.List(analyze.KindNamespace) {
 		if meshapi.IsSystemNamespace(ns.Name) || ns.Name == c.RootNamespace {
 			continue
@@ -72,6 +73,8 @@ func (injectionAnalyzer) Analyze(c *analyze.Context) {
 		switch {
 		case len(labels) > 1:
 			c.Report("IST0123", ns, "metadata.labels", "The namespace has more than one type of injection labels %v, which may lead to undefined behavior. Make sure only one injection label exists.", labels)
+		case len(labels) == 0 && ns.Labels[label.IoIstioDataplaneMode.Name] != "ambient" && byDefault:
+			c.Report("IST0148", ns, "metadata", "is enabled for Istio injection, as Istio is installed with enableNamespacesByDefault as true.")
 		case len(labels) == 0 && ns.Labels[label.IoIstioDataplaneMode.Name] != "ambient":
 			c.Report("IST0102", ns, "metadata", "The namespace is not enabled for Istio injection. Run 'kubectl label namespace %s istio-injection=enabled' to enable it, or 'kubectl label namespace %s istio-injection=disabled' to explicitly mark it as not needing injection.", ns.Name, ns.Name)
 		}
@@ -111,8 +114,8 @@ type servicePortAnalyzer struct{}
 func (servicePortAnalyzer) Metadata() analyze.Metadata {
 	return analyze.Metadata{
 		Name:        "service.ports",
-		Description: "Checks that Service ports follow the protocol naming convention and that named target ports exist on the pods",
-		Codes:       []string{"IST0118", "MSH1101"},
+		Description: "Checks that Service ports follow the protocol naming convention (ExternalName Services: a protocol that carries the host) and that named target ports exist on the pods",
+		Codes:       []string{"IST0118", "IST0150", "MSH1101"},
 		Inputs:      append([]analyze.GroupKind{analyze.KindService}, analyze.WorkloadKinds...),
 	}
 }
@@ -124,6 +127,14 @@ func (servicePortAnalyzer) Analyze(c *analyze.Context) {
 			continue
 		}
 		for _, svc := range ix.ServicesIn(ns) {
+			if t, _ := svc.Object.Get("spec.type").(string); t == "ExternalName" {
+				for i, p := range svc.Ports {
+					if proto := protocolOf(p); p.Name == "" || proto == "" || proto == "tcp" {
+						c.Report("IST0150", svc.Object, idx("spec.ports", i)+".name", "Port name for ExternalName service is invalid. Proxy may prevent tcp named ports and unmatched traffic for ports serving TCP protocol from being forwarded correctly")
+					}
+				}
+				continue
+			}
 			pods := ix.Select(ns, svc.Selector)
 			for i, p := range svc.Ports {
 				field := idx("spec.ports", i)

@@ -7,10 +7,12 @@ import (
 )
 
 // SyntheticInput generates n objects in equal shares — Services, Deployments, VirtualServices,
-// DestinationRules, Gateways — over 100 namespaces: consistent configuration, the shape of a large
-// application, for benchmarks. Every fifth application also gets a finding to report.
+// DestinationRules, Gateways — over 100 namespaces, and the ingress gateway they bind to: consistent
+// configuration, the shape of a large application, for benchmarks. Every fifth application also gets a
+// finding to report.
 func SyntheticInput(n int) []byte {
 	var b bytes.Buffer
+	b.WriteString(ingressGateway)
 	apps := n / 5
 	for i := range apps {
 		ns := fmt.Sprintf("ns-%d", i%100)
@@ -131,3 +133,39 @@ spec:
 	}
 	return b.Bytes()
 }
+
+// ingressGateway is the gateway deployment and Service the applications' Gateways select.
+const ingressGateway = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: istio-ingressgateway
+  namespace: istio-system
+spec:
+  selector:
+    matchLabels:
+      istio: ingressgateway
+  template:
+    metadata:
+      labels:
+        istio: ingressgateway
+    spec:
+      containers:
+      - name: istio-proxy
+        image: auto
+        ports:
+        - containerPort: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: istio-ingressgateway
+  namespace: istio-system
+spec:
+  selector:
+    istio: ingressgateway
+  ports:
+  - name: http2
+    port: 80
+    targetPort: 80
+---
+`

@@ -97,10 +97,6 @@ func (v *validator) outlierDetection(p string, od *networking.OutlierDetection) 
 	if od.MinHealthPercent < 0 || od.MinHealthPercent > 100 {
 		v.errorf(RuleRange, p+".minHealthPercent", "%d is out of range 0-100", od.MinHealthPercent)
 	}
-	//lint:ignore SA1019 finding the deprecated field is the point
-	if od.ConsecutiveErrors != 0 {
-		v.warnf(RuleDeprecated, p+".consecutiveErrors", "consecutiveErrors is deprecated: use consecutive5xxErrors or consecutiveGatewayErrors")
-	}
 }
 
 func (v *validator) clientTLS(p string, t *networking.ClientTLSSettings) {

@@ -55,5 +55,6 @@ func DecodeProxyConfig(v any, path string) (*meshconfig.ProxyConfig, FieldErrors
 func Validate(msg proto.Message, path string) FieldErrors {
 	var v validator
 	v.message(msg, path)
+	v.deprecatedFields(msg.ProtoReflect(), path)
 	return sorted(v.errs)
 }

@@ -100,6 +100,16 @@ var ruleCases = []struct {
 	{"vs cors", KindVirtualService, `{hosts: [a], http: [{route: [{destination: {host: a}}], corsPolicy: {allowOrigins: [{regex: "*"}], allowOrigin: [a]}}]}`,
 		[]string{"spec.http[0].corsPolicy.allowOrigin deprecated (warning)", "spec.http[0].corsPolicy.allowOrigins[0].regex regex"}},
 
+	// Deprecated fields come from istio.io/api's own annotations, wherever they are.
+	{"vs deprecated delay percent", KindVirtualService, `{hosts: [a], http: [{route: [{destination: {host: a}}], fault: {delay: {fixedDelay: 5s, percent: 10}}}]}`,
+		[]string{"spec.http[0].fault.delay.percent deprecated (warning)"}},
+	{"gw deprecated target port", KindGateway, `{servers: [{port: {number: 80, name: http, protocol: HTTP, targetPort: 8080}, hosts: ["*"]}]}`,
+		[]string{"spec.servers[0].port.targetPort deprecated (warning)"}},
+	{"sidecar deprecated target port", KindSidecar, `{ingress: [{port: {number: 80, name: http, protocol: HTTP, targetPort: 8080}, defaultEndpoint: "127.0.0.1:8080"}]}`,
+		[]string{"spec.ingress[0].port.targetPort deprecated (warning)"}},
+	{"dr deprecated ring size", KindDestinationRule, `{host: a, trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x, minimumRingSize: 1024}}}}`,
+		[]string{"spec.trafficPolicy.loadBalancer.consistentHash.minimumRingSize deprecated (warning)"}},
+
 	// DestinationRule
 	{"dr valid", KindDestinationRule, `{host: reviews, exportTo: ["."], workloadSelector: {matchLabels: {app: a}}, trafficPolicy: {connectionPool: {tcp: {maxConnections: 10, connectTimeout: 1s}, http: {http1MaxPendingRequests: 1, idleTimeout: 1s}}, outlierDetection: {interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 50, minHealthPercent: 10}, tls: {mode: MUTUAL, credentialName: c}, loadBalancer: {consistentHash: {httpCookie: {name: c, ttl: 1s}}}, portLevelSettings: [{port: {number: 80}}, {port: {number: 81}}]}, subsets: [{name: v1, labels: {version: v1}}, {name: v2}]}`, nil},
 	{"dr host", KindDestinationRule, `{exportTo: [Bad]}`, []string{"spec.exportTo[0] exportTo", "spec.host required"}},
@@ -199,6 +209,18 @@ func TestRules(t *testing.T) {
 				t.Errorf("\n got: %q\nwant: %q", got, want)
 			}
 		})
+	}
+}
+
+// TestDeprecatedFieldsSayWhatToUse: a deprecated field's warning names its replacement.
+func TestDeprecatedFieldsSayWhatToUse(t *testing.T) {
+	msg, errs := DecodeSpec(KindVirtualService.WithVersion("v1"), specOf(t, `{hosts: [a], http: [{route: [{destination: {host: a}}], mirror: {host: b}, mirrorPercent: 5}]}`))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	got := Validate(msg, "spec")
+	if len(got) != 1 || got[0].Message != "mirrorPercent is deprecated: use mirrorPercentage" || got[0].Severity != Warning {
+		t.Fatalf("got %v", got)
 	}
 }
 

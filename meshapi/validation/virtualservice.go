@@ -186,10 +186,6 @@ func (v *validator) httpRoute(p string, r *networking.HTTPRoute) {
 			v.errorf(RuleExclusive, p+".mirrors", "mirror and mirrors exclude each other")
 		}
 	}
-	//lint:ignore SA1019 finding the deprecated field is the point
-	if r.MirrorPercent != nil {
-		v.warnf(RuleDeprecated, p+".mirrorPercent", "mirrorPercent is deprecated: use mirrorPercentage")
-	}
 	if rw := r.Rewrite; rw != nil {
 		if rw.Uri != "" && rw.UriRegexRewrite != nil {
 			v.errorf(RuleExclusive, p+".rewrite", "uri and uriRegexRewrite exclude each other")
@@ -209,10 +205,6 @@ func (v *validator) httpRoute(p string, r *networking.HTTPRoute) {
 	if cp := r.CorsPolicy; cp != nil {
 		for i, o := range cp.AllowOrigins {
 			v.stringMatch(idx(p+".corsPolicy.allowOrigins", i), o)
-		}
-		//lint:ignore SA1019 finding the deprecated field is the point
-		if len(cp.AllowOrigin) > 0 {
-			v.warnf(RuleDeprecated, p+".corsPolicy.allowOrigin", "allowOrigin is deprecated: use allowOrigins")
 		}
 	}
 }

@@ -4,6 +4,7 @@ package analyze
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -40,6 +41,8 @@ type Options struct {
 	Baseline         string
 	WriteBaseline    string
 	Color            bool
+	RemoteContexts   []string
+	RemoteFiles      []string
 
 	// Set by Complete.
 	useKubeSet, colorSet bool
@@ -48,6 +51,7 @@ type Options struct {
 	failureLevel         analyze.Level
 	rules                []suppress.Rule
 	selected             []analyze.Analyzer
+	remoteFiles          []analyze.RemoteInput
 }
 
 // NewCmd returns the analyze command; runF replaces Run in tests.
@@ -109,6 +113,8 @@ every output format; 65 some input could not be parsed (it wins over 79: the ana
 	fl.StringVar(&o.Baseline, "baseline", "", "report only findings not recorded in this baseline file")
 	fl.StringVar(&o.WriteBaseline, "write-baseline", "", "record the current findings in this baseline file (the run then exits 0 unless input is bad)")
 	fl.BoolVar(&o.Color, "color", false, "colour the log output (default: on a terminal, unless TERM=dumb; never with NO_COLOR)")
+	fl.StringSliceVar(&o.RemoteContexts, "remote-contexts", nil, "kubeconfig contexts of the mesh's other clusters, compared with this one (multicluster checks)")
+	fl.StringArrayVar(&o.RemoteFiles, "remote-files", nil, "CLUSTER=PATH: another cluster's configuration in files (repeatable; -R applies)")
 	return cmd
 }
 
@@ -140,6 +146,13 @@ func (o *Options) Complete() error {
 	if o.selected, err = analyzers.Select(o.Analyzers); err != nil {
 		return fmt.Errorf("--analyzers: %w", err)
 	}
+	for _, rf := range o.RemoteFiles {
+		name, path, ok := strings.Cut(rf, "=")
+		if !ok || name == "" || path == "" {
+			return fmt.Errorf("--remote-files %q: want CLUSTER=PATH", rf)
+		}
+		o.remoteFiles = append(o.remoteFiles, analyze.RemoteInput{Name: name, Paths: []string{path}})
+	}
 	return nil
 }
 
@@ -160,6 +173,9 @@ func (o *Options) Validate() error {
 	if o.Timeout < 0 {
 		return errors.New("--timeout must not be negative")
 	}
+	if len(o.RemoteContexts) > 0 && !o.UseKube {
+		return errors.New("--remote-contexts reads other clusters: it needs --use-kube")
+	}
 	return nil
 }
 
@@ -174,12 +190,23 @@ func (o *Options) Run(cmd *cobra.Command) error {
 		Namespace: o.namespace, AllNamespaces: o.AllNamespaces, RootNamespace: o.f.IstioNamespace,
 		Analyzers: o.selected, Timeout: o.Timeout,
 	}
+	opts.Remotes = o.remoteFiles
 	if o.UseKube {
 		dyn, err := o.f.DynamicClient()
 		if err != nil {
 			return err
 		}
 		opts.Cluster = &dynamicReader{client: dyn}
+		opts.ClusterName = currentContext(o.f)
+		// Reading a cluster is online anyway: external control plane addresses are resolved too (IST0163).
+		opts.LookupHost = net.DefaultResolver.LookupHost
+		for _, name := range o.RemoteContexts {
+			r, err := remoteReader(o.f, name)
+			if err != nil {
+				return err
+			}
+			opts.Remotes = append(opts.Remotes, analyze.RemoteInput{Name: name, Cluster: r})
+		}
 		cluster.WarnAboutSkew(cmd.Context(), o.f)
 	}
 	res, err := analyze.Run(cmd.Context(), opts)
@@ -263,6 +290,17 @@ func (o *Options) listAnalyzers() error {
 	var list analyzerList
 	for _, a := range o.selected {
 		list = append(list, a.Metadata())
+	}
+	// Codes another command reports are listed too, so that nobody looks for them here in vain.
+	var codes, where []string
+	for _, c := range analyze.Codes() {
+		if c.CheckedBy != "" {
+			codes = append(codes, c.ID)
+			where = append(where, c.ID+" by "+c.CheckedBy)
+		}
+	}
+	if len(codes) > 0 {
+		list = append(list, analyze.Metadata{Name: "(precheck)", Codes: codes, Description: "Not run by analyze: " + strings.Join(where, "; ")})
 	}
 	switch o.Output {
 	case "json", "yaml":

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -136,6 +138,8 @@ func TestUsageErrors(t *testing.T) {
 		{"--use-kube=false", "-S", "nonsense", "x.yaml"},
 		{"--use-kube=false", "--analyzers", "nope", "x.yaml"},
 		{"--use-kube=false", "--failure-threshold", "Severe", "x.yaml"},
+		{"--use-kube=false", "--remote-files", "no-equals-sign", "x.yaml"},
+		{"--use-kube=false", "--remote-contexts", "other", "x.yaml"},
 	} {
 		if _, _, code := runCmd(t, "", args...); code != exitcode.Usage {
 			t.Errorf("%v: exit %d, want %d", args, code, exitcode.Usage)
@@ -147,6 +151,32 @@ func TestListAnalyzers(t *testing.T) {
 	out, _, code := runCmd(t, "", "--list-analyzers")
 	if code != 0 || !strings.Contains(out, "virtualservice.destinations") || !strings.Contains(out, "IST0101,IST0112") {
 		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	// Codes precheck reports are listed as its, so that users of istioctl find them.
+	if !regexp.MustCompile(`\(precheck\)\s+IST0141,IST0142\s+Not run by analyze: IST0141 by meshctl x precheck`).MatchString(out) {
+		t.Errorf("--list-analyzers does not say where IST0141 and IST0142 are:\n%s", out)
+	}
+}
+
+// TestRemoteFiles: other clusters' configuration in files is compared with this one's (IST0170), and
+// findings are about this cluster's objects only.
+func TestRemoteFiles(t *testing.T) {
+	dir := t.TempDir()
+	svc := "apiVersion: v1\nkind: Service\nmetadata: {name: helloworld, namespace: sample}\nspec:\n  ports: [{name: http, port: %d}]\n"
+	here, there := filepath.Join(dir, "here.yaml"), filepath.Join(dir, "there.yaml")
+	if err := os.WriteFile(here, fmt.Appendf(nil, svc, 5000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(there, fmt.Appendf(nil, svc, 5001), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := runCmd(t, "", "--use-kube=false", "--analyzers", "multicluster.", "--remote-files", "cluster2="+there, here)
+	want := `Warning [IST0170] (Service sample/helloworld ` + here + `:4) The service helloworld in namespace "sample" is inconsistent across clusters ["primary" "cluster2"]`
+	if code != 0 || !strings.Contains(out, want) || strings.Count(out, "IST0170") != 1 {
+		t.Fatalf("exit %d, want one line:\n%s\ngot:\n%s", code, want, out)
+	}
+	if out, _, _ := runCmd(t, "", "--use-kube=false", "--analyzers", "multicluster.", "--remote-files", "cluster2="+here, here); strings.Contains(out, "IST0170") {
+		t.Errorf("the same Service in both clusters is reported:\n%s", out)
 	}
 }
 
