@@ -63,23 +63,6 @@ func dumpIPTables(save string) (iptablesDump, error) {
 	return d, nil
 }
 
-func nftTables() []string {
-	if _, err := exec.LookPath("nft"); err != nil {
-		return nil
-	}
-	out, err := host("nft", "list", "tables")
-	if err != nil {
-		return nil
-	}
-	var tables []string
-	for _, line := range strings.Split(out, "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "table" {
-			tables = append(tables, f[1]+" "+f[2])
-		}
-	}
-	return tables
-}
-
 func snapshotNetfilter() (*netfilterBefore, error) {
 	nb := &netfilterBefore{Tables: nftTables()}
 	for _, fam := range ipFamilies {
@@ -154,18 +137,7 @@ func undoNetfilter(nb *netfilterBefore) error {
 			errs = append(errs, fmt.Errorf("%s: %w: %s", fam.restore, err, strings.TrimSpace(string(out))))
 		}
 	}
-	for _, t := range nftTables() {
-		if slices.Contains(nb.Tables, t) {
-			continue
-		}
-		f := strings.Fields(t)
-		if empty, err := nftTableEmpty(f[0], f[1]); err != nil || !empty {
-			continue // someone else's rules: not ours to delete
-		}
-		if _, err := host("nft", "delete", "table", f[0], f[1]); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	errs = append(errs, deleteEmptyNftTables(nb.Tables))
 	return errors.Join(errs...)
 }
 
@@ -176,24 +148,6 @@ func jumpsTo(rule []string, chains []string) bool {
 		}
 	}
 	return false
-}
-
-// nftTableEmpty reports whether an nft table has no rules (only base chains with their policy).
-func nftTableEmpty(family, table string) (bool, error) {
-	out, err := host("nft", "list", "table", family, table)
-	if err != nil {
-		return false, err
-	}
-	for _, line := range strings.Split(out, "\n") {
-		l := strings.TrimSpace(line)
-		switch {
-		case l == "", l == "}", strings.HasPrefix(l, "table "), strings.HasPrefix(l, "chain "),
-			strings.HasPrefix(l, "type "), strings.HasPrefix(l, "policy "), strings.HasPrefix(l, "comment "):
-		default:
-			return false, nil
-		}
-	}
-	return true, nil
 }
 
 // splitShellWords splits an iptables-save rule into words: iptables-save quotes a comment that holds
