@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -357,33 +358,54 @@ func TestGRPCOverH2C(t *testing.T) {
 
 func TestDrainWaitsForConnections(t *testing.T) {
 	b := proxytest.NewBackend(t, "b")
+	arrived, release := make(chan struct{}), make(chan struct{})
+	b.Handle = func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-release
+		proxytest.Echo("b")(w, r)
+	}
 	p := proxytest.Start(t, &ir.Config{
 		Clusters:  proxytest.Clusters(proxytest.Cluster("b", b)),
 		Listeners: []*ir.Listener{proxytest.HTTPListener("l", proxytest.Routes("r", proxytest.To("b")))},
 	}, listener.Options{})
-	resp, err := http.Get(p.URL(t, "l") + "/")
-	if err != nil {
-		t.Fatal(err)
+	type result struct {
+		resp *http.Response
+		err  error
 	}
-	resp.Body.Close()
-	if p.ActiveConnections() == 0 {
-		t.Fatal("the keep-alive connection is not counted")
-	}
+	got := make(chan result, 1)
+	go func() {
+		resp, err := http.Get(p.URL(t, "l") + "/")
+		if err == nil {
+			resp.Body.Close()
+		}
+		got <- result{resp, err}
+	}()
+	<-arrived // a request is in flight when the drain starts
+
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	done := make(chan struct{})
-	go func() { p.Drain(ctx); close(done) }()
-	// The client's next request on its connection is answered with Connection: close.
-	resp, err = http.Get(p.URL(t, "l") + "/")
-	if err != nil {
-		t.Fatal(err)
+	var released atomic.Bool
+	drainedEarly := make(chan bool, 1)
+	go func() { p.Drain(ctx); drainedEarly <- !released.Load() }()
+	for !p.Draining() {
+		runtime.Gosched()
 	}
-	resp.Body.Close()
-	if !resp.Close {
-		t.Error("a request during the drain was not told to close")
+	released.Store(true)
+	close(release)
+
+	r := <-got
+	if r.err != nil {
+		t.Fatal(r.err)
 	}
-	http.DefaultClient.CloseIdleConnections()
-	<-done
+	if !r.resp.Close {
+		t.Error("the request in flight during the drain was not told to close its connection")
+	}
+	if <-drainedEarly {
+		t.Error("drain returned while a request was still in flight")
+	}
+	if ctx.Err() != nil {
+		t.Error("drain waited until its deadline: the connection was not closed")
+	}
 	if n := p.ActiveConnections(); n != 0 {
 		t.Errorf("drain returned with %d connections", n)
 	}

@@ -73,7 +73,9 @@ type Manager struct {
 	sockets map[netip.AddrPort]net.Listener
 	tcp     map[net.Conn]struct{}
 	active  atomic.Int64 // downstream connections open
-	applied atomic.Bool
+	// draining is set once Drain has told the HTTP server to close connections after their request.
+	draining atomic.Bool
+	applied  atomic.Bool
 }
 
 // Stats are the downstream counters, Envoy's http.*/listener.* names without the prefix.
@@ -202,6 +204,9 @@ func (m *Manager) Addrs() map[string]net.Addr {
 // ActiveConnections is the number of open downstream connections.
 func (m *Manager) ActiveConnections() int64 { return m.active.Load() }
 
+// Draining reports whether Drain has begun: from then on every response closes its connection.
+func (m *Manager) Draining() bool { return m.draining.Load() }
+
 func (m *Manager) accept(ln net.Listener, bound netip.AddrPort) {
 	var delay time.Duration
 	for {
@@ -286,6 +291,7 @@ func addrPort(a net.Addr) netip.AddrPort {
 // current request, and waits until every downstream connection is gone or ctx ends.
 func (m *Manager) Drain(ctx context.Context) {
 	m.srv.SetKeepAlivesEnabled(false)
+	m.draining.Store(true)
 	m.mu.Lock()
 	for addr, ln := range m.sockets {
 		for _, p := range m.opts.DrainPorts {
