@@ -90,11 +90,14 @@ type Endpoint struct {
 	Address string
 	// Ports maps a service port name to the endpoint's port; a missing name means the service port's
 	// target port (or its number).
-	Ports    map[string]uint32
-	Labels   map[string]string // the workload's labels, for DestinationRule subsets
-	Locality Locality
-	Weight   uint32 // 0: 1
-	Ready    bool
+	Ports map[string]uint32
+	// ExactPorts: Ports lists every port the endpoint serves (an EndpointSlice's); otherwise a port
+	// it does not name is served on the service port's target port.
+	ExactPorts bool
+	Labels     map[string]string // the workload's labels, for DestinationRule subsets
+	Locality   Locality
+	Weight     uint32 // 0: 1
+	Ready      bool
 }
 
 // Snapshot is the model at one moment. Nothing in it is ever modified: translation reads it from

@@ -153,7 +153,7 @@ func (w *world) buildEndpoints(s *Snapshot) {
 				loc.Zone = e.zone
 			}
 			for _, a := range e.addresses {
-				s.endpoints[svc] = append(s.endpoints[svc], &Endpoint{Address: a, Ports: sl.ports, Labels: lbls, Locality: loc, Ready: true})
+				s.endpoints[svc] = append(s.endpoints[svc], &Endpoint{Address: a, Ports: sl.ports, ExactPorts: true, Labels: lbls, Locality: loc, Ready: true})
 			}
 		}
 	}

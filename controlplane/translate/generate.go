@@ -1,0 +1,123 @@
+package translate
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+
+	"github.com/meshctl/meshctl/controlplane/model"
+)
+
+// Generate returns every resource the proxy needs, keyed by type URL, each list sorted by name.
+// The resources may be shared with other proxies' results: callers must not modify them.
+func Generate(s *model.Snapshot, p *Proxy) (map[string][]types.Resource, error) {
+	var r *resources
+	if p.IsGateway() {
+		r = s.Memo("gateway|"+p.Namespace()+"|"+p.labelKey(), func() any { return sorted(gateway(s, p)) }).(*resources)
+	} else {
+		sc := scopeOf(s, p)
+		// Sidecars of one scope share their outbound side, unless a rule matches on source labels.
+		key := "outbound|" + sc.key
+		if usesSourceLabels(s) {
+			key += "|" + p.labelKey()
+		}
+		out := s.Memo(key, func() any { return outbound(s, p, sc) }).(*resources)
+		r = &resources{clusters: slices.Clone(out.clusters), endpoints: out.endpoints,
+			listeners: slices.Clone(out.listeners), routes: out.routes}
+		inbound(s, p, r)
+		r = sorted(r)
+	}
+	return map[string][]types.Resource{
+		resourcev3.ClusterType:  r.clusters,
+		resourcev3.EndpointType: r.endpoints,
+		resourcev3.ListenerType: r.listeners,
+		resourcev3.RouteType:    r.routes,
+	}, nil
+}
+
+// usesSourceLabels: some VirtualService matches on the client's labels, so sidecars of one scope
+// may differ.
+func usesSourceLabels(s *model.Snapshot) bool {
+	return s.Memo("sourceLabels", func() any {
+		for _, vs := range s.VirtualServices {
+			for _, hr := range vs.Spec.GetHttp() {
+				for _, m := range hr.GetMatch() {
+					if len(m.GetSourceLabels()) > 0 {
+						return true
+					}
+				}
+			}
+			for _, tr := range vs.Spec.GetTcp() {
+				for _, m := range tr.GetMatch() {
+					if len(m.GetSourceLabels()) > 0 {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}).(bool)
+}
+
+func sorted(r *resources) *resources {
+	for _, l := range [][]types.Resource{r.clusters, r.endpoints, r.listeners, r.routes} {
+		slices.SortFunc(l, func(a, b types.Resource) int { return cmp.Compare(nameOf(a), nameOf(b)) })
+	}
+	return r
+}
+
+// nameOf is a resource's name: its name, or a ClusterLoadAssignment's cluster.
+func nameOf(r types.Resource) string {
+	switch v := r.(type) {
+	case interface{ GetClusterName() string }:
+		return v.GetClusterName()
+	case interface{ GetName() string }:
+		return v.GetName()
+	}
+	return ""
+}
+
+// Affects reports whether a change can alter what p receives: the mesh config always; for a
+// sidecar, a Sidecar of its namespace or the root namespace, and objects of namespaces its egress
+// hosts reach (Gateways never); for a gateway, anything but Sidecars.
+func Affects(s *model.Snapshot, p *Proxy, c model.Change) bool {
+	for _, k := range c.Kinds {
+		if k == model.KindMeshConfig || k == model.KindNode {
+			return true
+		}
+	}
+	if p.IsGateway() {
+		for _, k := range c.Kinds {
+			if k != model.KindSidecar && k != model.KindNamespace {
+				return true
+			}
+		}
+		return false
+	}
+	relevant := false
+	for _, k := range c.Kinds {
+		switch k {
+		case model.KindGateway, model.KindNamespace:
+		case model.KindSidecar:
+			for _, ns := range c.Namespaces {
+				if ns == p.Namespace() || ns == s.RootNamespace() {
+					return true
+				}
+			}
+		default:
+			relevant = true
+		}
+	}
+	if !relevant {
+		return false
+	}
+	sc := scopeOf(s, p)
+	for _, ns := range c.Namespaces {
+		if ns == p.Namespace() || sc.seesNamespace(ns) {
+			return true
+		}
+	}
+	return false
+}
