@@ -1,0 +1,143 @@
+package translate_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/protobuf/encoding/protojson"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
+
+	"github.com/meshctl/meshctl/controlplane/model"
+	"github.com/meshctl/meshctl/controlplane/translate"
+	"github.com/meshctl/meshctl/internal/golden"
+	"github.com/meshctl/meshctl/meshapi"
+	"github.com/meshctl/meshctl/xdscontract"
+)
+
+const samples = "../../manifests/samples/"
+
+// The proxies of the corpus, as they identify themselves.
+var (
+	sleepProxy = &translate.Proxy{
+		ID:   meshapi.NewNodeID(meshapi.Sidecar, netip.MustParseAddr("10.244.0.20"), "sleep-6d8f-x", "default", "cluster.local"),
+		Meta: meshapi.NodeMetadata{Namespace: "default", Labels: map[string]string{"app": "sleep"}, PodPorts: `[{"name":"http","containerPort":8000}]`},
+	}
+	productpageProxy = &translate.Proxy{
+		ID:   meshapi.NewNodeID(meshapi.Sidecar, netip.MustParseAddr("10.244.0.31"), "productpage-v1-7f9d-z", "default", "cluster.local"),
+		Meta: meshapi.NodeMetadata{Namespace: "default", Labels: map[string]string{"app": "productpage", "version": "v1"}},
+	}
+	gatewayProxy = &translate.Proxy{
+		ID:   meshapi.NewNodeID(meshapi.Router, netip.MustParseAddr("10.244.0.5"), "istio-ingressgateway-5c4f-y", "istio-system", "cluster.local"),
+		Meta: meshapi.NodeMetadata{Namespace: "istio-system", Labels: map[string]string{"istio": "ingressgateway", "app": "istio-ingressgateway"}},
+	}
+)
+
+var (
+	nginxFiles = []string{samples + "nginx/nginx.yaml", samples + "nginx/networking/destination-rule.yaml",
+		samples + "nginx/networking/virtual-service.yaml", samples + "nginx/networking/nginx-gateway.yaml", "testdata/cluster.yaml"}
+	bookinfoFiles = []string{samples + "bookinfo/platform/kube/bookinfo.yaml", samples + "bookinfo/networking/destination-rule-all.yaml",
+		samples + "bookinfo/networking/virtual-service-reviews-test-v2.yaml", "testdata/cluster.yaml", "testdata/bookinfo-endpoints.yaml"}
+)
+
+// corpus is every case of the golden tests, which the contract test walks too.
+var corpus = []struct {
+	name  string
+	files []string
+	proxy *translate.Proxy
+}{
+	{"nginx-sidecar", nginxFiles, sleepProxy},
+	{"nginx-gateway", nginxFiles, gatewayProxy},
+	{"bookinfo-reviews", bookinfoFiles, productpageProxy},
+	{"sidecar-default-scope", append(append([]string{}, nginxFiles...), "testdata/other-namespace.yaml"), sleepProxy},
+	{"sidecar-narrowed", append(append([]string{}, nginxFiles...), "testdata/other-namespace.yaml", "testdata/sidecar-narrow.yaml"), sleepProxy},
+}
+
+func load(t testing.TB, files []string) *model.Snapshot {
+	t.Helper()
+	var objs []runtime.Object
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.FromSlash(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := model.DecodeYAML(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		objs = append(objs, o...)
+	}
+	s, err := model.FromObjects(model.DefaultClusterDomain, objs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// render is the resources as YAML, by type in the order a proxy asks for them, each sorted by name.
+func render(t testing.TB, res map[string][]types.Resource) []byte {
+	t.Helper()
+	out := map[string][]any{}
+	for key, typ := range map[string]string{"1-clusters": resourcev3.ClusterType, "2-endpoints": resourcev3.EndpointType,
+		"3-listeners": resourcev3.ListenerType, "4-routes": resourcev3.RouteType} {
+		out[key] = []any{}
+		for _, r := range res[typ] {
+			b, err := protojson.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var v any
+			if err := json.Unmarshal(b, &v); err != nil {
+				t.Fatal(err)
+			}
+			out[key] = append(out[key], v)
+		}
+	}
+	y, err := yaml.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y
+}
+
+func TestGolden(t *testing.T) {
+	for _, c := range corpus {
+		t.Run(c.name, func(t *testing.T) {
+			s := load(t, c.files)
+			res, err := translate.Generate(s, c.proxy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden.Check(t, "testdata/"+c.name+".golden.yaml", render(t, res))
+		})
+	}
+}
+
+// TestCorpusKeepsTheContract: every resource meshd generates for the corpus holds only what the
+// proxy accepts (docs/xds.md).
+func TestCorpusKeepsTheContract(t *testing.T) {
+	n := 0
+	for _, c := range corpus {
+		res, err := translate.Generate(load(t, c.files), c.proxy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for typ, list := range res {
+			for _, r := range list {
+				n++
+				if err := xdscontract.Check(r); err != nil {
+					t.Errorf("%s: %s: %v", c.name, typ, err)
+				}
+			}
+		}
+	}
+	if n < 50 {
+		t.Fatalf("walked only %d resources: the corpus is not being generated", n)
+	}
+}
