@@ -60,7 +60,7 @@ func (w *world) set(o runtime.Object) error {
 	case *corev1.Namespace:
 		w.namespaces[o.Name] = o.Labels
 	case *corev1.ConfigMap:
-		if o.Name != meshapi.MeshConfigMap {
+		if o.Name != w.meshCM {
 			return nil
 		}
 		m, err := ParseMeshConfig(o.Data[meshapi.MeshConfigKey])

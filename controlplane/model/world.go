@@ -17,6 +17,7 @@ import (
 // changes it under its lock; build turns it into a Snapshot.
 type world struct {
 	domain     string
+	meshCM     string // name of the mesh config's ConfigMap
 	mesh       *meshconfig.MeshConfig
 	services   map[string]*Service
 	slices     map[string]*slice
@@ -33,7 +34,7 @@ type world struct {
 }
 
 func newWorld(domain string) *world {
-	return &world{domain: domain, mesh: DefaultMeshConfig(),
+	return &world{domain: domain, meshCM: meshapi.MeshConfigMap, mesh: DefaultMeshConfig(),
 		services: map[string]*Service{}, slices: map[string]*slice{}, pods: map[string]*pod{},
 		nodes: map[string]Locality{}, namespaces: map[string]map[string]string{},
 		vs: map[string]*Config[*networking.VirtualService]{}, dr: map[string]*Config[*networking.DestinationRule]{},

@@ -1,0 +1,269 @@
+package model
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	istioclient "istio.io/client-go/pkg/clientset/versioned"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/meshctl/meshctl/meshapi"
+)
+
+// StoreOptions configure a Store; zero values take the defaults.
+type StoreOptions struct {
+	// SystemNamespace holds ConfigMap istio (default istio-system).
+	SystemNamespace string
+	// MeshConfigMap is the ConfigMap's name (default "istio"; "istio-REV" for a revision).
+	MeshConfigMap string
+	// ClusterDomain is the cluster's DNS domain (default cluster.local).
+	ClusterDomain string
+	Log           *slog.Logger
+}
+
+// Store keeps the model in step with the API server.
+type Store struct {
+	opts      StoreOptions
+	log       *slog.Logger
+	informers []kindInformer
+	// Missing are the Istio kinds whose CRD the API server does not serve: empty kinds.
+	Missing []string
+
+	mu       sync.Mutex
+	w        *world
+	version  uint64
+	snap     *Snapshot // nil: changed since the last Snapshot
+	handlers []func(Change)
+	synced   atomic.Bool
+}
+
+type kindInformer struct {
+	kind string
+	inf  cache.SharedIndexInformer
+}
+
+// istioKinds are the Istio resources the model watches (networking.istio.io/v1).
+var istioKinds = []struct {
+	kind, resource string
+	obj            runtime.Object
+}{
+	{KindVirtualService, "virtualservices", &networkingv1.VirtualService{}},
+	{KindDestinationRule, "destinationrules", &networkingv1.DestinationRule{}},
+	{KindGateway, "gateways", &networkingv1.Gateway{}},
+	{KindServiceEntry, "serviceentries", &networkingv1.ServiceEntry{}},
+	{KindWorkloadEntry, "workloadentries", &networkingv1.WorkloadEntry{}},
+	{KindSidecar, "sidecars", &networkingv1.Sidecar{}},
+}
+
+// NewStore prepares the informers; Run starts them. An Istio kind whose CRD is not installed is
+// an empty kind (Missing lists them), not an error.
+func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
+	if opts.SystemNamespace == "" {
+		opts.SystemNamespace = meshapi.DefaultNamespace
+	}
+	if opts.MeshConfigMap == "" {
+		opts.MeshConfigMap = meshapi.MeshConfigMap
+	}
+	if opts.ClusterDomain == "" {
+		opts.ClusterDomain = DefaultClusterDomain
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes client: %w", err)
+	}
+	istio, err := istioclient.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("istio client: %w", err)
+	}
+	s := &Store{opts: opts, log: opts.Log, w: newWorld(opts.ClusterDomain)}
+	s.w.meshCM = opts.MeshConfigMap
+	core := kube.CoreV1().RESTClient()
+	s.add(KindService, cache.NewListWatchFromClient(core, "services", metav1.NamespaceAll, fields.Everything()), &corev1.Service{})
+	s.add(KindEndpointSlice, cache.NewListWatchFromClient(kube.DiscoveryV1().RESTClient(), "endpointslices", metav1.NamespaceAll, fields.Everything()), &discoveryv1.EndpointSlice{})
+	s.add(KindPod, cache.NewListWatchFromClient(core, "pods", metav1.NamespaceAll, fields.Everything()), &corev1.Pod{})
+	s.add(KindNode, cache.NewListWatchFromClient(core, "nodes", metav1.NamespaceAll, fields.Everything()), &corev1.Node{})
+	s.add(KindNamespace, cache.NewListWatchFromClient(core, "namespaces", metav1.NamespaceAll, fields.Everything()), &corev1.Namespace{})
+	s.add(KindMeshConfig, cache.NewListWatchFromClient(core, "configmaps", opts.SystemNamespace,
+		fields.OneTermEqualSelector("metadata.name", opts.MeshConfigMap)), &corev1.ConfigMap{})
+
+	served := map[string]bool{}
+	list, err := kube.Discovery().ServerResourcesForGroupVersion(networkingv1.SchemeGroupVersion.String())
+	switch {
+	case err == nil:
+		for _, r := range list.APIResources {
+			served[r.Name] = true
+		}
+	case apierrors.IsNotFound(err):
+	default:
+		return nil, fmt.Errorf("discover %s: %w", networkingv1.SchemeGroupVersion, err)
+	}
+	net := istio.NetworkingV1().RESTClient()
+	for _, k := range istioKinds {
+		if !served[k.resource] {
+			s.Missing = append(s.Missing, k.kind)
+			s.log.Info("CRD not installed: the kind stays empty", "kind", k.kind, "group", networkingv1.SchemeGroupVersion.String())
+			continue
+		}
+		s.add(k.kind, cache.NewListWatchFromClient(net, k.resource, metav1.NamespaceAll, fields.Everything()), k.obj)
+	}
+	return s, nil
+}
+
+func (s *Store) add(kind string, lw cache.ListerWatcher, obj runtime.Object) {
+	inf := cache.NewSharedIndexInformer(lw, obj, 0, cache.Indexers{})
+	if err := inf.SetTransform(trim); err != nil {
+		panic(err) // only fails once the informer runs
+	}
+	_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(o any) { s.apply(kind, nil, o, false) },
+		UpdateFunc: func(old, o any) { s.apply(kind, old, o, false) },
+		DeleteFunc: func(o any) {
+			if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
+				o = d.Obj
+			}
+			s.apply(kind, nil, o, true)
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	s.informers = append(s.informers, kindInformer{kind, inf})
+}
+
+// Run runs the informers until ctx is done. Changes are reported once the first sync is complete
+// (one Change naming every kind), then one per event.
+func (s *Store) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, ki := range s.informers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ki.inf.Run(ctx.Done())
+		}()
+	}
+	defer wg.Wait()
+	synced := make([]cache.InformerSynced, len(s.informers))
+	for i, ki := range s.informers {
+		synced[i] = ki.inf.HasSynced
+	}
+	start := time.Now()
+	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
+		return nil // ctx ended first
+	}
+	s.synced.Store(true)
+	s.log.Info("informers synced", "took", time.Since(start).Round(time.Millisecond), "missing_kinds", s.Missing)
+	kinds := make([]string, len(s.informers))
+	for i, ki := range s.informers {
+		kinds[i] = ki.kind
+	}
+	s.notify(Change{Kinds: kinds})
+	<-ctx.Done()
+	return nil
+}
+
+// HasSynced: every informer has listed its kind once.
+func (s *Store) HasSynced() bool { return s.synced.Load() }
+
+// OnChange registers f for every change after the first sync; f runs on the informers' goroutines
+// and must not block.
+func (s *Store) OnChange(f func(Change)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handlers = append(s.handlers, f)
+}
+
+// Snapshot is the model now, built at most once per change.
+func (s *Store) Snapshot() *Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.snap == nil {
+		s.snap = s.w.build(s.version)
+	}
+	return s.snap
+}
+
+// apply stores or removes an object and reports the change, unless it changed nothing the model keeps.
+func (s *Store) apply(kind string, old, obj any, deleted bool) {
+	o, ok := obj.(runtime.Object)
+	if !ok {
+		return
+	}
+	if old != nil && !changed(old, obj) {
+		return
+	}
+	meta, _ := obj.(metav1.Object)
+	s.mu.Lock()
+	if deleted {
+		s.w.remove(o)
+	} else if err := s.w.set(o); err != nil {
+		s.mu.Unlock()
+		// A bad mesh config keeps the last good one.
+		s.log.Error("ignoring an object meshd cannot read", "kind", kind, "err", err)
+		return
+	}
+	s.version++
+	s.snap = nil
+	s.mu.Unlock()
+	if !s.synced.Load() {
+		return
+	}
+	c := Change{Kinds: []string{kind}, EndpointsOnly: kind == KindEndpointSlice || kind == KindPod || kind == KindWorkloadEntry}
+	if meta != nil && meta.GetNamespace() != "" {
+		c.Namespaces = []string{meta.GetNamespace()}
+	}
+	s.notify(c)
+}
+
+func (s *Store) notify(c Change) {
+	s.mu.Lock()
+	hs := s.handlers
+	s.mu.Unlock()
+	for _, h := range hs {
+		h(c)
+	}
+}
+
+// changed: an update touched what the model keeps (a resync or a pod's status heartbeat does not).
+func changed(old, obj any) bool {
+	if op, ok := old.(*corev1.Pod); ok {
+		np, _ := obj.(*corev1.Pod)
+		return np == nil || !reflect.DeepEqual(podInfo(op), podInfo(np))
+	}
+	om, ok1 := old.(metav1.Object)
+	nm, ok2 := obj.(metav1.Object)
+	return !ok1 || !ok2 || om.GetResourceVersion() != nm.GetResourceVersion()
+}
+
+var errNotSynced = errors.New("informers not synced")
+
+// WaitForSync blocks until the informers have synced or ctx ends.
+func (s *Store) WaitForSync(ctx context.Context) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for !s.HasSynced() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w", errNotSynced, ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
