@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sync"
 
 	"google.golang.org/protobuf/proto"
 	meshconfig "istio.io/api/mesh/v1alpha1"
@@ -112,8 +113,8 @@ func ParseMeshConfig(text string) (*meshconfig.MeshConfig, error) {
 	return m, nil
 }
 
-// DecodeYAML reads the Kubernetes and Istio objects of a multi-document YAML stream.
-func DecodeYAML(r io.Reader) ([]runtime.Object, error) {
+// decoder knows the Kubernetes and Istio kinds; built once.
+var decoder = sync.OnceValues(func() (runtime.Decoder, error) {
 	scheme := runtime.NewScheme()
 	if err := kubescheme.AddToScheme(scheme); err != nil {
 		return nil, err
@@ -121,7 +122,15 @@ func DecodeYAML(r io.Reader) ([]runtime.Object, error) {
 	if err := istioscheme.AddToScheme(scheme); err != nil {
 		return nil, err
 	}
-	dec := serializer.NewCodecFactory(scheme).UniversalDeserializer()
+	return serializer.NewCodecFactory(scheme).UniversalDeserializer(), nil
+})
+
+// DecodeYAML reads the Kubernetes and Istio objects of a multi-document YAML stream.
+func DecodeYAML(r io.Reader) ([]runtime.Object, error) {
+	dec, err := decoder()
+	if err != nil {
+		return nil, err
+	}
 	rd := utilyaml.NewYAMLReader(bufio.NewReader(r))
 	var out []runtime.Object
 	for i := 0; ; i++ {

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	networking "istio.io/api/networking/v1alpha3"
 	"google.golang.org/protobuf/types/known/durationpb"
+	networking "istio.io/api/networking/v1alpha3"
 
 	"github.com/meshctl/meshctl/controlplane/model"
 	"github.com/meshctl/meshctl/meshapi"
