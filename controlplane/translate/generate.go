@@ -23,11 +23,11 @@ func Generate(s *model.Snapshot, p *Proxy) (map[string][]types.Resource, error) 
 		if usesSourceLabels(s) {
 			key += "|" + p.labelKey()
 		}
-		out := s.Memo(key, func() any { return outbound(s, p, sc) }).(*resources)
-		r = &resources{clusters: slices.Clone(out.clusters), endpoints: out.endpoints,
-			listeners: slices.Clone(out.listeners), routes: out.routes}
-		inbound(s, p, r)
-		r = sorted(r)
+		out := s.Memo(key, func() any { return sorted(outbound(s, p, sc)) }).(*resources)
+		in := &resources{}
+		inbound(s, p, in)
+		r = &resources{clusters: merge(out.clusters, in.clusters), endpoints: out.endpoints,
+			listeners: merge(out.listeners, in.listeners), routes: out.routes}
 	}
 	return map[string][]types.Resource{
 		resourcev3.ClusterType:  r.clusters,
@@ -66,6 +66,18 @@ func sorted(r *resources) *resources {
 		slices.SortFunc(l, func(a, b types.Resource) int { return cmp.Compare(nameOf(a), nameOf(b)) })
 	}
 	return r
+}
+
+// merge is shared, sorted resources with a proxy's own few added in order, in a new slice.
+func merge(shared, own []types.Resource) []types.Resource {
+	out := make([]types.Resource, 0, len(shared)+len(own))
+	out = append(out, shared...)
+	for _, r := range own {
+		n := nameOf(r)
+		i, _ := slices.BinarySearchFunc(out, n, func(e types.Resource, n string) int { return cmp.Compare(nameOf(e), n) })
+		out = slices.Insert(out, i, r)
+	}
+	return out
 }
 
 // nameOf is a resource's name: its name, or a ClusterLoadAssignment's cluster.
