@@ -225,7 +225,7 @@ func (s *Store) apply(kind string, old, obj any, deleted bool) {
 	if !s.synced.Load() {
 		return
 	}
-	c := Change{Kinds: []string{kind}, EndpointsOnly: kind == KindEndpointSlice || kind == KindPod || kind == KindWorkloadEntry}
+	c := Change{Kinds: []string{kind}, EndpointsOnly: kind == KindEndpointSlice || kind == KindPod || kind == KindWorkloadEntry || kind == KindNode}
 	if meta != nil && meta.GetNamespace() != "" {
 		c.Namespaces = []string{meta.GetNamespace()}
 	}
@@ -241,11 +241,17 @@ func (s *Store) notify(c Change) {
 	}
 }
 
-// changed: an update touched what the model keeps (a resync or a pod's status heartbeat does not).
+// changed: an update touched what the model keeps (a resync, a pod's status or a node's heartbeat
+// does not).
 func changed(old, obj any) bool {
-	if op, ok := old.(*corev1.Pod); ok {
+	switch o := old.(type) {
+	case *corev1.Pod:
 		np, _ := obj.(*corev1.Pod)
-		return np == nil || !reflect.DeepEqual(podInfo(op), podInfo(np))
+		return np == nil || !reflect.DeepEqual(podInfo(o), podInfo(np))
+	case *corev1.Node:
+		// Nodes change every few seconds (status heartbeats); only their locality matters here.
+		nn, _ := obj.(*corev1.Node)
+		return nn == nil || nodeLocality(o) != nodeLocality(nn)
 	}
 	om, ok1 := old.(metav1.Object)
 	nm, ok2 := obj.(metav1.Object)

@@ -96,7 +96,7 @@ func nameOf(r types.Resource) string {
 // hosts reach (Gateways never); for a gateway, anything but Sidecars.
 func Affects(s *model.Snapshot, p *Proxy, c model.Change) bool {
 	for _, k := range c.Kinds {
-		if k == model.KindMeshConfig || k == model.KindNode {
+		if k == model.KindMeshConfig || k == model.KindNode || k == model.KindServiceEntry && len(c.Namespaces) == 0 {
 			return true
 		}
 	}
