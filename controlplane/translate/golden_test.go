@@ -8,6 +8,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -18,6 +22,7 @@ import (
 	"github.com/meshctl/meshctl/controlplane/translate"
 	"github.com/meshctl/meshctl/internal/golden"
 	"github.com/meshctl/meshctl/meshapi"
+	proxyxds "github.com/meshctl/meshctl/proxy/xds"
 	"github.com/meshctl/meshctl/xdscontract"
 )
 
@@ -142,4 +147,47 @@ func TestCorpusKeepsTheContract(t *testing.T) {
 	if n < 50 {
 		t.Fatalf("walked only %d resources: the corpus is not being generated", n)
 	}
+}
+
+// TestProxyAcceptsCorpus: the proxy's own translation takes every configuration of the corpus
+// (what the contract's field list cannot say: enums, regexes, names that must resolve).
+func TestProxyAcceptsCorpus(t *testing.T) {
+	for _, c := range corpus {
+		res, err := translate.Generate(load(t, c.files), c.proxy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := proxyxds.NewState()
+		for _, r := range res[resourcev3.ClusterType] {
+			st.Clusters[r.(*clusterv3.Cluster).GetName()] = r.(*clusterv3.Cluster)
+		}
+		for _, r := range res[resourcev3.EndpointType] {
+			st.Endpoints[r.(*endpointv3.ClusterLoadAssignment).GetClusterName()] = r.(*endpointv3.ClusterLoadAssignment)
+		}
+		for _, r := range res[resourcev3.ListenerType] {
+			st.Listeners[r.(*listenerv3.Listener).GetName()] = r.(*listenerv3.Listener)
+		}
+		for _, r := range res[resourcev3.RouteType] {
+			st.Routes[r.(*routev3.RouteConfiguration).GetName()] = r.(*routev3.RouteConfiguration)
+		}
+		if missing := missingNames(st.RDSNames(), st.Routes); len(missing) > 0 {
+			t.Errorf("%s: listeners name routes that are not generated: %v", c.name, missing)
+		}
+		if missing := missingNames(st.EDSNames(), st.Endpoints); len(missing) > 0 {
+			t.Errorf("%s: EDS clusters without endpoints: %v", c.name, missing)
+		}
+		if _, err := st.Translate(); err != nil {
+			t.Errorf("%s: the proxy refuses it: %v", c.name, err)
+		}
+	}
+}
+
+func missingNames[V any](names []string, m map[string]V) []string {
+	var out []string
+	for _, n := range names {
+		if _, ok := m[n]; !ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }
