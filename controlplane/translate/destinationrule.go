@@ -14,7 +14,7 @@ func destinationRule(s *model.Snapshot, ns, host, svcNS string) *model.Config[*n
 	bestRank := 1 << 30
 	for _, c := range s.DestinationRules {
 		h := fqdn(c.Spec.GetHost(), c.Namespace, s.ClusterDomain)
-		if !hostMatches(h, host) || !exported(c.Spec.GetExportTo(), c.Namespace, ns) {
+		if !hostMatches(h, host) || !exported(or(c.Spec.GetExportTo(), s.Mesh.GetDefaultDestinationRuleExportTo()), c.Namespace, ns) {
 			continue
 		}
 		if sel := c.Spec.GetWorkloadSelector(); sel != nil {

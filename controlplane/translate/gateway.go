@@ -106,7 +106,7 @@ func gateway(s *model.Snapshot, p *Proxy) *resources {
 	// The clusters of the services routes name, as a sidecar of the gateway's namespace sees them.
 	for _, host := range slices.Sorted(maps.Keys(dests)) {
 		for _, svc := range s.ServicesByHost(host) {
-			if exported(svc.ExportTo, svc.Namespace, p.Namespace()) {
+			if exported(or(svc.ExportTo, s.Mesh.GetDefaultServiceExportTo()), svc.Namespace, p.Namespace()) {
 				serviceClusters(s, p.Namespace(), svc, r)
 				break
 			}

@@ -116,7 +116,7 @@ func (rc *routeCtx) delegate(root *model.Config[*networking.VirtualService], hr 
 	}
 	var dvs *model.Config[*networking.VirtualService]
 	for _, c := range rc.s.VirtualServices {
-		if c.Name == d.GetName() && c.Namespace == ns && len(c.Spec.GetHosts()) == 0 && exported(c.Spec.GetExportTo(), c.Namespace, root.Namespace) {
+		if c.Name == d.GetName() && c.Namespace == ns && len(c.Spec.GetHosts()) == 0 && exported(or(c.Spec.GetExportTo(), rc.s.Mesh.GetDefaultVirtualServiceExportTo()), c.Namespace, root.Namespace) {
 			dvs = c
 			break
 		}

@@ -80,6 +80,14 @@ func (sc *scope) seesNamespace(ns string) bool {
 	return false
 }
 
+// or is an object's exportTo, else the mesh's default for its kind.
+func or(exportTo, meshDefault []string) []string {
+	if len(exportTo) > 0 {
+		return exportTo
+	}
+	return meshDefault
+}
+
 // exported: an object of namespace ns with that exportTo (empty: the mesh default, everywhere) is
 // visible in namespace to.
 func exported(exportTo []string, ns, to string) bool {

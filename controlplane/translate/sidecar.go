@@ -29,7 +29,7 @@ func visibleServices(s *model.Snapshot, sc *scope) []*model.Service {
 		if n := len(out); n > 0 && out[n-1].Hostname == svc.Hostname {
 			continue
 		}
-		if exported(svc.ExportTo, svc.Namespace, sc.ns) && sc.allows(svc.Namespace, svc.Hostname) {
+		if exported(or(svc.ExportTo, s.Mesh.GetDefaultServiceExportTo()), svc.Namespace, sc.ns) && sc.allows(svc.Namespace, svc.Hostname) {
 			out = append(out, svc)
 		}
 	}
@@ -76,7 +76,7 @@ func meshVirtualServices(s *model.Snapshot, sc *scope) (exact map[string]*model.
 	exact = map[string]*model.Config[*networking.VirtualService]{}
 	rc := &routeCtx{gateways: map[string]bool{"mesh": true}}
 	for _, vs := range s.VirtualServices {
-		if !exported(vs.Spec.GetExportTo(), vs.Namespace, sc.ns) || !rc.boundTo(vs.Spec.GetGateways(), vs.Namespace) {
+		if !exported(or(vs.Spec.GetExportTo(), s.Mesh.GetDefaultVirtualServiceExportTo()), vs.Namespace, sc.ns) || !rc.boundTo(vs.Spec.GetGateways(), vs.Namespace) {
 			continue
 		}
 		for _, h := range vs.Spec.GetHosts() {
