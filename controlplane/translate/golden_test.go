@@ -61,6 +61,7 @@ var corpus = []struct {
 	{"nginx-gateway", nginxFiles, gatewayProxy},
 	{"bookinfo-reviews", bookinfoFiles, productpageProxy},
 	{"sidecar-default-scope", append(append([]string{}, nginxFiles...), "testdata/other-namespace.yaml"), sleepProxy},
+	{"registry-only", []string{"testdata/cluster.yaml", "testdata/registry-only.yaml"}, sleepProxy},
 	{"rules-sidecar", []string{"testdata/cluster.yaml", "testdata/rules.yaml"}, sleepProxy},
 	{"rules-gateway", []string{"testdata/cluster.yaml", "testdata/rules.yaml"}, gatewayProxy},
 	{"sidecar-narrowed", append(append([]string{}, nginxFiles...), "testdata/other-namespace.yaml", "testdata/sidecar-narrow.yaml"), sleepProxy},
