@@ -2,6 +2,7 @@ package model
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 
@@ -90,7 +91,7 @@ func (w *world) deleteServiceEntry(k string) {
 // build makes the Snapshot of the world as it is.
 func (w *world) build(version uint64) *Snapshot {
 	s := &Snapshot{Version: version, Mesh: w.mesh, ClusterDomain: w.domain,
-		byHost: map[string][]*Service{}, endpoints: map[*Service][]*Endpoint{}, Namespaces: w.namespaces}
+		byHost: map[string][]*Service{}, endpoints: map[*Service][]*Endpoint{}, Namespaces: maps.Clone(w.namespaces)}
 	for _, svc := range w.services {
 		s.Services = append(s.Services, svc)
 	}
