@@ -96,7 +96,7 @@ func nameOf(r types.Resource) string {
 // hosts reach (Gateways never); for a gateway, anything but Sidecars.
 func Affects(s *model.Snapshot, p *Proxy, c model.Change) bool {
 	for _, k := range c.Kinds {
-		if k == model.KindMeshConfig || k == model.KindNode || k == model.KindServiceEntry && len(c.Namespaces) == 0 {
+		if k == model.KindMeshConfig || k == model.KindNode {
 			return true
 		}
 	}
@@ -124,6 +124,9 @@ func Affects(s *model.Snapshot, p *Proxy, c model.Change) bool {
 	}
 	if !relevant {
 		return false
+	}
+	if len(c.Namespaces) == 0 {
+		return true // not known where: everywhere (the first sync, cluster-scoped objects)
 	}
 	sc := scopeOf(s, p)
 	for _, ns := range c.Namespaces {

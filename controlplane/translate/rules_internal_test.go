@@ -157,6 +157,7 @@ func TestScopeAndAffects(t *testing.T) {
 		{"unseen namespace", model.Change{Kinds: []string{model.KindService}, Namespaces: []string{"b"}}, false},
 		{"gateway", model.Change{Kinds: []string{model.KindGateway}, Namespaces: []string{"a"}}, false},
 		{"mesh config", model.Change{Kinds: []string{model.KindMeshConfig}}, true},
+		{"first sync", model.Change{Kinds: []string{model.KindService, model.KindVirtualService, model.KindSidecar}}, true},
 		{"sidecar of the root", model.Change{Kinds: []string{model.KindSidecar}, Namespaces: []string{"istio-system"}}, true},
 		{"sidecar elsewhere", model.Change{Kinds: []string{model.KindSidecar}, Namespaces: []string{"b"}}, false},
 	} {
