@@ -1,7 +1,6 @@
 package model
 
 import (
-	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -126,13 +125,4 @@ func podInfo(p *corev1.Pod) *pod {
 
 func nodeLocality(n *corev1.Node) Locality {
 	return Locality{Region: n.Labels[labelRegion], Zone: n.Labels[labelZone], SubZone: n.Labels[labelSubZone]}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -38,9 +38,11 @@ func millionths(pct float64) *typev3.FractionalPercent {
 func faultConfig(f *networking.HTTPFaultInjection) *faultv3.HTTPFault {
 	out := &faultv3.HTTPFault{}
 	if d := f.GetDelay(); d != nil && d.GetFixedDelay() != nil {
+		//lint:ignore SA1019 the deprecated integer percent still counts when percentage is absent
+		legacy := float64(d.GetPercent())
 		out.Delay = &faultcommonv3.FaultDelay{
 			FaultDelaySecifier: &faultcommonv3.FaultDelay_FixedDelay{FixedDelay: durationpb.New(d.GetFixedDelay().AsDuration())},
-			Percentage:         faultPercent(d.GetPercentage(), float64(d.GetPercent())),
+			Percentage:         faultPercent(d.GetPercentage(), legacy),
 		}
 	}
 	if a := f.GetAbort(); a != nil && a.GetHttpStatus() != 0 {

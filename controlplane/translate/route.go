@@ -315,9 +315,8 @@ func (rc *routeCtx) forward(vs *model.Config[*networking.VirtualService], hr *ne
 	}
 	a.RetryPolicy = retryPolicy(hr.GetRetries())
 	mirrors := hr.GetMirrors()
-	//lint:ignore SA1019 Istio's single mirror is still accepted
+	// Istio's single mirror (not deprecated) comes before the list.
 	if d := hr.GetMirror(); d != nil {
-		//lint:ignore SA1019 its percentage goes with it
 		mirrors = append([]*networking.HTTPMirrorPolicy{{Destination: d, Percentage: hr.GetMirrorPercentage()}}, mirrors...)
 	}
 	for _, mp := range mirrors {
