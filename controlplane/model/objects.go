@@ -44,7 +44,7 @@ func FromObjects(domain string, objs ...runtime.Object) (*Snapshot, error) {
 			return nil, err
 		}
 	}
-	return w.build(1), nil
+	return w.build(1, nil, false), nil
 }
 
 // set stores one object, trimmed.
@@ -161,4 +161,40 @@ func hasContent(doc []byte) bool {
 		}
 	}
 	return false
+}
+
+// TestStore is a Store without an API server, fed by hand: for benchmarks and tests of what
+// changes cost.
+type TestStore struct {
+	w    *world
+	last *Snapshot
+	snap *Snapshot
+	cfg  bool
+	n    uint64
+}
+
+// NewTestStore holds objs.
+func NewTestStore(domain string, objs ...runtime.Object) *TestStore {
+	t := &TestStore{w: newWorld(domain), cfg: true}
+	for _, o := range objs {
+		_ = t.w.set(o)
+	}
+	return t
+}
+
+// Set stores o as an informer event would; endpointsOnly says what kind of change it is.
+func (t *TestStore) Set(o runtime.Object, endpointsOnly bool) {
+	_ = t.w.set(o)
+	t.snap = nil
+	t.cfg = t.cfg || !endpointsOnly
+}
+
+// Snapshot is the model now, sharing configuration results as the Store does.
+func (t *TestStore) Snapshot() *Snapshot {
+	if t.snap == nil {
+		t.n++
+		t.snap = t.w.build(t.n, t.last, !t.cfg)
+		t.last, t.cfg = t.snap, false
+	}
+	return t.snap
 }

@@ -48,6 +48,9 @@ type Store struct {
 	w        *world
 	version  uint64
 	snap     *Snapshot // nil: changed since the last Snapshot
+	last     *Snapshot // the last one built
+	// configChanged: something other than endpoints changed since last was built.
+	configChanged bool
 	handlers []func(Change)
 	synced   atomic.Bool
 }
@@ -168,6 +171,9 @@ func (s *Store) Run(ctx context.Context) error {
 	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
 		return nil // ctx ended first
 	}
+	s.mu.Lock()
+	s.configChanged = true
+	s.mu.Unlock()
 	s.synced.Store(true)
 	s.log.Info("informers synced", "took", time.Since(start).Round(time.Millisecond), "missing_kinds", s.Missing)
 	kinds := make([]string, len(s.informers))
@@ -195,7 +201,8 @@ func (s *Store) Snapshot() *Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.snap == nil {
-		s.snap = s.w.build(s.version)
+		s.snap = s.w.build(s.version, s.last, !s.configChanged)
+		s.last, s.configChanged = s.snap, false
 	}
 	return s.snap
 }
@@ -219,13 +226,14 @@ func (s *Store) apply(kind string, old, obj any, deleted bool) {
 		s.log.Error("ignoring an object meshd cannot read", "kind", kind, "err", err)
 		return
 	}
+	c := Change{Kinds: []string{kind}, EndpointsOnly: endpointKinds[kind]}
 	s.version++
 	s.snap = nil
+	s.configChanged = s.configChanged || !c.EndpointsOnly
 	s.mu.Unlock()
 	if !s.synced.Load() {
 		return
 	}
-	c := Change{Kinds: []string{kind}, EndpointsOnly: kind == KindEndpointSlice || kind == KindPod || kind == KindWorkloadEntry || kind == KindNode}
 	if meta != nil && meta.GetNamespace() != "" {
 		c.Namespaces = []string{meta.GetNamespace()}
 	}
@@ -240,6 +248,10 @@ func (s *Store) notify(c Change) {
 		h(c)
 	}
 }
+
+// endpointKinds change endpoints only: an EDS push. A WorkloadEntry is not one of them: it may
+// back a DNS ServiceEntry, whose endpoints are in its cluster.
+var endpointKinds = map[string]bool{KindEndpointSlice: true, KindPod: true, KindNode: true}
 
 // changed: an update touched what the model keeps (a resync, a pod's status or a node's heartbeat
 // does not).

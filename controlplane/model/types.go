@@ -121,6 +121,8 @@ type Snapshot struct {
 	Sidecars         []*Config[*networking.Sidecar]
 
 	memo memo
+	// config is shared with the previous snapshot when only endpoints changed since.
+	config *memo
 }
 
 // ServicesByHost are the services of a hostname, oldest namespace first (a Kubernetes Service first).

@@ -88,9 +88,10 @@ func (w *world) deleteServiceEntry(k string) {
 	delete(w.seHosts, k)
 }
 
-// build makes the Snapshot of the world as it is.
-func (w *world) build(version uint64) *Snapshot {
-	s := &Snapshot{Version: version, Mesh: w.mesh, ClusterDomain: w.domain,
+// build makes the Snapshot of the world as it is. prev, when only endpoints changed since it was
+// built, lends the new one its configuration memo.
+func (w *world) build(version uint64, prev *Snapshot, endpointsOnly bool) *Snapshot {
+	s := &Snapshot{Version: version, config: &memo{}, Mesh: w.mesh, ClusterDomain: w.domain,
 		byHost: map[string][]*Service{}, endpoints: map[*Service][]*Endpoint{}, Namespaces: maps.Clone(w.namespaces)}
 	for _, svc := range w.services {
 		s.Services = append(s.Services, svc)
@@ -112,6 +113,9 @@ func (w *world) build(version uint64) *Snapshot {
 	s.WorkloadEntries = sortedConfigs(w.we)
 	s.Sidecars = sortedConfigs(w.sc)
 	w.buildEndpoints(s)
+	if prev != nil && endpointsOnly {
+		s.config = prev.config
+	}
 	return s
 }
 

@@ -114,6 +114,31 @@ func BenchmarkGenerate(b *testing.B) {
 	})
 }
 
+// BenchmarkEndpointChange: the first proxy of a scope after an EndpointSlice changed, through the
+// Store's path (the configuration is kept, the endpoints are computed again).
+func BenchmarkEndpointChange(b *testing.B) {
+	objs := loadObjects(1000, 10, 10)
+	st := model.NewTestStore(model.DefaultClusterDomain, objs...)
+	p := loadProxy(0)
+	if _, err := translate.Generate(st.Snapshot(), p); err != nil {
+		b.Fatal(err)
+	}
+	var slice *discoveryv1.EndpointSlice
+	for _, o := range objs {
+		if es, ok := o.(*discoveryv1.EndpointSlice); ok && es.Namespace == "ns-0" {
+			slice = es.DeepCopy()
+			break
+		}
+	}
+	for i := 0; b.Loop(); i++ {
+		slice.Endpoints[0].Addresses = []string{fmt.Sprintf("10.250.%d.%d", i/250%250, i%250+1)}
+		st.Set(slice.DeepCopy(), true)
+		if _, err := translate.Generate(st.Snapshot(), p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkSnapshot: building the model from the load's objects (TestStoreMemory measures the
 // Store's memory on an API server).
 func BenchmarkSnapshot(b *testing.B) {

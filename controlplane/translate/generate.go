@@ -15,7 +15,9 @@ import (
 func Generate(s *model.Snapshot, p *Proxy) (map[string][]types.Resource, error) {
 	var r *resources
 	if p.IsGateway() {
-		r = s.Memo("gateway|"+p.Namespace()+"|"+p.labelKey(), func() any { return sorted(gateway(s, p)) }).(*resources)
+		g := s.ConfigMemo("gateway|"+p.Namespace()+"|"+p.labelKey(), func() any { return sorted(gateway(s, p)) }).(*resources)
+		eds := s.Memo("gateway-eds|"+p.Namespace()+"|"+p.labelKey(), func() any { return assignments(s, g.eds) }).([]types.Resource)
+		r = &resources{clusters: g.clusters, endpoints: eds, listeners: g.listeners, routes: g.routes}
 	} else {
 		sc := scopeOf(s, p)
 		// Sidecars of one scope share their outbound side, unless a rule matches on source labels.
@@ -23,10 +25,11 @@ func Generate(s *model.Snapshot, p *Proxy) (map[string][]types.Resource, error) 
 		if usesSourceLabels(s) {
 			key += "|" + p.labelKey()
 		}
-		out := s.Memo(key, func() any { return sorted(outbound(s, p, sc)) }).(*resources)
+		out := s.ConfigMemo(key, func() any { return sorted(outbound(s, p, sc)) }).(*resources)
+		eds := s.Memo("eds-of|"+key, func() any { return assignments(s, out.eds) }).([]types.Resource)
 		in := &resources{}
 		inbound(s, p, in)
-		r = &resources{clusters: merge(out.clusters, in.clusters), endpoints: out.endpoints,
+		r = &resources{clusters: merge(out.clusters, in.clusters), endpoints: eds,
 			listeners: merge(out.listeners, in.listeners), routes: out.routes}
 	}
 	return map[string][]types.Resource{
@@ -40,7 +43,7 @@ func Generate(s *model.Snapshot, p *Proxy) (map[string][]types.Resource, error) 
 // usesSourceLabels: some VirtualService matches on the client's labels, so sidecars of one scope
 // may differ.
 func usesSourceLabels(s *model.Snapshot) bool {
-	return s.Memo("sourceLabels", func() any {
+	return s.ConfigMemo("sourceLabels", func() any {
 		for _, vs := range s.VirtualServices {
 			for _, hr := range vs.Spec.GetHttp() {
 				for _, m := range hr.GetMatch() {
@@ -62,6 +65,7 @@ func usesSourceLabels(s *model.Snapshot) bool {
 }
 
 func sorted(r *resources) *resources {
+	slices.SortFunc(r.eds, func(a, b edsSpec) int { return cmp.Compare(a.cluster, b.cluster) })
 	for _, l := range [][]types.Resource{r.clusters, r.endpoints, r.listeners, r.routes} {
 		slices.SortFunc(l, func(a, b types.Resource) int { return cmp.Compare(nameOf(a), nameOf(b)) })
 	}

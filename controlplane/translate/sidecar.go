@@ -16,9 +16,31 @@ import (
 	"github.com/meshctl/meshctl/meshapi"
 )
 
-// resources are generated resources by kind, each list sorted by name.
+// resources are generated resources by kind, each list sorted by name. eds are the endpoints to
+// generate for the EDS clusters: configuration-only results (shared between snapshots that differ
+// in endpoints only) carry them as specs, not as ClusterLoadAssignments.
 type resources struct {
 	clusters, endpoints, listeners, routes []types.Resource
+	eds                                    []edsSpec
+}
+
+// edsSpec is the ClusterLoadAssignment an EDS cluster needs.
+type edsSpec struct {
+	cluster string
+	svc     *model.Service
+	port    model.Port
+	subset  map[string]string
+}
+
+// assignments are the ClusterLoadAssignments of specs in a snapshot, each computed once.
+func assignments(s *model.Snapshot, specs []edsSpec) []types.Resource {
+	out := make([]types.Resource, 0, len(specs))
+	for _, e := range specs {
+		out = append(out, s.Memo("eds|"+e.cluster+"|"+subsetKey(e.subset), func() any {
+			return assignment(s, e.cluster, e.svc, e.port, e.subset)
+		}).(types.Resource))
+	}
+	return out
 }
 
 // visibleServices are the services a scope sees, one per hostname (a Kubernetes Service before a
@@ -50,9 +72,7 @@ func serviceClusters(s *model.Snapshot, ns string, svc *model.Service, r *resour
 			c := outboundCluster(s, svc, port, subset, policy)
 			r.clusters = append(r.clusters, c)
 			if c.GetType() == clusterv3.Cluster_EDS {
-				r.endpoints = append(r.endpoints, s.Memo("eds|"+c.Name+"|"+subsetKey(lbls), func() any {
-					return assignment(s, c.Name, svc, port, lbls)
-				}).(types.Resource))
+				r.eds = append(r.eds, edsSpec{c.Name, svc, port, lbls})
 			}
 		}
 		add("", nil, base)
