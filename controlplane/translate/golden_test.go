@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -15,6 +16,8 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
@@ -191,4 +194,32 @@ func missingNames[V any](names []string, m map[string]V) []string {
 		}
 	}
 	return out
+}
+
+// TestSidecarNarrows: with a Sidecar limiting egress to its own namespace and istio-system, the
+// proxy receives nothing of namespace payments, and fewer bytes.
+func TestSidecarNarrows(t *testing.T) {
+	wide := append(append([]string{}, nginxFiles...), "testdata/other-namespace.yaml")
+	narrow := append(append([]string{}, wide...), "testdata/sidecar-narrow.yaml")
+	size := func(files []string) (int, bool) {
+		res, err := translate.Generate(load(t, files), sleepProxy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, payments := 0, false
+		for _, l := range res {
+			for _, r := range l {
+				n += proto.Size(r)
+				if strings.Contains(prototext.Format(r), "payments") {
+					payments = true
+				}
+			}
+		}
+		return n, payments
+	}
+	wn, wp := size(wide)
+	nn, np := size(narrow)
+	if !wp || np || nn >= wn {
+		t.Errorf("without the Sidecar: %d bytes, payments %v; with it: %d bytes, payments %v", wn, wp, nn, np)
+	}
 }
