@@ -140,3 +140,17 @@ func Affects(s *model.Snapshot, p *Proxy, c model.Change) bool {
 	}
 	return false
 }
+
+// Generator answers for the latest snapshot, as the xDS server asks (GLUE.md): Snapshot is
+// usually (*model.Store).Snapshot.
+type Generator struct {
+	Snapshot func() *model.Snapshot
+}
+
+// Generate is Generate on the latest snapshot.
+func (g Generator) Generate(p *Proxy) (map[string][]types.Resource, error) {
+	return Generate(g.Snapshot(), p)
+}
+
+// Affects is Affects on the latest snapshot.
+func (g Generator) Affects(p *Proxy, c model.Change) bool { return Affects(g.Snapshot(), p, c) }
