@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -222,4 +223,42 @@ func TestSidecarNarrows(t *testing.T) {
 	if !wp || np || nn >= wn {
 		t.Errorf("without the Sidecar: %d bytes, payments %v; with it: %d bytes, payments %v", wn, wp, nn, np)
 	}
+}
+
+// TestConcurrentProxies: many proxies generating from one snapshot at once (shared results are
+// computed once and only read), as the xDS server does; run with -race.
+func TestConcurrentProxies(t *testing.T) {
+	s := load(t, append(append([]string{}, nginxFiles...), "testdata/rules.yaml"))
+	want := string(render(t, mustGenerate(t, s, sleepProxy)))
+	var wg sync.WaitGroup
+	outs := make([]string, 16)
+	for i := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := sleepProxy
+			if i%2 == 1 {
+				p = gatewayProxy
+			}
+			res, err := translate.Generate(s, p)
+			if err == nil && p == sleepProxy {
+				outs[i] = string(render(t, res))
+			}
+		}()
+	}
+	wg.Wait()
+	for i := 0; i < len(outs); i += 2 {
+		if outs[i] != want {
+			t.Fatalf("proxy %d got other resources than a lone proxy", i)
+		}
+	}
+}
+
+func mustGenerate(t *testing.T, s *model.Snapshot, p *translate.Proxy) map[string][]types.Resource {
+	t.Helper()
+	res, err := translate.Generate(s, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
