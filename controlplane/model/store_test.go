@@ -291,7 +291,17 @@ func installCRDs(t *testing.T, env *testenv.Env) {
 	}
 	eventually(t, "the networking CRDs served", func() bool {
 		l, err := env.Client().Discovery().ServerResourcesForGroupVersion(networkingv1.SchemeGroupVersion.String())
-		return err == nil && len(l.APIResources) >= 6
+		if err != nil {
+			return false
+		}
+		served := 0
+		for _, r := range l.APIResources {
+			switch r.Name {
+			case "virtualservices", "destinationrules", "gateways", "serviceentries", "workloadentries", "sidecars":
+				served++
+			}
+		}
+		return served == 6
 	})
 }
 
