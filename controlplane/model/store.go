@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
@@ -33,26 +35,30 @@ type StoreOptions struct {
 	MeshConfigMap string
 	// ClusterDomain is the cluster's DNS domain (default cluster.local).
 	ClusterDomain string
-	Log           *slog.Logger
+	// CRDPoll is how often a missing Istio kind is looked for again (default 30s): installing the
+	// CRDs after meshd needs no restart.
+	CRDPoll time.Duration
+	Log     *slog.Logger
 }
 
 // Store keeps the model in step with the API server.
 type Store struct {
 	opts      StoreOptions
 	log       *slog.Logger
-	informers []kindInformer
-	// Missing are the Istio kinds whose CRD the API server does not serve: empty kinds.
-	Missing []string
+	informers []kindInformer // Run's after NewStore
+	disco     discovery.DiscoveryInterface
+	istioREST rest.Interface
 
-	mu       sync.Mutex
-	w        *world
-	version  uint64
-	snap     *Snapshot // nil: changed since the last Snapshot
-	last     *Snapshot // the last one built
+	mu      sync.Mutex
+	w       *world
+	version uint64
+	snap    *Snapshot // nil: changed since the last Snapshot
+	last    *Snapshot // the last one built
 	// configChanged: something other than endpoints changed since last was built.
 	configChanged bool
-	handlers []func(Change)
-	synced   atomic.Bool
+	handlers      []func(Change)
+	missing       []string // Istio kinds whose CRD is not served: empty kinds
+	synced        atomic.Bool
 }
 
 type kindInformer struct {
@@ -85,6 +91,9 @@ func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
 	if opts.ClusterDomain == "" {
 		opts.ClusterDomain = DefaultClusterDomain
 	}
+	if opts.CRDPoll <= 0 {
+		opts.CRDPoll = 30 * time.Second
+	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
@@ -96,7 +105,7 @@ func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("istio client: %w", err)
 	}
-	s := &Store{opts: opts, log: opts.Log, w: newWorld(opts.ClusterDomain)}
+	s := &Store{opts: opts, log: opts.Log, w: newWorld(opts.ClusterDomain), disco: kube.Discovery(), istioREST: istio.NetworkingV1().RESTClient()}
 	s.w.meshCM = opts.MeshConfigMap
 	core := kube.CoreV1().RESTClient()
 	s.add(KindService, cache.NewListWatchFromClient(core, "services", metav1.NamespaceAll, fields.Everything()), &corev1.Service{})
@@ -107,8 +116,25 @@ func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
 	s.add(KindMeshConfig, cache.NewListWatchFromClient(core, "configmaps", opts.SystemNamespace,
 		fields.OneTermEqualSelector("metadata.name", opts.MeshConfigMap)), &corev1.ConfigMap{})
 
+	served, err := s.served()
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range istioKinds {
+		if !served[k.resource] {
+			s.missing = append(s.missing, k.kind)
+			s.log.Info("CRD not installed: the kind stays empty", "kind", k.kind, "group", networkingv1.SchemeGroupVersion.String())
+			continue
+		}
+		s.addIstio(k.kind)
+	}
+	return s, nil
+}
+
+// served are the networking.istio.io/v1 resources the API server serves.
+func (s *Store) served() (map[string]bool, error) {
 	served := map[string]bool{}
-	list, err := kube.Discovery().ServerResourcesForGroupVersion(networkingv1.SchemeGroupVersion.String())
+	list, err := s.disco.ServerResourcesForGroupVersion(networkingv1.SchemeGroupVersion.String())
 	switch {
 	case err == nil:
 		for _, r := range list.APIResources {
@@ -118,19 +144,26 @@ func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
 	default:
 		return nil, fmt.Errorf("discover %s: %w", networkingv1.SchemeGroupVersion, err)
 	}
-	net := istio.NetworkingV1().RESTClient()
-	for _, k := range istioKinds {
-		if !served[k.resource] {
-			s.Missing = append(s.Missing, k.kind)
-			s.log.Info("CRD not installed: the kind stays empty", "kind", k.kind, "group", networkingv1.SchemeGroupVersion.String())
-			continue
-		}
-		s.add(k.kind, cache.NewListWatchFromClient(net, k.resource, metav1.NamespaceAll, fields.Everything()), k.obj)
-	}
-	return s, nil
+	return served, nil
 }
 
-func (s *Store) add(kind string, lw cache.ListerWatcher, obj runtime.Object) {
+func (s *Store) addIstio(kind string) cache.SharedIndexInformer {
+	for _, k := range istioKinds {
+		if k.kind == kind {
+			return s.add(kind, cache.NewListWatchFromClient(s.istioREST, k.resource, metav1.NamespaceAll, fields.Everything()), k.obj)
+		}
+	}
+	return nil
+}
+
+// MissingKinds are the Istio kinds whose CRD is not served (yet): empty kinds.
+func (s *Store) MissingKinds() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.missing...)
+}
+
+func (s *Store) add(kind string, lw cache.ListerWatcher, obj runtime.Object) cache.SharedIndexInformer {
 	inf := cache.NewSharedIndexInformer(lw, obj, 0, cache.Indexers{})
 	if err := inf.SetTransform(trim); err != nil {
 		panic(err) // only fails once the informer runs
@@ -149,6 +182,7 @@ func (s *Store) add(kind string, lw cache.ListerWatcher, obj runtime.Object) {
 		panic(err)
 	}
 	s.informers = append(s.informers, kindInformer{kind, inf})
+	return inf
 }
 
 // Run runs the informers until ctx is done. Changes are reported once the first sync is complete
@@ -175,14 +209,64 @@ func (s *Store) Run(ctx context.Context) error {
 	s.configChanged = true
 	s.mu.Unlock()
 	s.synced.Store(true)
-	s.log.Info("informers synced", "took", time.Since(start).Round(time.Millisecond), "missing_kinds", s.Missing)
+	s.log.Info("informers synced", "took", time.Since(start).Round(time.Millisecond), "missing_kinds", s.MissingKinds())
 	kinds := make([]string, len(s.informers))
 	for i, ki := range s.informers {
 		kinds[i] = ki.kind
 	}
 	s.notify(Change{Kinds: kinds})
+	t := time.NewTicker(s.opts.CRDPoll)
+	defer t.Stop()
+	for len(s.MissingKinds()) > 0 {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			s.watchNewKinds(ctx, &wg)
+		}
+	}
 	<-ctx.Done()
 	return nil
+}
+
+// watchNewKinds starts the informers of the missing kinds whose CRD is now served.
+func (s *Store) watchNewKinds(ctx context.Context, wg *sync.WaitGroup) {
+	served, err := s.served()
+	if err != nil {
+		s.log.Warn("looking for Istio's CRDs", "err", err)
+		return
+	}
+	for _, kind := range s.MissingKinds() {
+		k := kindResource(kind)
+		if !served[k] {
+			continue
+		}
+		inf := s.addIstio(kind)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			inf.Run(ctx.Done())
+		}()
+		if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+			return
+		}
+		s.mu.Lock()
+		s.missing = slices.DeleteFunc(s.missing, func(m string) bool { return m == kind })
+		s.configChanged = true
+		s.snap = nil
+		s.mu.Unlock()
+		s.log.Info("CRD installed: watching the kind", "kind", kind)
+		s.notify(Change{Kinds: []string{kind}})
+	}
+}
+
+func kindResource(kind string) string {
+	for _, k := range istioKinds {
+		if k.kind == kind {
+			return k.resource
+		}
+	}
+	return ""
 }
 
 // HasSynced: every informer has listed its kind once.

@@ -52,9 +52,14 @@ func (c *changes) has(kind, ns string) bool {
 }
 
 // startStore runs a Store until the test ends.
-func startStore(t *testing.T, env *testenv.Env) (*model.Store, *changes) {
+func startStore(t *testing.T, env *testenv.Env, crdPoll ...time.Duration) (*model.Store, *changes) {
 	t.Helper()
-	s, err := model.NewStore(env.Config(), model.StoreOptions{Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	opts := model.StoreOptions{}
+	if len(crdPoll) > 0 {
+		opts.CRDPoll = crdPoll[0]
+	}
+	opts.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := model.NewStore(env.Config(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,8 +126,8 @@ func TestStore(t *testing.T) {
 			t.Skip("Istio's CRDs are already installed on this cluster")
 		}
 		s, _ := startStore(t, env)
-		if len(s.Missing) != 6 {
-			t.Errorf("Missing = %v, want the six Istio kinds", s.Missing)
+		if len(s.MissingKinds()) != 6 {
+			t.Errorf("Missing = %v, want the six Istio kinds", s.MissingKinds())
 		}
 		if snap := s.Snapshot(); len(snap.VirtualServices) != 0 || snap.Mesh.GetRootNamespace() != meshapi.DefaultNamespace {
 			t.Errorf("snapshot without CRDs: %d VirtualServices, root %q", len(snap.VirtualServices), snap.Mesh.GetRootNamespace())
@@ -205,11 +210,16 @@ func TestStore(t *testing.T) {
 	})
 
 	t.Run("Istio kinds", func(t *testing.T) {
+		// A Store started before the CRDs exist picks them up when they appear.
+		early, earlyCh := startStore(t, env, 100*time.Millisecond)
 		installCRDs(t, env)
 		s, ch := startStore(t, env)
-		if len(s.Missing) != 0 {
-			t.Fatalf("Missing = %v with the CRDs installed", s.Missing)
+		if m := s.MissingKinds(); len(m) != 0 {
+			t.Fatalf("Missing = %v with the CRDs installed", m)
 		}
+		eventually(t, "the early store watching every kind", func() bool {
+			return len(early.MissingKinds()) == 0 && earlyCh.has(model.KindVirtualService, "")
+		})
 		ns := env.Namespace(t)
 		istio, err := istioclient.NewForConfig(env.Config())
 		if err != nil {
@@ -230,6 +240,14 @@ func TestStore(t *testing.T) {
 			return false
 		}
 		eventually(t, "the VirtualService and its change", func() bool { return has() && ch.has(model.KindVirtualService, ns) })
+		eventually(t, "the VirtualService in the early store", func() bool {
+			for _, c := range early.Snapshot().VirtualServices {
+				if c.Namespace == ns && c.Name == "reviews" {
+					return true
+				}
+			}
+			return false
+		})
 		se := &networkingv1.ServiceEntry{ObjectMeta: metav1.ObjectMeta{Name: "ext", Namespace: ns},
 			Spec: networkingapi.ServiceEntry{Hosts: []string{"api.example.com"}, Resolution: networkingapi.ServiceEntry_STATIC,
 				Ports:     []*networkingapi.ServicePort{{Number: 443, Name: "tls", Protocol: "TLS"}},
