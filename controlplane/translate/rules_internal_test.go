@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
 	networking "istio.io/api/networking/v1alpha3"
 
@@ -167,5 +168,45 @@ func TestScopeAndAffects(t *testing.T) {
 	}
 	if !Affects(s, sidecarProxy("b", nil), model.Change{Kinds: []string{model.KindService}, Namespaces: []string{"a"}}) {
 		t.Error("a proxy without a Sidecar sees every namespace")
+	}
+}
+
+// TestGatewayBinding: a VirtualService bound only to a Gateway leaves the sidecars' routes alone;
+// with "mesh" added it applies to them too.
+func TestGatewayBinding(t *testing.T) {
+	const base = `
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: a}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: a}
+spec:
+  hosts: [web]
+  gateways: [GATEWAYS]
+  http: [{route: [{destination: {host: web, subset: v9}}]}]
+`
+	for gws, want := range map[string]string{"gw": "outbound|80||web.a.svc.cluster.local", "gw, mesh": "outbound|80|v9|web.a.svc.cluster.local"} {
+		objs, err := model.DecodeYAML(strings.NewReader(strings.Replace(base, "GATEWAYS", gws, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := model.FromObjects("cluster.local", objs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Generate(s, sidecarProxy("a", nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		for _, r := range res["type.googleapis.com/envoy.config.route.v3.RouteConfiguration"] {
+			got = r.(*routev3.RouteConfiguration).GetVirtualHosts()[0].GetRoutes()[0].GetRoute().GetCluster()
+		}
+		if got != want {
+			t.Errorf("gateways [%s]: the sidecar routes to %q, want %q", gws, got, want)
+		}
 	}
 }
