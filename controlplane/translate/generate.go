@@ -2,6 +2,7 @@ package translate
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
@@ -12,7 +13,13 @@ import (
 
 // Generate returns every resource the proxy needs, keyed by type URL, each list sorted by name.
 // The resources may be shared with other proxies' results: callers must not modify them.
-func Generate(s *model.Snapshot, p *Proxy) (map[string][]types.Resource, error) {
+func Generate(s *model.Snapshot, p *Proxy) (_ map[string][]types.Resource, err error) {
+	// A rule translation cannot handle must cost one proxy its update, never the server.
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("translate for %s: %v", p.ID, v)
+		}
+	}()
 	var r *resources
 	if p.IsGateway() {
 		g := s.ConfigMemo("gateway|"+p.Namespace()+"|"+p.labelKey(), func() any { return sorted(gateway(s, p)) }).(*resources)
