@@ -123,6 +123,8 @@ func podInfo(p *corev1.Pod) *pod {
 	return &pod{labels: p.Labels, ip: p.Status.PodIP, node: p.Spec.NodeName}
 }
 
+func podLiteInfo(p *PodLite) *pod { return &pod{labels: p.Labels, ip: p.IP, node: p.NodeName} }
+
 func nodeLocality(n *corev1.Node) Locality {
 	return Locality{Region: n.Labels[labelRegion], Zone: n.Labels[labelZone], SubZone: n.Labels[labelSubZone]}
 }

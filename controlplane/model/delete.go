@@ -16,6 +16,8 @@ func (w *world) remove(o runtime.Object) {
 		delete(w.slices, key(o.Namespace, o.Name))
 	case *corev1.Pod:
 		delete(w.pods, key(o.Namespace, o.Name))
+	case *PodLite:
+		delete(w.pods, key(o.Namespace, o.Name))
 	case *corev1.Node:
 		delete(w.nodes, o.Name)
 	case *corev1.Namespace:

@@ -56,6 +56,8 @@ func (w *world) set(o runtime.Object) error {
 		w.slices[key(o.Namespace, o.Name)] = endpointSlice(o)
 	case *corev1.Pod:
 		w.pods[key(o.Namespace, o.Name)] = podInfo(o)
+	case *PodLite:
+		w.pods[key(o.Namespace, o.Name)] = podLiteInfo(o)
 	case *corev1.Node:
 		w.nodes[o.Name] = nodeLocality(o)
 	case *corev1.Namespace:

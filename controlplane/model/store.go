@@ -341,9 +341,9 @@ var endpointKinds = map[string]bool{KindEndpointSlice: true, KindPod: true, Kind
 // does not).
 func changed(old, obj any) bool {
 	switch o := old.(type) {
-	case *corev1.Pod:
-		np, _ := obj.(*corev1.Pod)
-		return np == nil || !reflect.DeepEqual(podInfo(o), podInfo(np))
+	case *PodLite:
+		np, _ := obj.(*PodLite)
+		return np == nil || !reflect.DeepEqual(podLiteInfo(o), podLiteInfo(np))
 	case *corev1.Node:
 		// Nodes change every few seconds (status heartbeats); only their locality matters here.
 		nn, _ := obj.(*corev1.Node)

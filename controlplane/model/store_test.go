@@ -324,7 +324,8 @@ func installCRDs(t *testing.T, env *testenv.Env) {
 }
 
 // TestStoreMemory: the Store's heap at the load, 1,000 Services in 10 namespaces with 10
-// endpoints each (EndpointSlices written directly: 10,000 KWOK pods would measure KWOK).
+// endpoints each, each endpoint a pod (held by a scheduling gate, so that no scheduler or KWOK
+// works on them; the EndpointSlices are written directly).
 func TestStoreMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("creates 2,000 objects")
@@ -355,8 +356,16 @@ func TestStoreMemory(t *testing.T) {
 					Labels: map[string]string{discoveryv1.LabelServiceName: name}}, AddressType: discoveryv1.AddressTypeIPv4,
 					Ports: []discoveryv1.EndpointPort{{Name: ptr("http"), Port: ptr(int32(80))}}}
 				for e := range 10 {
+					pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d", name, e), Namespace: ns,
+						Labels: map[string]string{"app": name, "version": fmt.Sprintf("v%d", e%2+1), "pod-template-hash": "5d8f7c9b6"}},
+						Spec: corev1.PodSpec{SchedulingGates: []corev1.PodSchedulingGate{{Name: "meshctl.io/hold"}}, Containers: []corev1.Container{{Name: "app", Image: "app:1",
+							Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 80}}}}}}
+					if _, err := kube.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+						errs <- err
+						return
+					}
 					es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{Addresses: []string{fmt.Sprintf("10.%d.%d.%d", 100+n, i, e+1)},
-						Conditions: discoveryv1.EndpointConditions{Ready: &ready}})
+						Conditions: discoveryv1.EndpointConditions{Ready: &ready}, TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: pod.Name}})
 				}
 				if _, err := kube.DiscoveryV1().EndpointSlices(ns).Create(ctx, es, metav1.CreateOptions{}); err != nil {
 					errs <- err
@@ -384,10 +393,18 @@ func TestStoreMemory(t *testing.T) {
 			eps += len(snap.Endpoints(svc))
 		}
 	}
-	if n != 1000 || eps != 10000 {
-		t.Fatalf("the store holds %d of the Services and %d endpoints, want 1000 and 10000", n, eps)
+	labelled := 0
+	for _, svc := range snap.Services {
+		for _, e := range snap.Endpoints(svc) {
+			if e.Labels["version"] != "" {
+				labelled++
+			}
+		}
 	}
-	t.Logf("Store heap at 1,000 Services / 10,000 endpoints: %.1f MiB (informer caches, model and one snapshot)",
+	if n != 1000 || eps != 10000 || labelled < 10000 {
+		t.Fatalf("the store holds %d of the Services and %d endpoints (%d with pod labels), want 1000 and 10000", n, eps, labelled)
+	}
+	t.Logf("Store heap at 1,000 Services / 10,000 endpoints and their pods: %.1f MiB (informer caches, model and one snapshot)",
 		float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20))
 	runtime.KeepAlive(snap)
 }
