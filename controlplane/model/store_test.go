@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"runtime"
 	"slices"
@@ -13,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	networkingapi "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	istioclient "istio.io/client-go/pkg/clientset/versioned"
@@ -24,6 +27,7 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/meshctl/meshctl/controlplane/model"
+	"github.com/meshctl/meshctl/controlplane/translate"
 	"github.com/meshctl/meshctl/internal/testenv"
 	"github.com/meshctl/meshctl/meshapi"
 )
@@ -159,11 +163,15 @@ func TestStore(t *testing.T) {
 		eventually(t, "both pods' endpoints with their labels", func() bool {
 			return slices.Equal(endpointLabels(s.Snapshot(), host), []string{"v1", "v2"}) && ch.has(model.KindEndpointSlice, ns)
 		})
+		eds := func() []string { return edsAddresses(t, s.Snapshot(), ns, "outbound|80||"+host) }
+		if got := eds(); len(got) != 2 {
+			t.Fatalf("EDS of %s: %v, want both pods", host, got)
+		}
 		if err := kube.CoreV1().Pods(ns).Delete(ctx, "web-v1", metav1.DeleteOptions{GracePeriodSeconds: new(int64)}); err != nil {
 			t.Fatal(err)
 		}
 		eventually(t, "the deleted pod's endpoint gone", func() bool {
-			return slices.Equal(endpointLabels(s.Snapshot(), host), []string{"v2"})
+			return slices.Equal(endpointLabels(s.Snapshot(), host), []string{"v2"}) && len(eds()) == 1
 		})
 		if err := kube.CoreV1().Services(ns).Delete(ctx, "web", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
@@ -264,6 +272,30 @@ func TestStore(t *testing.T) {
 		}
 		eventually(t, "the deleted VirtualService gone", func() bool { return !has() })
 	})
+}
+
+// edsAddresses are the endpoint addresses a sidecar of namespace ns receives for cluster.
+func edsAddresses(t *testing.T, s *model.Snapshot, ns, cluster string) []string {
+	t.Helper()
+	p := &translate.Proxy{ID: meshapi.NewNodeID(meshapi.Sidecar, netip.MustParseAddr("10.9.9.9"), "client", ns, "cluster.local"),
+		Meta: meshapi.NodeMetadata{Namespace: ns}}
+	res, err := translate.Generate(s, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range res[resourcev3.EndpointType] {
+		cla := r.(*endpointv3.ClusterLoadAssignment)
+		if cla.GetClusterName() != cluster {
+			continue
+		}
+		for _, l := range cla.GetEndpoints() {
+			for _, e := range l.GetLbEndpoints() {
+				out = append(out, e.GetEndpoint().GetAddress().GetSocketAddress().GetAddress())
+			}
+		}
+	}
+	return out
 }
 
 func ensureNamespace(t *testing.T, env *testenv.Env, name string) {
