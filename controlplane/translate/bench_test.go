@@ -100,6 +100,22 @@ func BenchmarkGenerate(b *testing.B) {
 		}
 		b.ReportMetric(float64(size(res)), "xds-bytes/proxy")
 	})
+	b.Run("scoped", func(b *testing.B) {
+		// A Sidecar limits namespace ns-0 to itself (100 of the 1,000 Services).
+		sc := &networkingv1.Sidecar{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "ns-0"},
+			Spec: networkingapi.Sidecar{Egress: []*networkingapi.IstioEgressListener{{Hosts: []string{"./*"}}}}}
+		var res map[string][]types.Resource
+		for b.Loop() {
+			b.StopTimer()
+			s, err := model.FromObjects(model.DefaultClusterDomain, append(objs[:len(objs):len(objs)], sc)...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			res = gen(s, loadProxy(0))
+		}
+		b.ReportMetric(float64(size(res)), "xds-bytes/proxy")
+	})
 	b.Run("next", func(b *testing.B) {
 		s, err := model.FromObjects(model.DefaultClusterDomain, objs...)
 		if err != nil {
