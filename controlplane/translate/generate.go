@@ -27,11 +27,9 @@ func Generate(s *model.Snapshot, p *Proxy) (_ map[string][]types.Resource, err e
 		r = &resources{clusters: g.clusters, endpoints: eds, listeners: g.listeners, routes: g.routes}
 	} else {
 		sc := scopeOf(s, p)
-		// Sidecars of one scope share their outbound side, unless a rule matches on source labels.
-		key := "outbound|" + sc.key
-		if usesSourceLabels(s) {
-			key += "|" + p.labelKey()
-		}
+		// Sidecars of one scope share their outbound side, as far as rules matching on source
+		// labels treat them alike.
+		key := "outbound|" + sc.key + sourceKey(s, p)
 		out := s.ConfigMemo(key, func() any { return sorted(outbound(s, p, sc)) }).(*resources)
 		eds := s.Memo("eds-of|"+key, func() any { return assignments(s, out.eds) }).([]types.Resource)
 		in := &resources{}
@@ -47,28 +45,45 @@ func Generate(s *model.Snapshot, p *Proxy) (_ map[string][]types.Resource, err e
 	}, nil
 }
 
-// usesSourceLabels: some VirtualService matches on the client's labels, so sidecars of one scope
-// may differ.
-func usesSourceLabels(s *model.Snapshot) bool {
-	return s.ConfigMemo("sourceLabels", func() any {
+// sourceSelectors are the sourceLabels of every VirtualService match that has them.
+func sourceSelectors(s *model.Snapshot) []map[string]string {
+	return s.ConfigMemo("sourceSelectors", func() any {
+		var out []map[string]string
 		for _, vs := range s.VirtualServices {
 			for _, hr := range vs.Spec.GetHttp() {
 				for _, m := range hr.GetMatch() {
 					if len(m.GetSourceLabels()) > 0 {
-						return true
+						out = append(out, m.GetSourceLabels())
 					}
 				}
 			}
 			for _, tr := range vs.Spec.GetTcp() {
 				for _, m := range tr.GetMatch() {
 					if len(m.GetSourceLabels()) > 0 {
-						return true
+						out = append(out, m.GetSourceLabels())
 					}
 				}
 			}
 		}
-		return false
-	}).(bool)
+		return out
+	}).([]map[string]string)
+}
+
+// sourceKey says which sourceLabels matches hold for p: sidecars of one scope that agree on all
+// of them receive the same outbound configuration.
+func sourceKey(s *model.Snapshot, p *Proxy) string {
+	sels := sourceSelectors(s)
+	if len(sels) == 0 {
+		return ""
+	}
+	b := make([]byte, len(sels))
+	for i, sel := range sels {
+		b[i] = '0'
+		if matchesLabels(sel, p.Labels()) {
+			b[i] = '1'
+		}
+	}
+	return "|" + string(b)
 }
 
 func sorted(r *resources) *resources {

@@ -262,3 +262,23 @@ func mustGenerate(t *testing.T, s *model.Snapshot, p *translate.Proxy) map[strin
 	}
 	return res
 }
+
+// TestSourceLabelsSplitSharing: proxies of one namespace share their outbound side only as far as
+// sourceLabels matches treat them alike.
+func TestSourceLabelsSplitSharing(t *testing.T) {
+	s := load(t, []string{"testdata/cluster.yaml", "testdata/rules.yaml"})
+	other := &translate.Proxy{ID: sleepProxy.ID, Meta: meshapi.NodeMetadata{Namespace: "default", Labels: map[string]string{"app": "curl"}}}
+	for _, c := range []struct {
+		p    *translate.Proxy
+		want bool
+	}{{sleepProxy, true}, {other, false}, {sleepProxy, true}} {
+		res := mustGenerate(t, s, c.p)
+		got := false
+		for _, r := range res[resourcev3.RouteType] {
+			got = got || strings.Contains(prototext.Format(r), "canary-from-sleep")
+		}
+		if got != c.want {
+			t.Errorf("labels %v: route canary-from-sleep present %v, want %v", c.p.Meta.Labels, got, c.want)
+		}
+	}
+}
