@@ -107,7 +107,7 @@ func gateway(s *model.Snapshot, p *Proxy) *resources {
 	for _, host := range slices.Sorted(maps.Keys(dests)) {
 		for _, svc := range s.ServicesByHost(host) {
 			if exported(or(svc.ExportTo, s.Mesh.GetDefaultServiceExportTo()), svc.Namespace, p.Namespace()) {
-				serviceClusters(s, p.Namespace(), svc, r)
+				serviceClusters(s, p.Namespace(), svc, nil, r)
 				break
 			}
 		}

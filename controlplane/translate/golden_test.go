@@ -68,6 +68,7 @@ var corpus = []struct {
 	{"registry-only", []string{"testdata/cluster.yaml", "testdata/registry-only.yaml"}, sleepProxy},
 	{"rules-sidecar", []string{"testdata/cluster.yaml", "testdata/rules.yaml"}, sleepProxy},
 	{"rules-gateway", []string{"testdata/cluster.yaml", "testdata/rules.yaml"}, gatewayProxy},
+	{"sidecar-port", append(append([]string{}, nginxFiles...), "testdata/other-namespace.yaml", "testdata/sidecar-port.yaml"), sleepProxy},
 	{"sidecar-narrowed", append(append([]string{}, nginxFiles...), "testdata/other-namespace.yaml", "testdata/sidecar-narrow.yaml"), sleepProxy},
 }
 

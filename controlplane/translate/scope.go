@@ -16,7 +16,11 @@ type scope struct {
 	key     string // identifies the scope for sharing work between proxies
 }
 
-type egressHost struct{ ns, host string }
+// egressHost is one "ns/host" of an egress listener, for its port only when port is set.
+type egressHost struct {
+	ns, host string
+	port     uint32
+}
 
 // scopeOf finds the Sidecar that applies to p, as Istio does: one in p's namespace whose workload
 // selector matches, else the one of p's namespace without a selector, else the root namespace's.
@@ -41,11 +45,12 @@ func scopeOf(s *model.Snapshot, p *Proxy) *scope {
 	}
 	sc := &scope{ns: ns, sidecar: chosen, key: ns + "|*/*"}
 	if chosen == nil {
-		sc.hosts = []egressHost{{"*", "*"}}
+		sc.hosts = []egressHost{{"*", "*", 0}}
 		return sc
 	}
 	sc.key = ns + "|" + chosen.Namespace + "/" + chosen.Name
 	for _, eg := range chosen.Spec.GetEgress() {
+		port := eg.GetPort().GetNumber()
 		for _, h := range eg.GetHosts() {
 			n, host, ok := strings.Cut(h, "/")
 			if !ok {
@@ -54,7 +59,7 @@ func scopeOf(s *model.Snapshot, p *Proxy) *scope {
 			if n == "." {
 				n = ns
 			}
-			sc.hosts = append(sc.hosts, egressHost{n, host})
+			sc.hosts = append(sc.hosts, egressHost{n, host, port})
 		}
 	}
 	return sc
@@ -64,6 +69,16 @@ func scopeOf(s *model.Snapshot, p *Proxy) *scope {
 func (sc *scope) allows(ns, host string) bool {
 	for _, h := range sc.hosts {
 		if (h.ns == "*" || h.ns == ns) && hostMatches(h.host, host) {
+			return true
+		}
+	}
+	return false
+}
+
+// allowsPort: an egress listener of that port (or of every port) lets the scope see host's port.
+func (sc *scope) allowsPort(ns, host string, port uint32) bool {
+	for _, h := range sc.hosts {
+		if (h.port == 0 || h.port == port) && (h.ns == "*" || h.ns == ns) && hostMatches(h.host, host) {
 			return true
 		}
 	}

@@ -60,7 +60,8 @@ func visibleServices(s *model.Snapshot, sc *scope) []*model.Service {
 
 // serviceClusters are a service's clusters (each port, and each subset of its DestinationRule) and
 // their endpoints.
-func serviceClusters(s *model.Snapshot, ns string, svc *model.Service, r *resources) {
+// keep, when not nil, says which ports the proxy may see (a Sidecar's port-specific egress).
+func serviceClusters(s *model.Snapshot, ns string, svc *model.Service, keep func(model.Port) bool, r *resources) {
 	dr := destinationRule(s, ns, svc.Hostname, svc.Namespace)
 	var base *networking.TrafficPolicy
 	var subsets []*networking.Subset
@@ -68,6 +69,9 @@ func serviceClusters(s *model.Snapshot, ns string, svc *model.Service, r *resour
 		base, subsets = dr.Spec.GetTrafficPolicy(), dr.Spec.GetSubsets()
 	}
 	for _, port := range svc.Ports {
+		if keep != nil && !keep(port) {
+			continue
+		}
 		add := func(subset string, lbls map[string]string, policy *networking.TrafficPolicy) {
 			c := outboundCluster(s, svc, port, subset, policy)
 			r.clusters = append(r.clusters, c)
@@ -136,7 +140,7 @@ func outbound(s *model.Snapshot, p *Proxy, sc *scope) *resources {
 	r := &resources{}
 	svcs := visibleServices(s, sc)
 	for _, svc := range svcs {
-		serviceClusters(s, sc.ns, svc, r)
+		serviceClusters(s, sc.ns, svc, func(p model.Port) bool { return sc.allowsPort(svc.Namespace, svc.Hostname, p.Port) }, r)
 	}
 	allowAny := s.Mesh.GetOutboundTrafficPolicy().GetMode() != meshconfig.MeshConfig_OutboundTrafficPolicy_REGISTRY_ONLY
 	if o := sc.sidecar; o != nil && o.Spec.GetOutboundTrafficPolicy() != nil {
@@ -153,14 +157,14 @@ func outbound(s *model.Snapshot, p *Proxy, sc *scope) *resources {
 	httpPorts := map[uint32][]*model.Service{}
 	for _, svc := range svcs {
 		for _, port := range svc.Ports {
-			if isHTTP(port.Protocol) {
+			if isHTTP(port.Protocol) && sc.allowsPort(svc.Namespace, svc.Hostname, port.Port) {
 				httpPorts[port.Port] = append(httpPorts[port.Port], svc)
 			}
 		}
 	}
 	for _, svc := range svcs {
 		for _, port := range svc.Ports {
-			if !isHTTP(port.Protocol) {
+			if !isHTTP(port.Protocol) && sc.allowsPort(svc.Namespace, svc.Hostname, port.Port) {
 				if l := tcpListener(s, p, svc, port, vsFor(svc.Hostname, exact, wild), httpPorts); l != nil {
 					r.listeners = append(r.listeners, l)
 				}
