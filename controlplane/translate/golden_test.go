@@ -93,12 +93,13 @@ func load(t testing.TB, files []string) *model.Snapshot {
 	return s
 }
 
-// render is the resources as YAML, by type in the order a proxy asks for them, each sorted by name.
+// render is the resources as YAML, by type (alphabetical is the order a proxy asks for them: CDS,
+// EDS, LDS, RDS), each sorted by name.
 func render(t testing.TB, res map[string][]types.Resource) []byte {
 	t.Helper()
 	out := map[string][]any{}
-	for key, typ := range map[string]string{"1-clusters": resourcev3.ClusterType, "2-endpoints": resourcev3.EndpointType,
-		"3-listeners": resourcev3.ListenerType, "4-routes": resourcev3.RouteType} {
+	for key, typ := range map[string]string{"clusters": resourcev3.ClusterType, "endpoints": resourcev3.EndpointType,
+		"listeners": resourcev3.ListenerType, "routes": resourcev3.RouteType} {
 		out[key] = []any{}
 		for _, r := range res[typ] {
 			b, err := protojson.Marshal(r)
