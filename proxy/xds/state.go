@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/meshctl/meshctl/proxy/ir"
+	"github.com/meshctl/meshctl/xdscontract"
 )
 
 // The resource types, in the order a proxy asks for them (docs/xds.md).
@@ -54,7 +55,7 @@ func (s *State) with(typ, version string, resources []*anypb.Any) (*State, error
 		if err := a.UnmarshalTo(m); err != nil {
 			return err
 		}
-		return checkContract(m)
+		return xdscontract.Check(m)
 	}
 	switch typ {
 	case resourcev3.ClusterType:

@@ -13,6 +13,7 @@ import (
 	faultv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
 	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
+	"github.com/meshctl/meshctl/xdscontract"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -56,7 +57,7 @@ func TestRouteTranslation(t *testing.T) {
 			Abort: &faultv3.FaultAbort{ErrorType: &faultv3.FaultAbort_HttpStatus{HttpStatus: 500}},
 		})},
 	}
-	if err := checkContract(r); err != nil {
+	if err := xdscontract.Check(r); err != nil {
 		t.Fatal(err)
 	}
 	got, err := route(r)
@@ -106,7 +107,7 @@ func TestClusterTranslation(t *testing.T) {
 			CommonHttpProtocolOptions: &corev3.HttpProtocolOptions{MaxRequestsPerConnection: wrapperspb.UInt32(1)},
 		})},
 	}
-	if err := checkContract(c); err != nil {
+	if err := xdscontract.Check(c); err != nil {
 		t.Fatal(err)
 	}
 	got, err := cluster(c, nil)
@@ -144,7 +145,7 @@ func TestRefusals(t *testing.T) {
 			if err := protojson.Unmarshal([]byte(c.json), c.msg); err != nil {
 				t.Fatal(err)
 			}
-			err := checkContract(c.msg)
+			err := xdscontract.Check(c.msg)
 			if err == nil {
 				t.Fatal("accepted")
 			}

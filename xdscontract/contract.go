@@ -1,4 +1,8 @@
-package xds
+// Package xdscontract is docs/xds.md as data: the Envoy messages meshd may send and the fields of
+// each the proxy honours. The proxy refuses anything else (Check on every resource it receives) and
+// meshd's tests run the same Check on everything it generates, so the two cannot drift apart. It
+// imports protobuf and Envoy's types only: the proxy must not pull in Kubernetes' libraries.
+package xdscontract
 
 import (
 	"fmt"
@@ -8,7 +12,11 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/anypb"
 
-	// The typed configurations the contract allows, registered for Any.
+	// The resources, and the typed configurations the contract allows, registered for Any.
+	_ "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
@@ -20,10 +28,10 @@ import (
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 )
 
-// contract is docs/xds.md as data: every message meshd may send and the fields of it the proxy
-// honours. A resource that sets any other field, or holds any other message, is refused with the
-// field's path: the proxy never ignores configuration silently. contract_test.go checks this table
-// against the document.
+// contract is every message meshd may send and the fields of it the proxy honours. A resource that
+// sets any other field, or holds any other message, is refused with the field's path: the proxy
+// never ignores configuration silently. contract_internal_test.go checks this table against
+// docs/xds.md.
 var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.config.listener.v3.Listener":                                                               {"name", "address", "bind_to_port", "use_original_dst", "listener_filters", "filter_chains", "default_filter_chain"},
 	"envoy.config.listener.v3.ListenerFilter":                                                         {"name", "typed_config"},
@@ -120,8 +128,9 @@ var allowed = func() map[protoreflect.FullName]map[protoreflect.Name]bool {
 	return m
 }()
 
-// checkContract walks a resource and refuses any field or message the contract does not list.
-func checkContract(m proto.Message) error {
+// Check walks a resource and refuses any field or message the contract does not list, naming the
+// field's path.
+func Check(m proto.Message) error {
 	return walk(m.ProtoReflect(), "")
 }
 
@@ -184,3 +193,6 @@ func orRoot(path string) string {
 	}
 	return path
 }
+
+// Allows reports whether the contract lets message msg set field.
+func Allows(msg protoreflect.FullName, field protoreflect.Name) bool { return allowed[msg][field] }
