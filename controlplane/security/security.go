@@ -180,4 +180,5 @@ func (s *Security) runSingletons(ctx context.Context) {
 	if err := s.roots.Run(ctx); err != nil && ctx.Err() == nil {
 		s.opts.Log.Error("istio-ca-root-cert publisher stopped", "err", err)
 	}
+	<-ctx.Done() // the lease is held until then: the singletons' end is not leadership's
 }
