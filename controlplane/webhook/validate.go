@@ -66,6 +66,9 @@ func (h *Validator) Review(req *admissionv1.AdmissionRequest) *admissionv1.Admis
 		}
 		name := req.Name
 		if name == "" {
+			name, _ = lookupString(m, "metadata", "name")
+		}
+		if name == "" {
 			name, _ = lookupString(m, "metadata", "generateName")
 		}
 		denied := failed("invalid_resource", fmt.Sprintf("configuration is invalid: %s %s/%s: %s", gvk.Kind, req.Namespace, name, strings.Join(msgs, "; ")))
