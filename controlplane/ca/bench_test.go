@@ -13,7 +13,9 @@ import (
 
 type nobody struct{}
 
-func (nobody) Authenticate(context.Context) (Caller, error) { return Caller{Namespace: "bench", ServiceAccount: "sa"}, nil }
+func (nobody) Authenticate(context.Context) (Caller, error) {
+	return Caller{Namespace: "bench", ServiceAccount: "sa"}, nil
+}
 
 // BenchmarkCSRSigning is the CSR service's signing rate (token review excluded: that is the API server's
 // time), for proxies' usual ECDSA P-256 keys and for RSA 2048, by the self-signed root (RSA 2048, as

@@ -178,11 +178,15 @@ func installWebhookConfigurations(t testing.TB, env *testenv.Env, meshNS, appNS,
 	if _, err := hooks.MutatingWebhookConfigurations().Create(t.Context(), mwc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = hooks.MutatingWebhookConfigurations().Delete(context.Background(), mwc.Name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = hooks.MutatingWebhookConfigurations().Delete(context.Background(), mwc.Name, metav1.DeleteOptions{})
+	})
 	if _, err := hooks.ValidatingWebhookConfigurations().Create(t.Context(), vwc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = hooks.ValidatingWebhookConfigurations().Delete(context.Background(), vwc.Name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = hooks.ValidatingWebhookConfigurations().Delete(context.Background(), vwc.Name, metav1.DeleteOptions{})
+	})
 }
 
 // installIstioCRDs applies the base chart's CRDs (its only template directive is the labels line).

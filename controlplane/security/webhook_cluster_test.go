@@ -14,9 +14,47 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"k8s.io/utils/ptr"
+
 	"github.com/meshctl/meshctl/internal/testenv"
 	"github.com/meshctl/meshctl/meshapi"
 )
+
+// injectionCluster runs a replica of a revision of the test's own, its ConfigMaps and webhook
+// configurations in place, and a namespace labelled istio-injection=enabled whose pods it injects. It
+// returns once the API server calls the injector with meshd's CA bundle.
+func injectionCluster(t testing.TB, env *testenv.Env) (m *meshd, meshNS, appNS, rev string) {
+	meshNS, appNS = env.Namespace(t), env.Namespace(t)
+	rev = revisionFor(meshNS)
+	installInjectorConfigMaps(t, env, meshNS, rev)
+	m = startMeshd(t, env, meshNS, rev, "replica-0", nil)
+	addr, err := m.WebhookAddr(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	installWebhookConfigurations(t, env, meshNS, appNS, rev, addr.String())
+	hooks := env.Client().AdmissionregistrationV1()
+	testenv.Poll(t, "CA bundle in the injector's configuration", func(ctx context.Context) (bool, error) {
+		c, err := hooks.MutatingWebhookConfigurations().Get(ctx, meshapi.Revisioned(meshapi.InjectorWebhook, rev), metav1.GetOptions{})
+		a := m.CA().Get()
+		return err == nil && a != nil && bytes.Equal(c.Webhooks[0].ClientConfig.CABundle, a.RootsPEM()), err
+	})
+	ns, err := env.Client().CoreV1().Namespaces().Get(t.Context(), appNS, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Labels[meshapi.LabelInjection] = meshapi.InjectionEnabled
+	if _, err := env.Client().CoreV1().Namespaces().Update(t.Context(), ns, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pods := env.Client().CoreV1().Pods(appNS)
+	probe := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "probe"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "x"}}}}
+	testenv.Poll(t, "injection webhook in effect", func(ctx context.Context) (bool, error) {
+		got, err := pods.Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		return err == nil && hasProxy(got), nil
+	})
+	return m, meshNS, appNS, rev
+}
 
 func deployment(name string, podLabels, podAnnotations map[string]string) *appsv1.Deployment {
 	labels := map[string]string{"app": name}
@@ -92,53 +130,33 @@ func metricValue(m *dto.Metric) float64 {
 // the validator turned to Fail once verified, invalid configuration refused with the field at fault.
 func TestWebhooksThroughTheAPIServer(t *testing.T) {
 	env := testenv.Get(t)
-	meshNS, appNS := env.Namespace(t), env.Namespace(t)
-	rev := revisionFor(meshNS)
 	installIstioCRDs(t, env)
-	installInjectorConfigMaps(t, env, meshNS, rev)
-	m := startMeshd(t, env, meshNS, rev, "replica-0", nil)
-	addr, err := m.WebhookAddr(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	installWebhookConfigurations(t, env, meshNS, appNS, rev, addr.String())
+	m, meshNS, appNS, rev := injectionCluster(t, env)
 	hooks := env.Client().AdmissionregistrationV1()
 
 	// Another revision's configuration is not ours to touch.
 	other := &admissionregistrationv1.MutatingWebhookConfiguration{
 		ObjectMeta: metav1.ObjectMeta{Name: meshapi.Revisioned(meshapi.InjectorWebhook, rev+"x"), Labels: map[string]string{meshapi.LabelRevision: rev + "x"}},
+		Webhooks: []admissionregistrationv1.MutatingWebhook{{
+			Name:              "never.sidecar-injector.istio.io",
+			ClientConfig:      admissionregistrationv1.WebhookClientConfig{URL: ptr.To("https://127.0.0.1:1/inject")},
+			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"meshctl.io/never": "x"}},
+			SideEffects:       ptr.To(admissionregistrationv1.SideEffectClassNone), AdmissionReviewVersions: []string{"v1"},
+		}},
 	}
 	if _, err := hooks.MutatingWebhookConfigurations().Create(t.Context(), other, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = hooks.MutatingWebhookConfigurations().Delete(context.Background(), other.Name, metav1.DeleteOptions{}) })
-
-	testenv.Poll(t, "CA bundle in the injector's configuration", func(ctx context.Context) (bool, error) {
-		c, err := hooks.MutatingWebhookConfigurations().Get(ctx, meshapi.Revisioned(meshapi.InjectorWebhook, rev), metav1.GetOptions{})
-		a := m.CA().Get()
-		return err == nil && a != nil && bytes.Equal(c.Webhooks[0].ClientConfig.CABundle, a.RootsPEM()), err
+	t.Cleanup(func() {
+		_ = hooks.MutatingWebhookConfigurations().Delete(context.Background(), other.Name, metav1.DeleteOptions{})
 	})
+
 	testenv.Poll(t, "validator verified and failing closed", func(ctx context.Context) (bool, error) {
 		c, err := hooks.ValidatingWebhookConfigurations().Get(ctx, meshapi.ValidatorWebhook(rev, meshNS), metav1.GetOptions{})
 		return err == nil && c.Webhooks[0].FailurePolicy != nil && *c.Webhooks[0].FailurePolicy == admissionregistrationv1.Fail &&
 			len(c.Webhooks[0].ClientConfig.CABundle) > 0, err
 	})
 
-	// Injection: a namespace labelled istio-injection=enabled.
-	ns, err := env.Client().CoreV1().Namespaces().Get(t.Context(), appNS, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Labels[meshapi.LabelInjection] = meshapi.InjectionEnabled
-	if _, err := env.Client().CoreV1().Namespaces().Update(t.Context(), ns, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	pods := env.Client().CoreV1().Pods(appNS)
-	probe := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "probe"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "x"}}}}
-	testenv.Poll(t, "injection webhook in effect", func(ctx context.Context) (bool, error) {
-		got, err := pods.Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-		return err == nil && hasProxy(got), nil
-	})
 	deploys := env.Client().AppsV1().Deployments(appNS)
 	for _, d := range []*appsv1.Deployment{
 		deployment("injected", nil, nil),
@@ -183,7 +201,7 @@ func TestWebhooksThroughTheAPIServer(t *testing.T) {
 				map[string]any{"destination": map[string]any{"host": "reviews", "subset": "v2"}, "weight": 100 - weight}}}}},
 		}}
 	}
-	_, err = vs.Create(t.Context(), obj("invalid", -10), metav1.CreateOptions{})
+	_, err := vs.Create(t.Context(), obj("invalid", -10), metav1.CreateOptions{})
 	if err == nil || !strings.Contains(err.Error(), "denied the request") || !strings.Contains(err.Error(), "spec.http[0].route[0].weight") {
 		t.Errorf("invalid VirtualService: err = %v, want a refusal naming spec.http[0].route[0].weight", err)
 	}
