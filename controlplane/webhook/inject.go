@@ -165,6 +165,9 @@ func PathEnv(path string) map[string]string {
 	}
 	out := map[string]string{}
 	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i] == "" {
+			continue // "/inject//v": a variable needs a name (found by fuzzing)
+		}
 		name, ok := urlParameterEnv[kv[i]]
 		if !ok {
 			name = strings.ToUpper(kv[i])
