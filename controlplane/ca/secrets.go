@@ -38,13 +38,13 @@ func AuthorityFromSecrets(plugged, selfSigned *corev1.Secret) (*Authority, error
 		d := plugged.Data
 		for _, k := range []string{meshapi.CACertKey, meshapi.CAKeyKey, meshapi.RootCertKey, meshapi.CertChainKey} {
 			if len(d[k]) == 0 {
-				return nil, fmt.Errorf("Secret %s/%s: key %s is missing or empty (a plug-in CA needs %s, %s, %s and %s)",
+				return nil, fmt.Errorf("secret %s/%s: key %s is missing or empty (a plug-in CA needs %s, %s, %s and %s)",
 					plugged.Namespace, plugged.Name, k, meshapi.CACertKey, meshapi.CAKeyKey, meshapi.RootCertKey, meshapi.CertChainKey)
 			}
 		}
 		a, err := NewAuthority(d[meshapi.CACertKey], d[meshapi.CAKeyKey], d[meshapi.CertChainKey], d[meshapi.RootCertKey])
 		if err != nil {
-			return nil, fmt.Errorf("Secret %s/%s: %w", plugged.Namespace, plugged.Name, err)
+			return nil, fmt.Errorf("secret %s/%s: %w", plugged.Namespace, plugged.Name, err)
 		}
 		a.Plugged = true
 		return a, nil
@@ -53,7 +53,7 @@ func AuthorityFromSecrets(plugged, selfSigned *corev1.Secret) (*Authority, error
 		d := selfSigned.Data
 		a, err := NewAuthority(d[meshapi.CACertKey], d[meshapi.CAKeyKey], nil, d[meshapi.CACertKey])
 		if err != nil {
-			return nil, fmt.Errorf("Secret %s/%s: %w", selfSigned.Namespace, selfSigned.Name, err)
+			return nil, fmt.Errorf("secret %s/%s: %w", selfSigned.Namespace, selfSigned.Name, err)
 		}
 		return a, nil
 	}

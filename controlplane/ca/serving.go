@@ -112,9 +112,7 @@ func (s *Serving) issue(a *Authority, ttl time.Duration) (*tls.Certificate, erro
 	}
 	c := &tls.Certificate{Certificate: [][]byte{leaf.Raw}, PrivateKey: key, Leaf: leaf}
 	// Intermediates of a plug-in CA go along, so that clients holding only the root verify the chain.
-	for _, p := range a.chainDER() {
-		c.Certificate = append(c.Certificate, p)
-	}
+	c.Certificate = append(c.Certificate, a.chainDER()...)
 	if _, err := leaf.Verify(x509.VerifyOptions{Roots: a.roots, Intermediates: a.intermediatePool()}); err != nil {
 		return nil, fmt.Errorf("the issued certificate does not verify against the roots: %w", err)
 	}
