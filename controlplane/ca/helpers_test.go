@@ -8,6 +8,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
+	"log/slog"
 	"math/big"
 	"net/url"
 	"testing"
@@ -104,3 +106,5 @@ func verifyChain(t testing.TB, chain []string, want string) *x509.Certificate {
 	}
 	return leaf
 }
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -74,6 +74,7 @@ func (s *Serving) Run(ctx context.Context) error {
 		changed := s.CA.Changed()
 		var next <-chan time.Time
 		if a := s.CA.Get(); a != nil {
+			issued := time.Now()
 			cert, err := s.issue(a, ttl)
 			if err != nil {
 				s.log().Error("serving certificate: cannot issue", "err", err)
@@ -84,7 +85,8 @@ func (s *Serving) Run(ctx context.Context) error {
 					close(s.issued)
 					first = false
 				}
-				renew := time.Until(cert.Leaf.NotBefore.Add(cert.Leaf.NotAfter.Sub(cert.Leaf.NotBefore) * 2 / 3))
+				// From the issue time, not NotBefore, which is backdated for clock skew.
+				renew := time.Until(issued.Add(cert.Leaf.NotAfter.Sub(issued) * 2 / 3))
 				next = time.After(max(renew, time.Second))
 			}
 		}
