@@ -216,6 +216,26 @@ func TestPluggedCA(t *testing.T) {
 	if _, err := env.Client().CoreV1().Secrets(meshNS).Get(t.Context(), meshapi.CASecret, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("istio-ca-secret: err = %v, want none made while cacerts exists", err)
 	}
+
+	// The user rotates the plug-in CA: the new root is published and signs from then on.
+	rotated := pluggedCA(t)
+	secret, err := env.Client().CoreV1().Secrets(meshNS).Get(t.Context(), meshapi.PluggedCASecret, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret.Data = rotated
+	if _, err := env.Client().CoreV1().Secrets(meshNS).Update(t.Context(), secret, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Poll(t, "istio-ca-root-cert with the rotated root", func(ctx context.Context) (bool, error) {
+		cm, err := env.Client().CoreV1().ConfigMaps(appNS).Get(ctx, meshapi.RootCertConfigMap, metav1.GetOptions{})
+		return err == nil && cm.Data[meshapi.RootCertKey] == string(rotated[meshapi.RootCertKey]), err
+	})
+	resp, err = client.CreateCertificate(bearer(t.Context(), projectedToken(t, env, appNS, "app", meshapi.CAAudience)), &pb.IstioCertificateRequest{Csr: newCSR(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leafOf(t, resp.CertChain, rotated[meshapi.RootCertKey])
 }
 
 // TestRootCertConfigMap: istio-ca-root-cert is published in every namespace, labelled for uninstall
