@@ -123,6 +123,11 @@ func parseValues(s Source) (map[string]any, error) {
 	return m, nil
 }
 
+// DecodeJSON decodes one JSON value into the shapes injection works on, the ones kubeyaml produces: numbers
+// as int64 (float64 when not integers), never float64 for a port. meshd's webhook decodes admitted pods
+// with it, so that an injected pod is the one kube-inject writes for the same input.
+func DecodeJSON(b []byte) (any, error) { return decodeJSON(b) }
+
 // decodeJSON decodes JSON into the value shapes kubeyaml produces (int64 for integers, float64 otherwise).
 func decodeJSON(b []byte) (any, error) {
 	d := json.NewDecoder(bytes.NewReader(b))

@@ -21,7 +21,7 @@ var (
 	// leaderElectionNames are the ConfigMaps and Leases the control plane elects leaders with, in its
 	// namespace: Istio's names (pilot/pkg/leaderelection), current and former.
 	leaderElectionNames = []string{
-		"istio-leader", "istio-namespace-controller-election", "istio-gateway-deployment-leader",
+		"istio-leader", meshapi.LeaderElectionLease, "istio-gateway-deployment-leader",
 		"istio-gateway-status-leader", "istio-status-leader", "istio-validation-controller-election",
 		"istio-gateway-leader", "istio-analyze-leader", "istio-serviceexport-controller-election",
 		"istio-clustertrustbundle-controller-election", "istio-gateway-inferencepool",
