@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/meshctl/meshctl/controlplane/loadtest"
+	"github.com/meshctl/meshctl/controlplane/xdsserver/xdstest"
 )
 
 var allTypes = []string{resource.ClusterType, resource.EndpointType, resource.ListenerType, resource.RouteType}
@@ -55,7 +56,7 @@ func TestSotwAndDeltaConverge(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := c.Wait(ctx, func(c *loadtest.Client) bool {
-			return bytes.Contains(c.Resources(resource.EndpointType)[clusterName(3)], []byte("10.1.3.0"))
+			return bytes.Contains(c.Resources(resource.EndpointType)[xdstest.ClusterName(3)], []byte("10.1.3.0"))
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -222,7 +223,9 @@ func TestScopedPushes(t *testing.T) {
 	}
 	gen.bumpEndpoints()
 	ts.srv.Notify(Change{Kinds: []string{"EndpointSlice"}, EndpointsOnly: true})
-	if err := a.Wait(ctx, func(c *loadtest.Client) bool { return c.Responses(resource.EndpointType) > before[resource.EndpointType] }); err != nil {
+	if err := a.Wait(ctx, func(c *loadtest.Client) bool {
+		return c.Responses(resource.EndpointType) > before[resource.EndpointType]
+	}); err != nil {
 		t.Fatal(err)
 	}
 	// A routing change after it: its responses arrive after the EDS-only push's, so counting
@@ -232,14 +235,26 @@ func TestScopedPushes(t *testing.T) {
 	if err := a.Wait(ctx, hasDomainVersion(1)); err != nil {
 		t.Fatal(err)
 	}
+	// Each type once for the routing change, and EDS once more for the endpoints. The types of
+	// one push arrive in any order: wait for all before counting.
+	want := map[string]int{}
 	for _, typ := range allTypes {
-		// Each type once for the routing change, and EDS once more for the endpoints.
-		want := before[typ] + 1
-		if typ == resource.EndpointType {
-			want++
+		want[typ] = before[typ] + 1
+	}
+	want[resource.EndpointType]++
+	if err := a.Wait(ctx, func(c *loadtest.Client) bool {
+		for _, typ := range allTypes {
+			if c.Responses(typ) < want[typ] {
+				return false
+			}
 		}
-		if got := a.Responses(typ); got != want {
-			t.Errorf("%s: %d responses, want %d", typ, got, want)
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range allTypes {
+		if got := a.Responses(typ); got != want[typ] {
+			t.Errorf("%s: %d responses, want %d", typ, got, want[typ])
 		}
 	}
 	// Proxy b cannot see namespace a: asked, not generated.
