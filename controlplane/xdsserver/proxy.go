@@ -29,6 +29,12 @@ type proxyState struct {
 	versions [types.UnknownType]uint64
 	pushes   uint64 // generations, for /debug/syncz and tests
 
+	// watchMu guards the configuration the proxy's streams are served and their open watches.
+	watchMu   sync.Mutex
+	published *snapshot
+	watches   map[int64]sotwWatch
+	watchSeq  int64
+
 	// statsMu guards the accounting the stream callbacks update.
 	statsMu sync.Mutex
 	stats   map[string]*typeStats
@@ -79,9 +85,10 @@ func parseNode(n *core.Node) (*Proxy, error) {
 
 func newProxyState(key string, p *Proxy, now time.Time) *proxyState {
 	return &proxyState{
-		key:   key,
-		proxy: p,
-		epoch: strconv.FormatInt(now.UnixNano(), 36),
-		stats: map[string]*typeStats{},
+		key:     key,
+		proxy:   p,
+		epoch:   strconv.FormatInt(now.UnixNano(), 36),
+		stats:   map[string]*typeStats{},
+		watches: map[int64]sotwWatch{},
 	}
 }

@@ -17,12 +17,14 @@ import (
 
 // Server serves ADS (state of the world and delta) from one snapshot per connected proxy.
 type Server struct {
-	opts   Options
-	log    *slog.Logger
-	cache  cache.SnapshotCache
-	xds    serverv3.Server
-	ctx    context.Context // ends the library's stream loops when Run returns
-	cancel context.CancelFunc
+	opts Options
+	log  *slog.Logger
+	// deltaCache serves delta streams; state-of-the-world ones are served by watcher.
+	deltaCache cache.SnapshotCache
+	marshal    *marshalCache
+	xds        serverv3.Server
+	ctx        context.Context // ends the library's stream loops when Run returns
+	cancel     context.CancelFunc
 
 	debounce *debouncer
 	queue    *pushQueue
@@ -59,12 +61,13 @@ func New(opts Options) (*Server, error) {
 		sotw:     map[int64]*streamState{},
 		delta:    map[int64]*streamState{},
 	}
-	// Not in ADS mode: go-control-plane's ADS mode withholds an EDS or RDS answer until the request
+	// The delta cache is not in ADS mode: go-control-plane's ADS mode withholds an EDS or RDS answer until the request
 	// names every resource of the snapshot, which stalls a proxy whose view is narrower than ours;
 	// Istio answers what is asked. The order of types is kept by the proxies requesting CDS before
 	// EDS and LDS before RDS, as Envoy does.
-	s.cache = cache.NewSnapshotCache(false, nodeKey{}, cacheLogger{s.log})
-	s.xds = serverv3.NewServer(ctx, s.cache, callbacks{s})
+	s.deltaCache = cache.NewSnapshotCache(false, nodeKey{}, cacheLogger{s.log})
+	s.marshal = newMarshalCache()
+	s.xds = serverv3.NewServer(ctx, watcher{s}, callbacks{s})
 	return s, nil
 }
 
@@ -115,6 +118,7 @@ func (s *Server) pushAll(c Change, first time.Time) {
 		}
 		m.PushTriggers.WithLabelValues(kind).Inc()
 	}
+	s.marshal.rotate()
 	s.mu.RLock()
 	proxies := make([]*proxyState, 0, len(s.proxies))
 	for _, p := range s.proxies {
@@ -153,16 +157,23 @@ func (s *Server) push(p *proxyState, r pushRequest, initial bool) error {
 	}
 	edsOnly := r.change.EndpointsOnly && !initial && p.snap != nil
 	update := func(t types.ResponseType) bool { return !edsOnly || t == types.Endpoint }
-	next := p.snap.next(res, update, func(t types.ResponseType) string {
+	next, err := p.snap.next(res, update, func(t types.ResponseType) string {
 		p.versions[t]++
 		return formatVersion(p.epoch, p.versions[t])
-	})
+	}, s.marshal)
+	if err != nil {
+		s.log.Error("serialize configuration", "proxy", p.key, "error", err)
+		if m := s.opts.Metrics; m != nil {
+			m.Pushes.WithLabelValues("builderr").Inc()
+		}
+		return fmt.Errorf("configuration for %s: %w", p.key, err)
+	}
 	p.pushes++
 	p.snap = next
 	if !initial {
 		s.await(p, next, update, r.start)
 	}
-	if err := s.cache.SetSnapshot(s.ctx, p.key, next); err != nil {
+	if err := s.publish(p, next); err != nil {
 		return fmt.Errorf("set snapshot for %s: %w", p.key, err)
 	}
 	if m := s.opts.Metrics; m != nil {
@@ -265,7 +276,7 @@ func (s *Server) detach(id int64, delta bool) {
 	// Under s.mu, so that a reconnection of the same node id builds its state after this clear.
 	p.mu.Lock()
 	p.closed = true
-	s.cache.ClearSnapshot(p.key)
+	s.deltaCache.ClearSnapshot(p.key)
 	p.mu.Unlock()
 }
 

@@ -1,6 +1,7 @@
 package xdsserver
 
 import (
+	"slices"
 	"strconv"
 	"sync"
 
@@ -8,58 +9,85 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 )
 
-// typeSet is one type's resources in a proxy's snapshot. It is immutable once built and shared
-// between successive snapshots while its type does not change (an EDS-only push keeps the
-// clusters, listeners and routes of the previous snapshot, hashes included).
-type typeSet struct {
-	version string
-	withTTL map[string]types.ResourceWithTTL
-	plain   map[string]types.Resource
-
-	// Hashes for delta clients, computed on first use: state-of-the-world proxies never pay them.
-	hashOnce sync.Once
-	hashes   map[string]string
+// entry is one resource of a typeSet, with its shared serialization.
+type entry struct {
+	res types.Resource
+	m   *marshaled
 }
 
-func newTypeSet(version string, items []types.Resource) *typeSet {
-	ts := &typeSet{
-		version: version,
-		withTTL: make(map[string]types.ResourceWithTTL, len(items)),
-		plain:   make(map[string]types.Resource, len(items)),
-	}
+// typeSet is one type's resources in a proxy's snapshot. It is immutable once built and shared
+// between successive snapshots while its type does not change (an EDS-only push keeps the
+// clusters, listeners and routes of the previous snapshot).
+type typeSet struct {
+	version string
+	names   []string // sorted: responses list resources in a stable order
+	entries map[string]entry
+
+	// The maps go-control-plane's delta cache reads, built on first use: state-of-the-world
+	// proxies never pay for them.
+	plainOnce sync.Once
+	plain     map[string]types.Resource
+	ttlOnce   sync.Once
+	withTTL   map[string]types.ResourceWithTTL
+	hashOnce  sync.Once
+	hashes    map[string]string
+}
+
+func newTypeSet(version, typeURL string, items []types.Resource, mc *marshalCache) (*typeSet, error) {
+	ts := &typeSet{version: version, entries: make(map[string]entry, len(items)), names: make([]string, 0, len(items))}
 	for _, r := range items {
+		m, err := mc.get(typeURL, r)
+		if err != nil {
+			return nil, err
+		}
 		name := cache.GetResourceName(r)
-		ts.withTTL[name] = types.ResourceWithTTL{Resource: r}
-		ts.plain[name] = r
+		if _, dup := ts.entries[name]; !dup {
+			ts.names = append(ts.names, name)
+		}
+		ts.entries[name] = entry{res: r, m: m}
 	}
-	return ts
+	slices.Sort(ts.names)
+	return ts, nil
+}
+
+func (ts *typeSet) resources() map[string]types.Resource {
+	ts.plainOnce.Do(func() {
+		ts.plain = make(map[string]types.Resource, len(ts.entries))
+		for n, e := range ts.entries {
+			ts.plain[n] = e.res
+		}
+	})
+	return ts.plain
+}
+
+func (ts *typeSet) resourcesWithTTL() map[string]types.ResourceWithTTL {
+	ts.ttlOnce.Do(func() {
+		ts.withTTL = make(map[string]types.ResourceWithTTL, len(ts.entries))
+		for n, e := range ts.entries {
+			ts.withTTL[n] = types.ResourceWithTTL{Resource: e.res}
+		}
+	})
+	return ts.withTTL
 }
 
 func (ts *typeSet) versionMap() map[string]string {
 	ts.hashOnce.Do(func() {
-		ts.hashes = make(map[string]string, len(ts.plain))
-		for name, r := range ts.plain {
-			b, err := cache.MarshalResource(r)
-			if err != nil {
-				// A resource that does not marshal cannot be sent either; an empty hash makes the
-				// delta server resend it, and the send reports the error.
-				ts.hashes[name] = ""
-				continue
-			}
-			ts.hashes[name] = cache.HashResource(b)
+		ts.hashes = make(map[string]string, len(ts.entries))
+		for n, e := range ts.entries {
+			ts.hashes[n] = e.m.version()
 		}
 	})
 	return ts.hashes
 }
 
-// snapshot is one proxy's configuration: go-control-plane's cache serves it to the proxy's streams.
+// snapshot is one proxy's configuration.
 type snapshot struct {
 	sets [types.UnknownType]*typeSet
 }
 
 var _ cache.ResourceSnapshot = (*snapshot)(nil)
 
-var emptySet = newTypeSet("", nil)
+var emptySet = &typeSet{entries: map[string]entry{}}
 
 func (s *snapshot) set(typeURL string) *typeSet {
 	i := cache.GetResponseType(typeURL)
@@ -72,11 +100,11 @@ func (s *snapshot) set(typeURL string) *typeSet {
 func (s *snapshot) GetVersion(typeURL string) string { return s.set(typeURL).version }
 
 func (s *snapshot) GetResourcesAndTTL(typeURL string) map[string]types.ResourceWithTTL {
-	return s.set(typeURL).withTTL
+	return s.set(typeURL).resourcesWithTTL()
 }
 
 func (s *snapshot) GetResources(typeURL string) map[string]types.Resource {
-	return s.set(typeURL).plain
+	return s.set(typeURL).resources()
 }
 
 func (s *snapshot) ConstructVersionMap() error { return nil }
@@ -86,8 +114,8 @@ func (s *snapshot) GetVersionMap(typeURL string) map[string]string {
 }
 
 // next builds the snapshot that follows s: the types in update get res's resources under a new
-// version; the others are shared with s unchanged, so the cache sends nothing for them.
-func (s *snapshot) next(res map[string][]types.Resource, update func(types.ResponseType) bool, version func(types.ResponseType) string) *snapshot {
+// version; the others are shared with s unchanged, so nothing is sent for them.
+func (s *snapshot) next(res map[string][]types.Resource, update func(types.ResponseType) bool, version func(types.ResponseType) string, mc *marshalCache) (*snapshot, error) {
 	out := &snapshot{}
 	if s != nil {
 		out.sets = s.sets
@@ -104,9 +132,13 @@ func (s *snapshot) next(res map[string][]types.Resource, update func(types.Respo
 			// Envoy waits for them (initial_fetch_timeout).
 			continue
 		}
-		out.sets[i] = newTypeSet(version(i), items)
+		ts, err := newTypeSet(version(i), url, items, mc)
+		if err != nil {
+			return nil, err
+		}
+		out.sets[i] = ts
 	}
-	return out
+	return out, nil
 }
 
 func formatVersion(epoch string, n uint64) string {
