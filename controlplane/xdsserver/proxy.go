@@ -2,12 +2,10 @@ package xdsserver
 
 import (
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
-	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 
 	"github.com/meshctl/meshctl/meshapi"
 )
@@ -17,17 +15,15 @@ import (
 type proxyState struct {
 	key   string // the node id as sent: the cache's key
 	proxy *Proxy
-	epoch string // makes versions unique across reconnections of one node id
 
 	// streams is guarded by Server.mu.
 	streams int
 
 	// mu serializes generation and snapshot updates for this proxy.
-	mu       sync.Mutex
-	closed   bool
-	snap     *snapshot
-	versions [types.UnknownType]uint64
-	pushes   uint64 // generations, for /debug/syncz and tests
+	mu     sync.Mutex
+	closed bool
+	snap   *snapshot
+	pushes uint64 // generations, for /debug/syncz and tests
 
 	// watchMu guards the configuration the proxy's streams are served and their open watches.
 	watchMu   sync.Mutex
@@ -83,11 +79,10 @@ func parseNode(n *core.Node) (*Proxy, error) {
 	return &Proxy{ID: id, Meta: md}, nil
 }
 
-func newProxyState(key string, p *Proxy, now time.Time) *proxyState {
+func newProxyState(key string, p *Proxy) *proxyState {
 	return &proxyState{
 		key:     key,
 		proxy:   p,
-		epoch:   strconv.FormatInt(now.UnixNano(), 36),
 		stats:   map[string]*typeStats{},
 		watches: map[int64]sotwWatch{},
 	}

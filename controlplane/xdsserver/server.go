@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -66,7 +67,7 @@ func New(opts Options) (*Server, error) {
 	// Istio answers what is asked. The order of types is kept by the proxies requesting CDS before
 	// EDS and LDS before RDS, as Envoy does.
 	s.deltaCache = cache.NewSnapshotCache(false, nodeKey{}, cacheLogger{s.log})
-	s.marshal = newMarshalCache()
+	s.marshal = newMarshalCache(strconv.FormatInt(time.Now().UnixNano(), 36))
 	s.xds = serverv3.NewServer(ctx, watcher{s}, callbacks{s})
 	return s, nil
 }
@@ -157,10 +158,7 @@ func (s *Server) push(p *proxyState, r pushRequest, initial bool) error {
 	}
 	edsOnly := r.change.EndpointsOnly && !initial && p.snap != nil
 	update := func(t types.ResponseType) bool { return !edsOnly || t == types.Endpoint }
-	next, err := p.snap.next(res, update, func(t types.ResponseType) string {
-		p.versions[t]++
-		return formatVersion(p.epoch, p.versions[t])
-	}, s.marshal)
+	next, err := p.snap.next(res, update, s.marshal.typeSet)
 	if err != nil {
 		s.log.Error("serialize configuration", "proxy", p.key, "error", err)
 		if m := s.opts.Metrics; m != nil {
@@ -229,7 +227,7 @@ func (s *Server) attach(id int64, delta bool, req nodeRequest) (*streamState, er
 	p := s.proxies[key]
 	created := p == nil
 	if created {
-		p = newProxyState(key, proxy, time.Now())
+		p = newProxyState(key, proxy)
 		s.proxies[key] = p
 	}
 	p.streams++

@@ -22,6 +22,9 @@ type typeSet struct {
 	version string
 	names   []string // sorted: responses list resources in a stable order
 	entries map[string]entry
+	// items is the generator's slice: holding it keeps its backing array, whose address keys
+	// the shared typeSets, from being reused while the typeSet is cached.
+	items []types.Resource
 
 	// The maps go-control-plane's delta cache reads, built on first use: state-of-the-world
 	// proxies never pay for them.
@@ -34,7 +37,7 @@ type typeSet struct {
 }
 
 func newTypeSet(version, typeURL string, items []types.Resource, mc *marshalCache) (*typeSet, error) {
-	ts := &typeSet{version: version, entries: make(map[string]entry, len(items)), names: make([]string, 0, len(items))}
+	ts := &typeSet{version: version, items: items, entries: make(map[string]entry, len(items)), names: make([]string, 0, len(items))}
 	for _, r := range items {
 		m, err := mc.get(typeURL, r)
 		if err != nil {
@@ -115,7 +118,7 @@ func (s *snapshot) GetVersionMap(typeURL string) map[string]string {
 
 // next builds the snapshot that follows s: the types in update get res's resources under a new
 // version; the others are shared with s unchanged, so nothing is sent for them.
-func (s *snapshot) next(res map[string][]types.Resource, update func(types.ResponseType) bool, version func(types.ResponseType) string, mc *marshalCache) (*snapshot, error) {
+func (s *snapshot) next(res map[string][]types.Resource, update func(types.ResponseType) bool, build func(typeURL string, items []types.Resource) (*typeSet, error)) (*snapshot, error) {
 	out := &snapshot{}
 	if s != nil {
 		out.sets = s.sets
@@ -132,7 +135,7 @@ func (s *snapshot) next(res map[string][]types.Resource, update func(types.Respo
 			// Envoy waits for them (initial_fetch_timeout).
 			continue
 		}
-		ts, err := newTypeSet(version(i), url, items, mc)
+		ts, err := build(url, items)
 		if err != nil {
 			return nil, err
 		}
