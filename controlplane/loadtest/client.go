@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
@@ -304,33 +303,19 @@ func recvError(err error) error {
 	return fmt.Errorf("receive: %w", err)
 }
 
+// anyName is a resource's name: field 1 of Cluster, Listener, RouteConfiguration (name) and
+// ClusterLoadAssignment (cluster_name) alike.
 func anyName(a *anypb.Any) string {
-	m, err := a.UnmarshalNew()
-	if err != nil {
-		return ""
-	}
-	if n, ok := m.(interface{ GetName() string }); ok && n.GetName() != "" {
-		return n.GetName()
-	}
-	if n, ok := m.(interface{ GetClusterName() string }); ok {
-		return n.GetClusterName()
-	}
-	return ""
+	return stringField(a.GetValue(), 1)
 }
 
 // edsNames are the EDS service names of the EDS clusters, sorted.
 func edsNames(clusters map[string]*anypb.Any) []string {
 	set := map[string]bool{}
 	for _, a := range clusters {
-		var cl clusterv3.Cluster
-		if a.UnmarshalTo(&cl) != nil || cl.GetType() != clusterv3.Cluster_EDS {
-			continue
+		if name := edsServiceName(a.GetValue()); name != "" {
+			set[name] = true
 		}
-		name := cl.GetEdsClusterConfig().GetServiceName()
-		if name == "" {
-			name = cl.GetName()
-		}
-		set[name] = true
 	}
 	return slices.Sorted(maps.Keys(set))
 }
