@@ -40,7 +40,7 @@ func (g *sharedGen) Affects(*xdsserver.Proxy, xdsserver.Change) bool { return tr
 // one op is a routing change (or an endpoints change) until every proxy has it. Reports the
 // convergence p50/p99/max and the bytes each proxy received at first sync.
 func BenchmarkConvergence(b *testing.B) {
-	for _, n := range []int{100} {
+	for _, n := range []int{100, 1000} {
 		for _, eds := range []bool{false, true} {
 			b.Run(fmt.Sprintf("proxies=%d/eds=%v", n, eds), func(b *testing.B) { benchConvergence(b, n, 1000, eds) })
 		}
