@@ -3,6 +3,7 @@ package xdsserver
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -161,6 +162,10 @@ func benchFanOut(b *testing.B, proxies, clusters int, eds bool) {
 		}
 	}
 
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	heap := float64(ms.HeapInuse) / (1 << 20)
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
@@ -169,6 +174,7 @@ func benchFanOut(b *testing.B, proxies, clusters int, eds bool) {
 		s.pushAll(Change{Kinds: []string{"VirtualService"}, EndpointsOnly: eds}, time.Now())
 		serve(typesOfPush)
 	}
+	b.ReportMetric(heap, "heap-MiB-connected")
 	b.ReportMetric(float64(time.Since(start).Milliseconds())/float64(b.N), "ms/push")
 	b.ReportMetric(float64(time.Since(start).Microseconds())/float64(b.N*proxies), "µs/proxy")
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	"google.golang.org/protobuf/types/known/anypb"
 )
 
 // entry is one resource of a typeSet, with its shared serialization.
@@ -34,7 +35,27 @@ type typeSet struct {
 	withTTL   map[string]types.ResourceWithTTL
 	hashOnce  sync.Once
 	hashes    map[string]string
+	allOnce   sync.Once
+	anys      []*anypb.Any      // every resource, in name order
+	returned  map[string]string // every name at this version
 }
+
+func (ts *typeSet) buildAll() {
+	ts.allOnce.Do(func() {
+		ts.anys = make([]*anypb.Any, 0, len(ts.names))
+		ts.returned = make(map[string]string, len(ts.names))
+		for _, n := range ts.names {
+			ts.anys = append(ts.anys, ts.entries[n].m.any)
+			ts.returned[n] = ts.version
+		}
+	})
+}
+
+// allAnys is shared by every response that carries the whole set: read-only.
+func (ts *typeSet) allAnys() []*anypb.Any { ts.buildAll(); return ts.anys }
+
+// allReturned must be cloned before it leaves: the server edits a stream's copy.
+func (ts *typeSet) allReturned() map[string]string { ts.buildAll(); return ts.returned }
 
 func newTypeSet(version, typeURL string, items []types.Resource, mc *marshalCache) (*typeSet, error) {
 	ts := &typeSet{version: version, items: items, entries: make(map[string]entry, len(items)), names: make([]string, 0, len(items))}

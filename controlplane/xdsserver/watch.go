@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/v3"
@@ -110,23 +111,35 @@ func sotwRespond(snap *snapshot, req *discovery.DiscoveryRequest, sub cache.Subs
 			return nil
 		}
 	}
-	out := &sotwResponse{req: req, version: set.version, returned: map[string]string{}}
-	if sub.IsWildcard() {
-		out.resources = make([]*anypb.Any, 0, len(set.names))
-		for _, n := range set.names {
+	out := &sotwResponse{req: req, version: set.version}
+	subscribed := sub.SubscribedResources()
+	if sub.IsWildcard() || coversAll(subscribed, set.names) {
+		// The whole set, as most requests are (CDS, LDS, and EDS for every cluster received):
+		// the list is shared, the map the server keeps per stream is a clone of a prebuilt one.
+		out.resources = set.allAnys()
+		out.returned = maps.Clone(set.allReturned())
+		return out
+	}
+	out.returned = make(map[string]string, len(subscribed))
+	for _, n := range set.names {
+		if _, ok := subscribed[n]; ok {
 			out.resources = append(out.resources, set.entries[n].m.any)
 			out.returned[n] = set.version
 		}
-	} else {
-		subscribed := sub.SubscribedResources()
-		for _, n := range set.names {
-			if _, ok := subscribed[n]; ok {
-				out.resources = append(out.resources, set.entries[n].m.any)
-				out.returned[n] = set.version
-			}
-		}
 	}
 	return out
+}
+
+func coversAll(subscribed map[string]struct{}, names []string) bool {
+	if len(subscribed) < len(names) {
+		return false
+	}
+	for _, n := range names {
+		if _, ok := subscribed[n]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // sotwResponse carries resources already serialized.
