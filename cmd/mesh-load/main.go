@@ -55,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.IstioVersion, "istio-version", o.IstioVersion, "ISTIO_VERSION the proxies announce")
 	fs.StringArrayVar(&triggers, "trigger", nil, "shell command making a change to measure (repeatable, run in order)")
 	fs.DurationVar(&o.Settle, "settle", o.Settle, "quiet time after which a push counts as complete")
+	fs.DurationVar(&o.TriggerTimeout, "trigger-timeout", time.Minute, "bound on each measurement; proxies with nothing new by then are reported unconverged")
 	fs.StringVar(&o.MetricsURL, "metrics-url", "", "control plane's /metrics (e.g. http://127.0.0.1:15014/metrics) to sample RSS and CPU")
 	fs.DurationVar(&timeout, "timeout", 10*time.Minute, "bound on the whole run")
 	fs.StringVar(&logLevel, "log-level", "warn", "debug, info, warn or error")

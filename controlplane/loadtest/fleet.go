@@ -125,9 +125,11 @@ func (f *Fleet) Close() {
 
 // Summary is a distribution's figures.
 type Summary struct {
-	Count         int
-	Min, P50, P99 float64
-	Max           float64
+	Count int     `json:"count"`
+	Min   float64 `json:"min"`
+	P50   float64 `json:"p50"`
+	P99   float64 `json:"p99"`
+	Max   float64 `json:"max"`
 }
 
 func summarize(v []float64) Summary {
@@ -156,11 +158,11 @@ func (f *Fleet) FirstSyncBytes() Summary {
 // Convergence is what one trigger produced.
 type Convergence struct {
 	// Seconds from the trigger to each converged proxy's last response of the push.
-	Seconds Summary
+	Seconds Summary `json:"seconds"`
 	// Unconverged proxies received nothing after the trigger.
-	Unconverged int
+	Unconverged int `json:"unconverged"`
 	// Bytes received per proxy by the push.
-	Bytes Summary
+	Bytes Summary `json:"bytes"`
 }
 
 // Measure runs trigger, then waits until every proxy received a response and none came for

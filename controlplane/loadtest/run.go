@@ -36,6 +36,8 @@ type RunOptions struct {
 	Triggers []Trigger
 	// Settle is how long no proxy may receive anything before a push counts as complete.
 	Settle time.Duration
+	// TriggerTimeout bounds each measurement; proxies with nothing new by then are unconverged.
+	TriggerTimeout time.Duration
 	// MetricsURL, when set, is the control plane's Prometheus endpoint (15014/metrics, meshd or
 	// istiod): its process_resident_memory_bytes and process_cpu_seconds_total are sampled.
 	MetricsURL string
@@ -68,6 +70,12 @@ type ServerUsage struct {
 // Run connects the fleet, measures every trigger in turn and disconnects.
 func Run(ctx context.Context, o RunOptions) (Report, error) {
 	rep := Report{Proxies: o.Proxies, Delta: o.Delta}
+	if o.TriggerTimeout <= 0 {
+		o.TriggerTimeout = time.Minute
+	}
+	if err := o.validate(); err != nil {
+		return rep, err
+	}
 	sample := func(at string) {
 		if o.MetricsURL == "" {
 			return
@@ -91,7 +99,9 @@ func Run(ctx context.Context, o RunOptions) (Report, error) {
 	rep.FirstSyncBytes = f.FirstSyncBytes()
 	sample("connected")
 	for _, t := range o.Triggers {
-		c, err := f.Measure(ctx, o.Settle, t.Do)
+		tctx, cancel := context.WithTimeout(ctx, o.TriggerTimeout)
+		c, err := f.Measure(tctx, o.Settle, t.Do)
+		cancel()
 		if err != nil {
 			return rep, fmt.Errorf("trigger %s: %w", t.Name, err)
 		}
