@@ -380,3 +380,33 @@ func value(t *testing.T, m prometheus.Metric) float64 {
 	}
 	return d.GetCounter().GetValue() + d.GetGauge().GetValue()
 }
+
+// A proxy that goes away is forgotten (syncz, pilot_xds); the same node id connecting again gets
+// its configuration anew.
+func TestDisconnectAndReconnect(t *testing.T) {
+	ts := startServer(t, newFakeGen(3), nil)
+	node, err := loadtest.SidecarNode(1, "a", "1.31.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 {
+		c := &loadtest.Client{Node: node}
+		conn := dial(t, ts.addr)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = c.Run(ctx, conn); close(done) }()
+		if err := c.Wait(waitCtx(t), synced); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if n := len(ts.srv.Syncz()); n != 1 {
+			t.Errorf("round %d: syncz lists %d proxies", round, n)
+		}
+		cancel()
+		<-done
+		conn.Close()
+		waitFor(t, func() bool { return len(ts.srv.Syncz()) == 0 })
+		if v := value(t, ts.srv.opts.Metrics.XDS.WithLabelValues("1.31.1")); v != 0 {
+			t.Errorf("round %d: pilot_xds = %g after the disconnection", round, v)
+		}
+	}
+}
