@@ -166,12 +166,6 @@ func hasDomainVersion(v int) func(*loadtest.Client) bool {
 // synced: the client has CDS, EDS, LDS and RDS.
 func synced(c *loadtest.Client) bool { return !c.Stats().SyncedAt.IsZero() }
 
-func podOf(c *loadtest.Client) string {
-	id := c.Node.GetId()
-	parts := strings.Split(id, "~")
-	return strings.TrimSuffix(parts[2], "."+strings.Split(parts[3], ".")[0])
-}
-
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

@@ -101,7 +101,7 @@ func TestNackDoesNotStallOthers(t *testing.T) {
 	waitFor(t, func() bool {
 		nacked = map[string]uint64{}
 		for _, st := range ts.srv.Syncz() {
-			nacked[podOf2(st.ProxyID)] = st.Types["cds"].Nacked
+			nacked[podOf(st.ProxyID)] = st.Types["cds"].Nacked
 		}
 		return nacked["load-1"] >= 2 && nacked["load-2"] >= 1
 	})
@@ -112,13 +112,13 @@ func TestNackDoesNotStallOthers(t *testing.T) {
 		t.Errorf("pilot_total_xds_rejects{type=cds} = %g, want at least 3", got)
 	}
 	for _, st := range ts.srv.Syncz() {
-		if podOf2(st.ProxyID) == "load-1" && !strings.Contains(st.Types["cds"].LastNack, "unsupported field") {
+		if podOf(st.ProxyID) == "load-1" && !strings.Contains(st.Types["cds"].LastNack, "unsupported field") {
 			t.Errorf("syncz lastNack = %q", st.Types["cds"].LastNack)
 		}
 	}
 }
 
-func podOf2(nodeID string) string {
+func podOf(nodeID string) string {
 	parts := strings.Split(nodeID, "~")
 	return strings.Split(parts[2], ".")[0]
 }
