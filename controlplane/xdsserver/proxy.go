@@ -21,12 +21,13 @@ type proxyState struct {
 
 	// mu serializes generation and snapshot updates for this proxy.
 	mu     sync.Mutex
-	closed bool
 	snap   *snapshot
 	pushes uint64 // generations, for /debug/syncz and tests
 
-	// watchMu guards the configuration the proxy's streams are served and their open watches.
+	// watchMu guards the configuration the proxy's streams are served, their open watches, and
+	// closed (the node's last stream ended).
 	watchMu   sync.Mutex
+	closed    bool
 	published *snapshot
 	watches   map[int64]sotwWatch
 	watchSeq  int64
@@ -86,4 +87,10 @@ func newProxyState(key string, p *Proxy) *proxyState {
 		stats:   map[string]*typeStats{},
 		watches: map[int64]sotwWatch{},
 	}
+}
+
+func (p *proxyState) isClosed() bool {
+	p.watchMu.Lock()
+	defer p.watchMu.Unlock()
+	return p.closed
 }

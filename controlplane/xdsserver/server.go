@@ -144,7 +144,7 @@ func (s *Server) pushAll(c Change, first time.Time) {
 func (s *Server) push(p *proxyState, r pushRequest, initial bool) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
+	if p.isClosed() {
 		return nil
 	}
 	began := time.Now()
@@ -271,11 +271,14 @@ func (s *Server) detach(id int64, delta bool) {
 		return
 	}
 	delete(s.proxies, p.key)
-	// Under s.mu, so that a reconnection of the same node id builds its state after this clear.
-	p.mu.Lock()
+	// Under s.mu, so that a reconnection of the same node id builds its state after this clear;
+	// under watchMu, never held during a generation, so that a push in flight publishes nothing
+	// after it.
+	p.watchMu.Lock()
 	p.closed = true
+	p.watches = map[int64]sotwWatch{}
 	s.deltaCache.ClearSnapshot(p.key)
-	p.mu.Unlock()
+	p.watchMu.Unlock()
 }
 
 type nodeRequest interface {

@@ -62,6 +62,10 @@ func (w watcher) Fetch(context.Context, *cache.Request) (cache.Response, error) 
 // publish makes next the proxy's configuration and answers its open watches whose version it changes.
 func (s *Server) publish(p *proxyState, next *snapshot) error {
 	p.watchMu.Lock()
+	if p.closed {
+		p.watchMu.Unlock()
+		return nil
+	}
 	p.published = next
 	for id, w := range p.watches {
 		if resp := sotwRespond(next, w.req, w.sub, false); resp != nil {
@@ -69,7 +73,8 @@ func (s *Server) publish(p *proxyState, next *snapshot) error {
 			delete(p.watches, id)
 		}
 	}
-	p.watchMu.Unlock()
+	// Still under watchMu: a disconnection clears the delta cache's entry after this, never before.
+	defer p.watchMu.Unlock()
 	return s.deltaCache.SetSnapshot(s.ctx, p.key, next)
 }
 
