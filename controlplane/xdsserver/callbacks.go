@@ -107,6 +107,11 @@ func (s *Server) sent(id int64, delta bool, typeURL, nonce, version string, reso
 	var converged time.Duration
 	if p.awaiting[typeURL] {
 		delete(p.awaiting, typeURL)
+		if delta {
+			// A delta stream is sent nothing for a type whose resources did not change: its
+			// first response of the push is the one to count.
+			clear(p.awaiting)
+		}
 		if len(p.awaiting) == 0 {
 			converged = now.Sub(p.awaitingSince)
 		}

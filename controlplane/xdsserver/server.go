@@ -190,6 +190,13 @@ func (s *Server) push(p *proxyState, r pushRequest, initial bool) error {
 func (s *Server) await(p *proxyState, next *snapshot, update func(types.ResponseType) bool, start time.Time) {
 	p.statsMu.Lock()
 	defer p.statsMu.Unlock()
+	// The new push supersedes what the last one still had to send; the proxy has waited since
+	// the earlier start.
+	pending := len(p.awaiting) > 0
+	clear(p.awaiting)
+	if pending && p.awaitingSince.Before(start) {
+		start = p.awaitingSince
+	}
 	for t := types.ResponseType(0); t < types.UnknownType; t++ {
 		url, _ := cache.GetResponseTypeURL(t)
 		if !update(t) || next.sets[t] == nil || p.stats[url] == nil || !p.stats[url].subscribed {
@@ -198,9 +205,7 @@ func (s *Server) await(p *proxyState, next *snapshot, update func(types.Response
 		if p.awaiting == nil {
 			p.awaiting = map[string]bool{}
 		}
-		if len(p.awaiting) == 0 || start.Before(p.awaitingSince) {
-			p.awaitingSince = start
-		}
+		p.awaitingSince = start
 		p.awaiting[url] = true
 	}
 }
