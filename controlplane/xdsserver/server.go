@@ -166,10 +166,11 @@ func (s *Server) push(p *proxyState, r pushRequest, initial bool) error {
 		}
 		return fmt.Errorf("configuration for %s: %w", p.key, err)
 	}
+	prev := p.snap
 	p.pushes++
 	p.snap = next
 	if !initial {
-		s.await(p, next, update, r.start)
+		s.await(p, prev, next, r.start)
 	}
 	if err := s.publish(p, next); err != nil {
 		return fmt.Errorf("set snapshot for %s: %w", p.key, err)
@@ -187,7 +188,7 @@ func (s *Server) push(p *proxyState, r pushRequest, initial bool) error {
 
 // await notes which of the proxy's subscribed types this push changes, so that the response
 // completing them observes pilot_proxy_convergence_time.
-func (s *Server) await(p *proxyState, next *snapshot, update func(types.ResponseType) bool, start time.Time) {
+func (s *Server) await(p *proxyState, prev, next *snapshot, start time.Time) {
 	p.statsMu.Lock()
 	defer p.statsMu.Unlock()
 	// The new push supersedes what the last one still had to send; the proxy has waited since
@@ -199,7 +200,9 @@ func (s *Server) await(p *proxyState, next *snapshot, update func(types.Response
 	}
 	for t := types.ResponseType(0); t < types.UnknownType; t++ {
 		url, _ := cache.GetResponseTypeURL(t)
-		if !update(t) || next.sets[t] == nil || p.stats[url] == nil || !p.stats[url].subscribed {
+		// A type whose set did not change (not regenerated, or the generator's very same slice)
+		// sends nothing.
+		if next.sets[t] == nil || next.sets[t] == prev.set(url) || p.stats[url] == nil || !p.stats[url].subscribed {
 			continue
 		}
 		if p.awaiting == nil {
