@@ -5,11 +5,13 @@ import (
 	"context"
 	"maps"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -407,6 +409,60 @@ func TestDisconnectAndReconnect(t *testing.T) {
 		waitFor(t, func() bool { return len(ts.srv.Syncz()) == 0 })
 		if v := value(t, ts.srv.opts.Metrics.XDS.WithLabelValues("1.31.1")); v != 0 {
 			t.Errorf("round %d: pilot_xds = %g after the disconnection", round, v)
+		}
+	}
+}
+
+// cachedGen returns the same slices until bumped, as a translator caching per scope would.
+type cachedGen struct {
+	mu      sync.Mutex
+	version int
+	cached  map[string][]types.Resource
+}
+
+func (g *cachedGen) Affects(*Proxy, Change) bool { return true }
+func (g *cachedGen) Generate(*Proxy) (map[string][]types.Resource, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cached == nil {
+		g.cached = xdstest.Resources(5, g.version, 0)
+	}
+	return g.cached, nil
+}
+
+// A push whose generator hands back the very same resources sends nothing.
+func TestUnchangedResourcesSendNothing(t *testing.T) {
+	g := &cachedGen{}
+	ts := startServer(t, g, nil)
+	c := connect(t, ts.addr, 1, "a", false, nil)
+	ctx := waitCtx(t)
+	if err := c.Wait(ctx, synced); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]int{}
+	for _, typ := range allTypes {
+		before[typ] = c.Responses(typ)
+	}
+	ts.srv.Notify(Change{Kinds: []string{"Service"}})
+	waitFor(t, func() bool { return ts.srv.PushStatus().Pushes == 1 })
+	// Then a real change: its responses arrive after anything the first push could have sent.
+	g.mu.Lock()
+	g.version, g.cached = 1, nil
+	g.mu.Unlock()
+	ts.srv.Notify(Change{Kinds: []string{"VirtualService"}})
+	if err := c.Wait(ctx, func(c *loadtest.Client) bool {
+		for _, typ := range allTypes {
+			if c.Responses(typ) < before[typ]+1 {
+				return false
+			}
+		}
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range allTypes {
+		if got := c.Responses(typ); got != before[typ]+1 {
+			t.Errorf("%s: %d responses, want %d", typ, got, before[typ]+1)
 		}
 	}
 }
