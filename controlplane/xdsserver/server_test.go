@@ -444,7 +444,9 @@ func TestUnchangedResourcesSendNothing(t *testing.T) {
 		before[typ] = c.Responses(typ)
 	}
 	ts.srv.Notify(Change{Kinds: []string{"Service"}})
-	waitFor(t, func() bool { return ts.srv.PushStatus().Pushes == 1 })
+	// Syncz reads the generation count under the lock the publication holds: once it shows the
+	// push, whatever the push sent is on its way.
+	waitFor(t, func() bool { st := ts.srv.Syncz(); return len(st) == 1 && st[0].Generations == 2 })
 	// Then a real change: its responses arrive after anything the first push could have sent.
 	g.mu.Lock()
 	g.version, g.cached = 1, nil
@@ -456,7 +458,7 @@ func TestUnchangedResourcesSendNothing(t *testing.T) {
 				return false
 			}
 		}
-		return true
+		return hasDomainVersion(1)(c)
 	}); err != nil {
 		t.Fatal(err)
 	}
