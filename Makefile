@@ -18,7 +18,7 @@ STATICCHECK_VERSION := v0.8.2
 TEST_TIMEOUT ?= 55m
 FUZZTIME ?= 5s
 
-.PHONY: all build proxy test fuzz lint vet staticcheck bench bench-proxy bench-proxy-tools cluster-build cluster-up cluster-down images demo clean
+.PHONY: all build proxy meshd test fuzz lint vet staticcheck bench bench-proxy bench-proxy-tools cluster-build cluster-up cluster-down images demo clean
 
 all: build
 
@@ -28,6 +28,10 @@ build: ## build bin/meshctl
 proxy: ## build bin/mesh-proxy and bin/mesh-init
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/mesh-proxy ./cmd/mesh-proxy
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/mesh-init ./cmd/mesh-init
+
+meshd: ## build bin/meshd and bin/mesh-load (the xDS load tool)
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/meshd ./cmd/meshd
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/mesh-load ./cmd/mesh-load
 
 vet:
 	$(GO) vet ./...

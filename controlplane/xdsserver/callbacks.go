@@ -1,0 +1,126 @@
+package xdsserver
+
+import (
+	"context"
+	"time"
+
+	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	"google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+// callbacks receive go-control-plane's stream events: they bind streams to proxies and keep the
+// ACK/NACK accounting. They run on the stream's goroutine and never wait on another proxy.
+type callbacks struct{ s *Server }
+
+func (c callbacks) OnStreamOpen(context.Context, int64, string) error      { return nil }
+func (c callbacks) OnDeltaStreamOpen(context.Context, int64, string) error { return nil }
+func (c callbacks) OnStreamClosed(id int64, _ *core.Node)                  { c.s.detach(id, false) }
+func (c callbacks) OnDeltaStreamClosed(id int64, _ *core.Node)             { c.s.detach(id, true) }
+func (c callbacks) OnFetchRequest(context.Context, *discovery.DiscoveryRequest) error {
+	return nil
+}
+func (c callbacks) OnFetchResponse(*discovery.DiscoveryRequest, *discovery.DiscoveryResponse) {}
+
+func (c callbacks) OnStreamRequest(id int64, req *discovery.DiscoveryRequest) error {
+	st, err := c.s.attach(id, false, req)
+	if err != nil {
+		return err
+	}
+	c.s.account(st, req.GetTypeUrl(), req.GetResponseNonce(), req.GetVersionInfo(), req.GetErrorDetail())
+	return nil
+}
+
+func (c callbacks) OnStreamDeltaRequest(id int64, req *discovery.DeltaDiscoveryRequest) error {
+	st, err := c.s.attach(id, true, req)
+	if err != nil {
+		return err
+	}
+	c.s.account(st, req.GetTypeUrl(), req.GetResponseNonce(), "", req.GetErrorDetail())
+	return nil
+}
+
+func (c callbacks) OnStreamResponse(_ context.Context, id int64, req *discovery.DiscoveryRequest, resp *discovery.DiscoveryResponse) {
+	c.s.sent(id, false, req.GetTypeUrl(), resp.GetNonce(), resp.GetVersionInfo(), len(resp.GetResources()), proto.Size(resp))
+}
+
+func (c callbacks) OnStreamDeltaResponse(id int64, req *discovery.DeltaDiscoveryRequest, resp *discovery.DeltaDiscoveryResponse) {
+	c.s.sent(id, true, req.GetTypeUrl(), resp.GetNonce(), resp.GetSystemVersionInfo(), len(resp.GetResources()), proto.Size(resp))
+}
+
+// account reads one request: a subscription (no nonce), an ACK or a NACK of the latest response
+// (the nonce matches), or a stale answer to an older response (ignored, as the protocol says).
+func (s *Server) account(st *streamState, typeURL, nonce, version string, nack *status.Status) {
+	p := st.proxy
+	p.statsMu.Lock()
+	ts := p.typeStats(typeURL)
+	ts.subscribed = true
+	var rejected bool
+	switch {
+	case nonce == "" || nonce != ts.sentNonce:
+	case nack != nil:
+		rejected = true
+		ts.nacked++
+		ts.lastNack = nack.GetMessage()
+		ts.lastNackAt = time.Now()
+	default:
+		ts.acked++
+		if version != "" {
+			ts.ackedVersion = version
+		} else {
+			ts.ackedVersion = ts.sentVersion
+		}
+	}
+	p.statsMu.Unlock()
+	if rejected {
+		s.log.Warn("proxy rejected configuration", "proxy", p.key, "type", typeURL, "nonce", nonce,
+			"version", version, "code", nack.GetCode(), "error", nack.GetMessage())
+		if m := s.opts.Metrics; m != nil {
+			m.Rejects.WithLabelValues(shortTypeURL(typeURL)).Inc()
+		}
+	}
+}
+
+// sent records a response about to leave on a stream.
+func (s *Server) sent(id int64, delta bool, typeURL, nonce, version string, resources, bytes int) {
+	streams := s.sotw
+	if delta {
+		streams = s.delta
+	}
+	s.mu.RLock()
+	st := streams[id]
+	s.mu.RUnlock()
+	if st == nil {
+		return
+	}
+	p := st.proxy
+	now := time.Now()
+	p.statsMu.Lock()
+	ts := p.typeStats(typeURL)
+	ts.sent++
+	ts.sentNonce = nonce
+	ts.sentVersion = version
+	ts.lastSentAt = now
+	ts.resourcesSent = resources
+	ts.bytesSent += bytes
+	var converged time.Duration
+	if p.awaiting[typeURL] {
+		delete(p.awaiting, typeURL)
+		if delta {
+			// A delta stream is sent nothing for a type whose resources did not change: its
+			// first response of the push is the one to count.
+			clear(p.awaiting)
+		}
+		if len(p.awaiting) == 0 {
+			converged = now.Sub(p.awaitingSince)
+		}
+	}
+	p.statsMu.Unlock()
+	if m := s.opts.Metrics; m != nil {
+		m.Pushes.WithLabelValues(shortTypeURL(typeURL)).Inc()
+		if converged > 0 {
+			m.ConvergenceTime.Observe(converged.Seconds())
+		}
+	}
+}

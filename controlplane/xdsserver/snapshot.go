@@ -1,0 +1,170 @@
+package xdsserver
+
+import (
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	"github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	"google.golang.org/protobuf/types/known/anypb"
+)
+
+// entry is one resource of a typeSet, with its shared serialization.
+type entry struct {
+	res types.Resource
+	m   *marshaled
+}
+
+// typeSet is one type's resources in a proxy's snapshot. It is immutable once built and shared
+// between successive snapshots while its type does not change (an EDS-only push keeps the
+// clusters, listeners and routes of the previous snapshot).
+type typeSet struct {
+	version string
+	names   []string // sorted: responses list resources in a stable order
+	entries map[string]entry
+	// items is the generator's slice: holding it keeps its backing array, whose address keys
+	// the shared typeSets, from being reused while the typeSet is cached.
+	items []types.Resource
+
+	// The maps go-control-plane's delta cache reads, built on first use: state-of-the-world
+	// proxies never pay for them.
+	plainOnce sync.Once
+	plain     map[string]types.Resource
+	ttlOnce   sync.Once
+	withTTL   map[string]types.ResourceWithTTL
+	hashOnce  sync.Once
+	hashes    map[string]string
+	allOnce   sync.Once
+	anys      []*anypb.Any      // every resource, in name order
+	returned  map[string]string // every name at this version
+}
+
+func (ts *typeSet) buildAll() {
+	ts.allOnce.Do(func() {
+		ts.anys = make([]*anypb.Any, 0, len(ts.names))
+		ts.returned = make(map[string]string, len(ts.names))
+		for _, n := range ts.names {
+			ts.anys = append(ts.anys, ts.entries[n].m.any)
+			ts.returned[n] = ts.version
+		}
+	})
+}
+
+// allAnys is shared by every response that carries the whole set: read-only.
+func (ts *typeSet) allAnys() []*anypb.Any { ts.buildAll(); return ts.anys }
+
+// allReturned must be cloned before it leaves: the server edits a stream's copy.
+func (ts *typeSet) allReturned() map[string]string { ts.buildAll(); return ts.returned }
+
+func newTypeSet(version, typeURL string, items []types.Resource, mc *marshalCache) (*typeSet, error) {
+	ts := &typeSet{version: version, items: items, entries: make(map[string]entry, len(items)), names: make([]string, 0, len(items))}
+	for _, r := range items {
+		m, err := mc.get(typeURL, r)
+		if err != nil {
+			return nil, err
+		}
+		name := cache.GetResourceName(r)
+		if _, dup := ts.entries[name]; !dup {
+			ts.names = append(ts.names, name)
+		}
+		ts.entries[name] = entry{res: r, m: m}
+	}
+	slices.Sort(ts.names)
+	return ts, nil
+}
+
+func (ts *typeSet) resources() map[string]types.Resource {
+	ts.plainOnce.Do(func() {
+		ts.plain = make(map[string]types.Resource, len(ts.entries))
+		for n, e := range ts.entries {
+			ts.plain[n] = e.res
+		}
+	})
+	return ts.plain
+}
+
+func (ts *typeSet) resourcesWithTTL() map[string]types.ResourceWithTTL {
+	ts.ttlOnce.Do(func() {
+		ts.withTTL = make(map[string]types.ResourceWithTTL, len(ts.entries))
+		for n, e := range ts.entries {
+			ts.withTTL[n] = types.ResourceWithTTL{Resource: e.res}
+		}
+	})
+	return ts.withTTL
+}
+
+func (ts *typeSet) versionMap() map[string]string {
+	ts.hashOnce.Do(func() {
+		ts.hashes = make(map[string]string, len(ts.entries))
+		for n, e := range ts.entries {
+			ts.hashes[n] = e.m.version()
+		}
+	})
+	return ts.hashes
+}
+
+// snapshot is one proxy's configuration.
+type snapshot struct {
+	sets [types.UnknownType]*typeSet
+}
+
+var _ cache.ResourceSnapshot = (*snapshot)(nil)
+
+var emptySet = &typeSet{entries: map[string]entry{}}
+
+func (s *snapshot) set(typeURL string) *typeSet {
+	i := cache.GetResponseType(typeURL)
+	if s == nil || i == types.UnknownType || s.sets[i] == nil {
+		return emptySet
+	}
+	return s.sets[i]
+}
+
+func (s *snapshot) GetVersion(typeURL string) string { return s.set(typeURL).version }
+
+func (s *snapshot) GetResourcesAndTTL(typeURL string) map[string]types.ResourceWithTTL {
+	return s.set(typeURL).resourcesWithTTL()
+}
+
+func (s *snapshot) GetResources(typeURL string) map[string]types.Resource {
+	return s.set(typeURL).resources()
+}
+
+func (s *snapshot) ConstructVersionMap() error { return nil }
+
+func (s *snapshot) GetVersionMap(typeURL string) map[string]string {
+	return s.set(typeURL).versionMap()
+}
+
+// next builds the snapshot that follows s: the types in update get res's resources under a new
+// version; the others are shared with s unchanged, so nothing is sent for them.
+func (s *snapshot) next(res map[string][]types.Resource, update func(types.ResponseType) bool, build func(typeURL string, items []types.Resource) (*typeSet, error)) (*snapshot, error) {
+	out := &snapshot{}
+	if s != nil {
+		out.sets = s.sets
+	}
+	for i := types.ResponseType(0); i < types.UnknownType; i++ {
+		if !update(i) {
+			continue
+		}
+		url, _ := cache.GetResponseTypeURL(i)
+		items := res[url]
+		if len(items) == 0 && out.sets[i] == nil && i > types.Route {
+			// A type beyond the four Istio always answers, never had any, still has none: no
+			// version, no push. CDS, EDS, LDS and RDS are always answered, empty or not, as
+			// Envoy waits for them (initial_fetch_timeout).
+			continue
+		}
+		ts, err := build(url, items)
+		if err != nil {
+			return nil, err
+		}
+		out.sets[i] = ts
+	}
+	return out, nil
+}
+
+func formatVersion(epoch string, n uint64) string {
+	return epoch + "-" + strconv.FormatUint(n, 10)
+}

@@ -1,0 +1,169 @@
+package xdsserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+
+	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	"google.golang.org/protobuf/types/known/anypb"
+)
+
+// watcher is the cache go-control-plane's servers ask for responses. State-of-the-world watches
+// are answered here, from resources serialized once for all proxies (go-control-plane's snapshot
+// cache serializes every resource again for every proxy); delta watches go to its snapshot cache,
+// which computes the per-resource differences.
+type watcher struct {
+	s *Server
+}
+
+var _ cache.Cache = watcher{}
+
+// sotwWatch is an open state-of-the-world request waiting for a newer version.
+type sotwWatch struct {
+	req *discovery.DiscoveryRequest
+	sub cache.Subscription
+	ch  chan cache.Response
+}
+
+func (w watcher) CreateWatch(req *cache.Request, sub cache.Subscription, ch chan cache.Response) (func(), error) {
+	p := w.s.lookup(req.GetNode().GetId())
+	if p == nil {
+		return nil, fmt.Errorf("watch %s: node %q is not connected", req.GetTypeUrl(), req.GetNode().GetId())
+	}
+	p.watchMu.Lock()
+	defer p.watchMu.Unlock()
+	if resp := sotwRespond(p.published, req, sub, true); resp != nil {
+		// The channel holds one response per type and the server opens a type's next watch only
+		// after sending the previous response: this never blocks.
+		ch <- resp
+		return func() {}, nil
+	}
+	p.watchSeq++
+	id := p.watchSeq
+	p.watches[id] = sotwWatch{req: req, sub: sub, ch: ch}
+	return func() {
+		p.watchMu.Lock()
+		delete(p.watches, id)
+		p.watchMu.Unlock()
+	}, nil
+}
+
+func (w watcher) CreateDeltaWatch(req *cache.DeltaRequest, sub cache.Subscription, ch chan cache.DeltaResponse) (func(), error) {
+	return w.s.deltaCache.CreateDeltaWatch(req, sub, ch)
+}
+
+func (w watcher) Fetch(context.Context, *cache.Request) (cache.Response, error) {
+	return nil, errors.New("REST xDS is not served: use ADS")
+}
+
+// publish makes next the proxy's configuration and answers its open watches whose version it changes.
+func (s *Server) publish(p *proxyState, next *snapshot) error {
+	p.watchMu.Lock()
+	if p.closed {
+		p.watchMu.Unlock()
+		return nil
+	}
+	p.published = next
+	for id, w := range p.watches {
+		if resp := sotwRespond(next, w.req, w.sub, false); resp != nil {
+			w.ch <- resp
+			delete(p.watches, id)
+		}
+	}
+	// Still under watchMu: a disconnection clears the delta cache's entry after this, never before.
+	defer p.watchMu.Unlock()
+	return s.deltaCache.SetSnapshot(s.ctx, p.key, next)
+}
+
+// sotwRespond builds the response a request gets from snap, or nil when the proxy is up to date,
+// following the protocol as go-control-plane's snapshot cache does: a different version is
+// answered; on a new watch, so are resources subscribed but not yet returned.
+func sotwRespond(snap *snapshot, req *discovery.DiscoveryRequest, sub cache.Subscription, newWatch bool) cache.Response {
+	if snap == nil {
+		return nil
+	}
+	set := snap.set(req.GetTypeUrl())
+	if set.version == "" {
+		// Not a type this proxy is given (or no snapshot yet): wait.
+		return nil
+	}
+	if req.GetVersionInfo() == set.version {
+		if !newWatch {
+			return nil
+		}
+		known := sub.ReturnedResources()
+		missing := false
+		if sub.IsWildcard() {
+			for _, n := range set.names {
+				if _, ok := known[n]; !ok {
+					missing = true
+					break
+				}
+			}
+		} else {
+			for n := range sub.SubscribedResources() {
+				_, sent := known[n]
+				if _, exists := set.entries[n]; exists && !sent {
+					missing = true
+					break
+				}
+			}
+		}
+		if !missing {
+			return nil
+		}
+	}
+	out := &sotwResponse{req: req, version: set.version}
+	subscribed := sub.SubscribedResources()
+	if sub.IsWildcard() || coversAll(subscribed, set.names) {
+		// The whole set, as most requests are (CDS, LDS, and EDS for every cluster received):
+		// the list is shared, the map the server keeps per stream is a clone of a prebuilt one.
+		out.resources = set.allAnys()
+		out.returned = maps.Clone(set.allReturned())
+		return out
+	}
+	out.returned = make(map[string]string, len(subscribed))
+	for _, n := range set.names {
+		if _, ok := subscribed[n]; ok {
+			out.resources = append(out.resources, set.entries[n].m.any)
+			out.returned[n] = set.version
+		}
+	}
+	return out
+}
+
+func coversAll(subscribed map[string]struct{}, names []string) bool {
+	if len(subscribed) < len(names) {
+		return false
+	}
+	for _, n := range names {
+		if _, ok := subscribed[n]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// sotwResponse carries resources already serialized.
+type sotwResponse struct {
+	req       *discovery.DiscoveryRequest
+	version   string
+	returned  map[string]string
+	resources []*anypb.Any
+}
+
+var _ cache.Response = (*sotwResponse)(nil)
+
+// GetDiscoveryResponse returns a new message each time: the server stamps its nonce on it. The
+// resources are shared (read-only) with other proxies' responses.
+func (r *sotwResponse) GetDiscoveryResponse() (*discovery.DiscoveryResponse, error) {
+	return &discovery.DiscoveryResponse{VersionInfo: r.version, Resources: r.resources, TypeUrl: r.req.GetTypeUrl()}, nil
+}
+func (r *sotwResponse) GetRequest() *discovery.DiscoveryRequest { return r.req }
+func (r *sotwResponse) GetVersion() (string, error)             { return r.version, nil }
+func (r *sotwResponse) GetResponseVersion() string              { return r.version }
+func (r *sotwResponse) GetReturnedResources() map[string]string { return r.returned }
+func (r *sotwResponse) GetContext() context.Context             { return context.Background() }
