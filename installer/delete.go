@@ -74,7 +74,9 @@ func (c *Clients) deleteInOrder(ctx context.Context, objs []liveObject, timeout 
 		if len(g) == 0 {
 			continue
 		}
-		em.emit(Event{Type: EventPhase, Phase: "delete " + deleteGroups[i], Message: fmt.Sprintf("Removing %s (%d)", deleteGroups[i], len(g))})
+		if err := em.phase(ctx, "delete "+deleteGroups[i], fmt.Sprintf("Removing %s (%d)", deleteGroups[i], len(g))); err != nil {
+			return removed, left, err
+		}
 		if dryRun {
 			for _, o := range g {
 				em.emit(Event{Type: EventObject, Object: o.key(), Action: "would " + action, Message: fmt.Sprintf("would %s %s", action, o.key())})
