@@ -65,7 +65,8 @@ func Classify(err error) Kind {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return Refused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF),
-		errors.Is(err, io.ErrUnexpectedEOF), utilnet.IsProbableEOF(err), utilnet.IsHTTP2ConnectionLost(err):
+		errors.Is(err, io.ErrUnexpectedEOF), utilnet.IsProbableEOF(err), utilnet.IsHTTP2ConnectionLost(err),
+		strings.Contains(err.Error(), "stream error: stream ID"): // an HTTP/2 stream reset by the other end
 		return Reset
 	case utilnet.IsTimeout(err), errors.Is(err, syscall.ETIMEDOUT):
 		return Timeout

@@ -47,6 +47,7 @@ func TestClassify(t *testing.T) {
 		{"connection reset", &url.Error{Op: "Get", URL: "https://h/api", Err: &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}}, Reset},
 		{"EOF", &url.Error{Op: "Get", URL: "https://h/api", Err: io.EOF}, Reset},
 		{"unexpected EOF", fmt.Errorf("read body: %w", io.ErrUnexpectedEOF), Reset},
+		{"http2 stream reset", &url.Error{Op: "Get", URL: "https://h/api", Err: errors.New("stream error: stream ID 3; INTERNAL_ERROR; received from peer")}, Reset},
 		{"http2 lost", errors.New("http2: client connection lost"), Reset},
 		{"dial timeout", &url.Error{Op: "Get", URL: "https://h/api", Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ETIMEDOUT)}}, Timeout},
 		{"attempt timeout", &attemptTimeoutError{err: context.Canceled}, Timeout},

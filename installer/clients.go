@@ -78,6 +78,11 @@ func (c *Clients) ServerVersion(ctx context.Context) (*version.Info, error) {
 	}()
 	select {
 	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The API server accepted the connection and never answered (paused, overloaded): say so,
+			// naming it, rather than "context deadline exceeded".
+			return nil, &UnreachableError{Host: c.Host, Err: errors.New("no answer before the deadline")}
+		}
 		return nil, ctx.Err()
 	case r := <-ch:
 		if r.err != nil {

@@ -146,6 +146,13 @@ type PhaseHook func(ctx context.Context, phase string) error
 func (em *emitter) phase(ctx context.Context, name, message string) error {
 	if em.hook != nil {
 		if err := em.hook(ctx, name); err != nil {
+			// The boundary was crossed: a report names the phase that did not run as the failed one.
+			em.mu.Lock()
+			if em.current != "" {
+				em.done = append(em.done, em.current)
+			}
+			em.current = name
+			em.mu.Unlock()
 			return err
 		}
 	}

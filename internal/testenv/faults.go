@@ -9,6 +9,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -140,7 +142,7 @@ func (e *Env) FaultProxy(t testing.TB) *FaultProxy {
 			return
 		}
 		rp.ServeHTTP(w, r)
-	}), ErrorLog: nil, ConnState: p.track}
+	}), ErrorLog: log.New(io.Discard, "", 0), ConnState: p.track} // resets make TLS handshakes fail: expected
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
