@@ -162,7 +162,7 @@ func (in *interrupter) run(name string, op func(ctx context.Context, hook instal
 // TestInterruptedRunsConverge: install (demo), upgrade (demo → default) and uninstall --purge, each
 // interrupted at every phase boundary, then run again, end exactly as an uninterrupted run does: the same
 // objects, labels and installed-state, and nothing left by purge (the tests' own sweep). Ctrl-C is tried
-// at every boundary; connections cut and a paused API server at every boundary of install.
+// at every boundary of the three; a paused API server and cut connections at every boundary of an upgrade.
 func TestInterruptedRunsConverge(t *testing.T) {
 	env := testenv.Get(t)
 	proxy := env.FaultProxy(t)
@@ -220,34 +220,50 @@ func TestInterruptedRunsConverge(t *testing.T) {
 			}
 		}},
 	}
-	// Ctrl-C at every boundary of the three; connections cut and the API server paused at every boundary
-	// of install, each followed by a purge to start the next one clean.
-	rounds := []struct {
-		how   interruption
-		steps []step
-		n     int // interrupted steps: the first n
-	}{
-		{ctrlC, steps, 3},
-		{cut, []step{steps[0], steps[2]}, 1},
-		{paused, []step{steps[0], steps[2]}, 1},
-	}
-	for _, r := range rounds {
-		maxN := 0
-		for _, s := range r.steps[:r.n] {
-			maxN = max(maxN, s.n)
+	// Ctrl-C at every boundary of the three, from a clean cluster each time.
+	for k := 0; k < max(len(installPhases), len(upgradePhases), len(purgePhases)); k++ {
+		for _, s := range steps {
+			at := -1
+			if k < s.n {
+				at = k
+			}
+			in := &interrupter{t: t, env: env, proxy: proxy, at: at, how: ctrlC}
+			in.run(s.name, s.op)
+			s.check(fmt.Sprintf("(%s) at boundary %d (%s)", ctrlC, k, in.fired))
+			if t.Failed() {
+				return
+			}
 		}
-		for k := 0; k < maxN; k++ {
-			for i, s := range r.steps {
-				at := -1
-				if i < r.n && k < s.n {
-					at = k
-				}
-				in := &interrupter{t: t, env: env, proxy: proxy, at: at, how: r.how}
-				in.run(s.name, s.op)
-				s.check(fmt.Sprintf("(%s) at boundary %d (%s)", r.how, k, in.fired))
-				if t.Failed() {
-					return
-				}
+	}
+
+	// A paused API server and cut connections at every boundary of an upgrade, each way (demo → default
+	// with the API server paused, default → demo with the connections cut), which needs no purge between
+	// runs.
+	if err := steps[0].op(t.Context(), nil, &recorder{}); err != nil {
+		t.Fatalf("install demo: %v", err)
+	}
+	in = &interrupter{t: t, env: env, proxy: proxy, at: -1, how: ctrlC}
+	in.run("upgrade to default", installOp(opDefault, mDefault))
+	in.run("downgrade to demo", installOp(opDemo, mDemo))
+	downgradePhases := in.phases
+	for k := 0; k < max(len(upgradePhases), len(downgradePhases)); k++ {
+		for _, s := range []step{
+			{"upgrade to default", installOp(opDefault, mDefault), len(upgradePhases), check("upgrade", wantDefault)},
+			{"downgrade to demo", installOp(opDemo, mDemo), len(downgradePhases), check("downgrade", wantDemo)},
+		} {
+			how := paused
+			if s.name == "downgrade to demo" {
+				how = cut
+			}
+			at := -1
+			if k < s.n {
+				at = k
+			}
+			in := &interrupter{t: t, env: env, proxy: proxy, at: at, how: how}
+			in.run(s.name, s.op)
+			s.check(fmt.Sprintf("(%s) at boundary %d (%s)", how, k, in.fired))
+			if t.Failed() {
+				return
 			}
 		}
 	}

@@ -28,7 +28,9 @@ func TestFailureReport(t *testing.T) {
 	for _, a := range []string{ActionCreated, ActionCreated, ActionConfigured, ActionUnchanged} {
 		em.emit(Event{Type: EventObject, Action: a})
 	}
-	em.hook = func(ctx context.Context, phase string) error { return fmt.Errorf("stopped before %s: %w", phase, context.Canceled) }
+	em.hook = func(ctx context.Context, phase string) error {
+		return fmt.Errorf("stopped before %s: %w", phase, context.Canceled)
+	}
 	err := em.phase(ctx, "prune", "Pruning")
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("hook error not returned: %v", err)
