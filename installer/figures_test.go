@@ -10,8 +10,9 @@ import (
 	"github.com/meshctl/meshctl/internal/testenv"
 )
 
-// TestFaultFigures installs demo through the fault proxy once cleanly and once per fault, injected when
-// the workloads phase begins and ended a few seconds later. Each faulted install must succeed, and must
+// TestFaultFigures upgrades demo to default through the fault proxy once cleanly and once per fault,
+// injected when the workloads phase begins and ended a few seconds later (a clean downgrade to demo
+// follows each, so that no purge is needed between them). Each faulted install must succeed, and must
 // not send more than twice the requests of the clean one: retries must not multiply the load on a
 // struggling API server. It logs, per fault, the requests sent and the time from the fault's end to the
 // install's success: the figures of docs/install.md.
@@ -24,7 +25,14 @@ func TestFaultFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	cleanupPurge(t, clients(t, env))
-	op, m := resolve(t, "profile=demo")
+	op, m := resolve(t, "profile=default")
+	demoOp, demoM := resolve(t, "profile=demo")
+	demo := func() {
+		if _, err := installer.Install(t.Context(), installer.InstallOptions{Clients: c, Manifest: demoM, Operator: demoOp,
+			Version: testVersion, ReadinessTimeout: time.Minute}); err != nil {
+			t.Fatalf("install demo: %v", err)
+		}
+	}
 
 	const faultFor = 3 * time.Second
 	faults := []struct {
@@ -41,14 +49,16 @@ func TestFaultFigures(t *testing.T) {
 	}
 	var clean int64
 	for _, f := range faults {
+		demo()
 		var (
 			mu       sync.Mutex
 			faultEnd time.Time
 			timer    *time.Timer
+			end      func()
 		)
 		hook := func(ctx context.Context, phase string) error {
 			if phase == "workloads" && f.inject != nil {
-				end := f.inject()
+				end = f.inject()
 				timer = time.AfterFunc(faultFor, func() {
 					end()
 					mu.Lock()
@@ -64,7 +74,8 @@ func TestFaultFigures(t *testing.T) {
 			Progress: rec, ReadinessTimeout: time.Minute, PhaseHook: hook})
 		done := time.Now()
 		if timer != nil && timer.Stop() {
-			t.Errorf("%s: the install finished while the fault lasted", f.name)
+			end()
+			t.Errorf("%s: the upgrade finished while the fault lasted", f.name)
 		}
 		requests, faulted := proxy.Requests()-before, proxy.Faulted()-faultedBefore
 		mu.Lock()
@@ -74,14 +85,13 @@ func TestFaultFigures(t *testing.T) {
 		}
 		mu.Unlock()
 		if err != nil {
-			t.Errorf("%s: install failed: %v\n%s", f.name, err, rec)
+			t.Errorf("%s: upgrade failed: %v\n%s", f.name, err, rec)
 		}
 		if f.inject == nil {
 			clean = requests
 		} else if requests > 2*clean {
-			t.Errorf("%s: %d requests, more than twice the clean install's %d", f.name, requests, clean)
+			t.Errorf("%s: %d requests, more than twice the clean upgrade's %d", f.name, requests, clean)
 		}
 		t.Logf("FIGURE fault=%q requests=%d (faulted %d, clean %d) fault-end-to-success=%s", f.name, requests, faulted, clean, after)
-		purge(t, env, clients(t, env))
 	}
 }
