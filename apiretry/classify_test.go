@@ -11,6 +11,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -50,7 +51,7 @@ func TestClassify(t *testing.T) {
 		{"http2 stream reset", &url.Error{Op: "Get", URL: "https://h/api", Err: errors.New("stream error: stream ID 3; INTERNAL_ERROR; received from peer")}, Reset},
 		{"http2 lost", errors.New("http2: client connection lost"), Reset},
 		{"dial timeout", &url.Error{Op: "Get", URL: "https://h/api", Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ETIMEDOUT)}}, Timeout},
-		{"attempt timeout", &attemptTimeoutError{err: context.Canceled}, Timeout},
+		{"attempt timeout", &attemptTimeoutError{limit: time.Second}, Timeout},
 		{"429 with Retry-After", tooMany, Throttled},
 		{"500 error resolving resource", resolving, ServerError},
 		{"503 unavailable", apierrors.NewServiceUnavailable("apiserver is shutting down"), ServerError},

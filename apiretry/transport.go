@@ -43,6 +43,8 @@ type Transport struct {
 	Next http.RoundTripper
 	// Backoff replaces the package's Backoff when its Steps is not 0 (tests).
 	Backoff wait.Backoff
+	// AttemptTimeout replaces the package's AttemptTimeout when not 0 (tests).
+	AttemptTimeout time.Duration
 	// OnRetry, when set, is told of each retry (for figures and debugging).
 	OnRetry func(req *http.Request, k Kind, attempt int)
 }
@@ -112,7 +114,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // attempt sends one copy of req, bounded by AttemptTimeout until the response headers arrive.
 func (t *Transport) attempt(ctx context.Context, req *http.Request, again bool) (*http.Response, error) {
 	actx, cancel := context.WithCancel(ctx)
-	timer := time.AfterFunc(AttemptTimeout, cancel)
+	limit := t.AttemptTimeout
+	if limit == 0 {
+		limit = AttemptTimeout
+	}
+	timer := time.AfterFunc(limit, cancel)
 	r := req.Clone(actx)
 	if again && req.Body != nil {
 		body, err := req.GetBody()
@@ -126,13 +132,18 @@ func (t *Transport) attempt(ctx context.Context, req *http.Request, again bool) 
 	resp, err := t.Next.RoundTrip(r)
 	if !timer.Stop() && err != nil && ctx.Err() == nil {
 		cancel()
-		return nil, &attemptTimeoutError{err: err}
+		return nil, &attemptTimeoutError{limit: limit}
 	}
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	if rwc, ok := resp.Body.(io.ReadWriteCloser); ok {
+		// An upgraded connection (101: port-forward, exec): the caller writes to it too.
+		resp.Body = &cancelOnCloseRW{ReadWriteCloser: rwc, cancel: cancel}
+	} else {
+		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	}
 	return resp, nil
 }
 
@@ -196,10 +207,22 @@ func (c *cancelOnClose) Close() error {
 	return err
 }
 
-type attemptTimeoutError struct{ err error }
+type cancelOnCloseRW struct {
+	io.ReadWriteCloser
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+func (c *cancelOnCloseRW) Close() error {
+	err := c.ReadWriteCloser.Close()
+	c.once.Do(c.cancel)
+	return err
+}
+
+type attemptTimeoutError struct{ limit time.Duration }
 
 func (e *attemptTimeoutError) Error() string {
-	return fmt.Sprintf("no response within %s", AttemptTimeout)
+	return fmt.Sprintf("no response within %s", e.limit)
 }
 func (e *attemptTimeoutError) Timeout() bool   { return true }
 func (e *attemptTimeoutError) Temporary() bool { return true }

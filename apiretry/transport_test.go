@@ -3,6 +3,7 @@ package apiretry
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -164,5 +165,57 @@ func TestContextStops(t *testing.T) {
 	}
 	if n.Load() != 1 {
 		t.Errorf("%d requests after cancel", n.Load())
+	}
+}
+
+// An API server that accepts a request and never answers (paused): the attempt is abandoned after
+// AttemptTimeout and sent again; a watch-like stream that has its headers is not cut.
+func TestStalledAttemptRetried(t *testing.T) {
+	release := make(chan struct{})
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"kind":"NamespaceList","apiVersion":"v1","metadata":{},"items":[]}`))
+	}))
+	defer srv.Close()
+	defer close(release)
+	cfg := &rest.Config{Host: srv.URL}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return &Transport{Next: rt, Backoff: fast, AttemptTimeout: 100 * time.Millisecond}
+	})
+	if err := list(t, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if n.Load() != 2 {
+		t.Errorf("%d requests, want 2", n.Load())
+	}
+}
+
+// A stream whose headers came in time is not cut by AttemptTimeout, however long its body takes.
+func TestStreamOutlivesAttemptTimeout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		time.Sleep(300 * time.Millisecond) // three attempt timeouts
+		w.Write([]byte("still here"))
+	}))
+	defer srv.Close()
+	tr := &Transport{Next: http.DefaultTransport, Backoff: fast, AttemptTimeout: 100 * time.Millisecond}
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/watch", nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || string(b) != "still here" {
+		t.Fatalf("body %q, %v", b, err)
 	}
 }
