@@ -183,6 +183,9 @@ func (l resetListener) Accept() (net.Conn, error) {
 }
 
 func resetConn(c net.Conn) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
 	if tc, ok := c.(*net.TCPConn); ok {
 		_ = tc.SetLinger(0)
 	}
