@@ -10,6 +10,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/meshctl/meshctl/apiretry"
 	"github.com/meshctl/meshctl/cmd/internal/buildinfo"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
 	"github.com/meshctl/meshctl/installer"
@@ -31,6 +32,22 @@ func Explain(f *factory.Factory, err error) error {
 		return fmt.Errorf("%w\nTried %s: check that the cluster is running and that --kubeconfig or --context select it", err, f.KubeconfigDescription())
 	}
 	return err
+}
+
+// NameUnreachable makes any command's failure to reach the API server say so, naming it, in its one
+// error line: the installer's commands already do (UnreachableError), the others (analyze, dashboard)
+// would otherwise print client-go's text or a bare "context deadline exceeded". It is a no-op for every
+// other error, and keeps the error's exit code.
+func NameUnreachable(f *factory.Factory, err error) error {
+	var ue *installer.UnreachableError
+	if err == nil || errors.As(err, &ue) || !(apiretry.IsUnreachable(err) || errors.Is(err, context.DeadlineExceeded)) {
+		return err
+	}
+	cfg, cerr := f.RESTConfig()
+	if cerr != nil {
+		return err
+	}
+	return fmt.Errorf("no cluster reachable at %s: %w", cfg.Host, err)
 }
 
 // WarnSkew prints a warning to w for each control plane more than one minor release away from this
