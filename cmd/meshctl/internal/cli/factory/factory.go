@@ -44,7 +44,7 @@ type Factory struct {
 // New returns a factory for the given streams with the defaults of a real process.
 func New(streams genericiooptions.IOStreams) *Factory {
 	return &Factory{
-		IOStreams:      streams,
+		IOStreams: streams,
 		// Every client of every command retries transient API failures by apiretry's one rule.
 		ConfigFlags:    genericclioptions.NewConfigFlags(true).WithDiscoveryBurst(300).WithWrapConfigFn(apiretry.WrapConfig),
 		IstioNamespace: DefaultIstioNamespace,
