@@ -207,6 +207,9 @@ func (p *FaultProxy) track(c net.Conn, s http.ConnState) {
 // (and every connection); leaving Refuse listens again on the same port.
 func (p *FaultProxy) Set(f Fault) {
 	old := Fault(p.fault.Swap(int32(f)))
+	if old == Refuse && f != Refuse {
+		p.listenAgain()
+	}
 	switch {
 	case f == Reset:
 		p.CutAll()
@@ -215,18 +218,20 @@ func (p *FaultProxy) Set(f Fault) {
 		p.l.Close()
 		p.mu.Unlock()
 		p.CutAll()
-	case f != Refuse && old == Refuse:
-		for i := 0; ; i++ {
-			l, err := net.Listen("tcp", p.addr)
-			if err == nil {
-				p.serve(l)
-				return
-			}
-			if i == 50 {
-				panic(fmt.Sprintf("fault proxy: listen again on %s: %v", p.addr, err))
-			}
-			time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (p *FaultProxy) listenAgain() {
+	for i := 0; ; i++ {
+		l, err := net.Listen("tcp", p.addr)
+		if err == nil {
+			p.serve(l)
+			return
 		}
+		if i == 50 {
+			panic(fmt.Sprintf("fault proxy: listen again on %s: %v", p.addr, err))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
