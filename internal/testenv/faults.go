@@ -253,9 +253,10 @@ func (p *FaultProxy) Requests() int64 { return p.requests.Load() }
 // Faulted is how many requests or connections a fault answered so far.
 func (p *FaultProxy) Faulted() int64 { return p.faulted.Load() }
 
-// Config is a REST config that talks to the cluster through the proxy.
+// Config is a REST config that talks to the cluster through the proxy, with meshctl's client rate
+// limits (100 QPS, burst 200): client-go's default 5 QPS would make a test measure its own throttling.
 func (p *FaultProxy) Config() *rest.Config {
-	return &rest.Config{Host: p.URL, TLSClientConfig: rest.TLSClientConfig{CAData: p.caPEM}}
+	return &rest.Config{Host: p.URL, TLSClientConfig: rest.TLSClientConfig{CAData: p.caPEM}, QPS: 100, Burst: 200}
 }
 
 // Kubeconfig writes a kubeconfig for the proxy into dir and returns its path, for commands under test.
