@@ -219,3 +219,40 @@ func TestStreamOutlivesAttemptTimeout(t *testing.T) {
 		t.Fatalf("body %q, %v", b, err)
 	}
 }
+
+// Once a request gave up on an unreachable server, the next ones of the same config try once each; the
+// first that gets through turns retries back on.
+func TestBreaker(t *testing.T) {
+	b := &Breaker{}
+	var attempts []int
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	tr := &Transport{Next: http.DefaultTransport, Backoff: fast, Breaker: b}
+	for i := 0; i < 2; i++ {
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://"+addr+"/api", nil)
+		_, err := tr.RoundTrip(req)
+		var g *GaveUpError
+		if !errors.As(err, &g) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+		attempts = append(attempts, g.Attempts)
+	}
+	if attempts[0] != fast.Steps || attempts[1] != 1 {
+		t.Errorf("attempts %v, want [%d 1]", attempts, fast.Steps)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL, nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if b.isOpen() {
+		t.Error("a request that got through left the breaker open")
+	}
+}

@@ -120,6 +120,7 @@ func (e *Env) FaultProxy(t testing.TB) *FaultProxy {
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.Transport = rt
 	rp.FlushInterval = -1 // watches stream
+	rp.ErrorLog = log.New(io.Discard, "", 0) // requests the test's faults cancel are expected
 	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.requests.Add(1)
 		switch Fault(p.fault.Load()) {

@@ -30,16 +30,20 @@ func runWithin(t *testing.T, d time.Duration, args ...string) (code int, stdout,
 	return code, out.String(), errOut.String()
 }
 
-// errorLine is the command's error: exactly one "Error: " line naming what was unreachable.
+// errorLine is the command's error: exactly one "Error: " line naming what was unreachable, followed at
+// most by the installer commands' hint of which kubeconfig was tried.
 func errorLine(t *testing.T, name, stderr, host string) {
 	t.Helper()
-	var errs []string
-	for _, l := range strings.Split(stderr, "\n") {
-		if strings.HasPrefix(l, "Error: ") {
+	var errs, after []string
+	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		switch {
+		case strings.HasPrefix(l, "Error: "):
 			errs = append(errs, l)
+		case len(errs) > 0 && !strings.HasPrefix(strings.TrimSpace(l), "Tried "):
+			after = append(after, l) // the one line goes on: not one line
 		}
 	}
-	if len(errs) != 1 || !strings.Contains(errs[0], host) {
+	if len(errs) != 1 || len(after) > 0 || !strings.Contains(errs[0], "no cluster reachable at "+host) {
 		t.Errorf("%s: want one Error line naming %s, got:\n%s", name, host, stderr)
 	}
 }
@@ -56,6 +60,7 @@ func TestClusterCommandsUnderFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	host := "https://" + u.Host
 	commands := []struct {
 		name string
 		args []string
@@ -91,7 +96,7 @@ func TestClusterCommandsUnderFaults(t *testing.T) {
 				if code != c.code {
 					t.Errorf("exit %d, want %d\n%s", code, c.code, stderr)
 				}
-				errorLine(t, c.name, stderr, u.Host)
+				errorLine(t, c.name, stderr, host)
 				t.Logf("%s: %d requests or connections; %s", c.name, proxy.Requests()+proxy.Faulted()-before, strings.TrimSpace(stderr))
 			})
 		}

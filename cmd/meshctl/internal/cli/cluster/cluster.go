@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/meshctl/meshctl/apiretry"
@@ -47,8 +48,26 @@ func NameUnreachable(f *factory.Factory, err error) error {
 	if cerr != nil {
 		return err
 	}
-	return fmt.Errorf("no cluster reachable at %s: %w", cfg.Host, err)
+	return &unreachable{host: cfg.Host, err: err}
 }
+
+// unreachable is one line: a command that read many kinds fails for each of them for the same reason, and
+// saying it once is clearer than saying it thirty times.
+type unreachable struct {
+	host string
+	err  error
+}
+
+func (u *unreachable) Error() string {
+	msg := u.err.Error()
+	first, rest, more := strings.Cut(msg, "\n")
+	if more {
+		first += fmt.Sprintf(" (and %d more like it)", strings.Count(rest, "\n")+1)
+	}
+	return fmt.Sprintf("no cluster reachable at %s: %s", u.host, first)
+}
+
+func (u *unreachable) Unwrap() error { return u.err }
 
 // WarnSkew prints a warning to w for each control plane more than one minor release away from this
 // meshctl, and returns the control planes. It costs one list request; callers never fail because of its
