@@ -19,10 +19,10 @@ import (
 )
 
 // meshState is what an interrupted run followed by a re-run must leave exactly as an uninterrupted run
-// does: every object meshctl applied (it carries the mesh's labels and no controller owns it), by its
-// labels, the annotations meshctl sets and its content (all but metadata and status), and the
-// installed-state record with its status. Values the cluster assigns (a Service's cluster IP) and
-// annotations controllers write (deployment.kubernetes.io/revision) are left out.
+// does: every object meshctl applied (it carries the mesh's labels and meshctl's field manager applied
+// it), by its labels, the annotations meshctl sets and its content (all but metadata and status), and the
+// installed-state record with its status. Values the cluster assigns (a Service's cluster IP and node
+// ports) and annotations controllers write (deployment.kubernetes.io/revision) are left out.
 func meshState(t *testing.T, env *testenv.Env) map[string]string {
 	t.Helper()
 	dyn, err := quietDynamic(env.Config())
@@ -31,7 +31,7 @@ func meshState(t *testing.T, env *testenv.Env) map[string]string {
 	}
 	out := map[string]string{}
 	err = eachObject(context.Background(), env.Client().Discovery(), dyn, func(r listable, u *unstructured.Unstructured) {
-		if !strings.HasPrefix(meshObject(r, u), "label ") || len(u.GetOwnerReferences()) > 0 || r.GVR.Resource == "events" {
+		if !strings.HasPrefix(meshObject(r, u), "label ") || !appliedByMeshctl(u) {
 			return
 		}
 		content := map[string]any{}
@@ -42,6 +42,15 @@ func meshState(t *testing.T, env *testenv.Env) map[string]string {
 		}
 		unstructured.RemoveNestedField(content, "spec", "clusterIP")
 		unstructured.RemoveNestedField(content, "spec", "clusterIPs")
+		unstructured.RemoveNestedField(content, "spec", "healthCheckNodePort")
+		if ports, ok, _ := unstructured.NestedSlice(content, "spec", "ports"); ok {
+			for _, p := range ports {
+				if m, ok := p.(map[string]any); ok {
+					delete(m, "nodePort")
+				}
+			}
+			_ = unstructured.SetNestedSlice(content, ports, "spec", "ports")
+		}
 		ann := map[string]string{}
 		for k, v := range u.GetAnnotations() {
 			if !strings.Contains(k, "kubernetes.io/") {
@@ -58,6 +67,17 @@ func meshState(t *testing.T, env *testenv.Env) map[string]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// appliedByMeshctl: meshctl's field manager applied the object. Endpoints and pods copy the mesh's labels
+// from their Services and Deployments but belong to their controllers.
+func appliedByMeshctl(u *unstructured.Unstructured) bool {
+	for _, e := range u.GetManagedFields() {
+		if e.Manager == installer.FieldManager && e.Operation == "Apply" {
+			return true
+		}
+	}
+	return false
 }
 
 // stateDiff lists the objects that differ between two meshStates.
