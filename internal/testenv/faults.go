@@ -99,7 +99,6 @@ type FaultProxy struct {
 	mu       sync.Mutex
 	l        net.Listener
 	conns    map[net.Conn]bool
-	serveErr chan error
 }
 
 // FaultProxy starts a proxy in front of the cluster's API server, stopped when the test ends.
@@ -119,7 +118,7 @@ func (e *Env) FaultProxy(t testing.TB) *FaultProxy {
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.Transport = rt
-	rp.FlushInterval = -1 // watches stream
+	rp.FlushInterval = -1                    // watches stream
 	rp.ErrorLog = log.New(io.Discard, "", 0) // requests the test's faults cancel are expected
 	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.requests.Add(1)
@@ -307,4 +306,3 @@ func selfSigned() ([]byte, tls.Certificate, error) {
 	cert, err := tls.X509KeyPair(certPEM, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}))
 	return certPEM, cert, err
 }
-
