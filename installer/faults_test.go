@@ -181,8 +181,9 @@ func (in *interrupter) run(name string, op func(ctx context.Context, hook instal
 
 // TestInterruptedRunsConverge: install (demo), upgrade (demo → default) and uninstall --purge, each
 // interrupted at every phase boundary, then run again, end exactly as an uninterrupted run does: the same
-// objects, labels and installed-state, and nothing left by purge (the tests' own sweep). Ctrl-C is tried
-// at every boundary of the three; a paused API server and cut connections at every boundary of an upgrade.
+// objects, labels and installed-state, and nothing left by purge (the tests' own sweep). Every boundary of
+// the three is interrupted, by Ctrl-C, a paused API server or cut connections in turn; an upgrade (both
+// ways) meets a paused API server and cut connections at every boundary.
 func TestInterruptedRunsConverge(t *testing.T) {
 	env := testenv.Get(t)
 	proxy := env.FaultProxy(t)
@@ -240,16 +241,19 @@ func TestInterruptedRunsConverge(t *testing.T) {
 			}
 		}},
 	}
-	// Ctrl-C at every boundary of the three, from a clean cluster each time.
+	// Every boundary of the three, from a clean cluster each time, the interruption rotating through
+	// Ctrl-C, a paused API server and cut connections, so that each operation meets all three.
+	kinds := []interruption{ctrlC, paused, cut}
 	for k := 0; k < max(len(installPhases), len(upgradePhases), len(purgePhases)); k++ {
-		for _, s := range steps {
+		for i, s := range steps {
 			at := -1
 			if k < s.n {
 				at = k
 			}
-			in := &interrupter{t: t, env: env, proxy: proxy, at: at, how: ctrlC}
+			how := kinds[(k+i)%len(kinds)]
+			in := &interrupter{t: t, env: env, proxy: proxy, at: at, how: how}
 			in.run(s.name, s.op)
-			s.check(fmt.Sprintf("(%s) at boundary %d (%s)", ctrlC, k, in.fired))
+			s.check(fmt.Sprintf("(%s) at boundary %d (%s)", how, k, in.fired))
 			if t.Failed() {
 				return
 			}
