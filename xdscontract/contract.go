@@ -20,6 +20,7 @@ import (
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/http_inspector/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/original_dst/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
@@ -37,8 +38,9 @@ var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.config.listener.v3.ListenerFilter":                                                         {"name", "typed_config"},
 	"envoy.extensions.filters.listener.original_dst.v3.OriginalDst":                                   {},
 	"envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector":                                 {},
+	"envoy.extensions.filters.listener.http_inspector.v3.HttpInspector":                               {},
 	"envoy.config.listener.v3.FilterChain":                                                            {"name", "filter_chain_match", "transport_socket", "filters"},
-	"envoy.config.listener.v3.FilterChainMatch":                                                       {"destination_port", "prefix_ranges", "server_names", "transport_protocol"},
+	"envoy.config.listener.v3.FilterChainMatch":                                                       {"destination_port", "prefix_ranges", "server_names", "transport_protocol", "application_protocols"},
 	"envoy.config.listener.v3.Filter":                                                                 {"name", "typed_config"},
 	"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager":               {"stat_prefix", "rds", "route_config", "http_filters", "strip_any_host_port", "use_remote_address"},
 	"envoy.extensions.filters.network.http_connection_manager.v3.Rds":                                 {"route_config_name", "config_source"},

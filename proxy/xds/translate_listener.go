@@ -14,13 +14,14 @@ import (
 
 // Filter names the contract allows.
 const (
-	filterOriginalDst  = "envoy.filters.listener.original_dst"
-	filterTLSInspector = "envoy.filters.listener.tls_inspector"
-	filterHCM          = "envoy.filters.network.http_connection_manager"
-	filterTCPProxy     = "envoy.filters.network.tcp_proxy"
-	filterFault        = "envoy.filters.http.fault"
-	filterCORS         = "envoy.filters.http.cors"
-	filterRouter       = "envoy.filters.http.router"
+	filterOriginalDst   = "envoy.filters.listener.original_dst"
+	filterTLSInspector  = "envoy.filters.listener.tls_inspector"
+	filterHTTPInspector = "envoy.filters.listener.http_inspector"
+	filterHCM           = "envoy.filters.network.http_connection_manager"
+	filterTCPProxy      = "envoy.filters.network.tcp_proxy"
+	filterFault         = "envoy.filters.http.fault"
+	filterCORS          = "envoy.filters.http.cors"
+	filterRouter        = "envoy.filters.http.router"
 )
 
 func listener(l *listenerv3.Listener) (*ir.Listener, error) {
@@ -46,6 +47,8 @@ func listener(l *listenerv3.Listener) (*ir.Listener, error) {
 			out.OriginalDst = true
 		case filterTLSInspector:
 			out.InspectTLS = true
+		case filterHTTPInspector:
+			out.InspectHTTP = true
 		default:
 			return nil, fmt.Errorf("listener_filters[%d]: filter %q is not in the contract", i, f.GetName())
 		}
@@ -58,6 +61,12 @@ func listener(l *listenerv3.Listener) (*ir.Listener, error) {
 			return nil, fmt.Errorf("filter_chains[%d]: %w", i, err)
 		}
 		out.Chains = append(out.Chains, c)
+	}
+	for i, c := range out.Chains {
+		// Without an inspector nothing names the protocol: the chain could never match.
+		if len(c.Match.ApplicationProtocols) > 0 && !out.InspectHTTP && !out.InspectTLS {
+			return nil, fmt.Errorf("filter_chains[%d].filter_chain_match.application_protocols: needs the %s or %s listener filter", i, filterHTTPInspector, filterTLSInspector)
+		}
 	}
 	if fc := l.GetDefaultFilterChain(); fc != nil {
 		c, err := filterChain(fc, inbound)
@@ -99,6 +108,13 @@ func filterChain(fc *listenerv3.FilterChain, inbound bool) (*ir.FilterChain, err
 			out.Match.TransportProtocol = t
 		default:
 			return nil, fmt.Errorf("filter_chain_match.transport_protocol %q: want tls or raw_buffer", t)
+		}
+		for i, p := range m.GetApplicationProtocols() {
+			// Sniffed names (http_inspector) or, after tls_inspector, any ALPN value.
+			if p == "" {
+				return nil, fmt.Errorf("filter_chain_match.application_protocols[%d]: empty", i)
+			}
+			out.Match.ApplicationProtocols = append(out.Match.ApplicationProtocols, p)
 		}
 	}
 	if ts := fc.GetTransportSocket(); ts != nil {
