@@ -2,6 +2,7 @@ package translate
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -10,6 +11,7 @@ import (
 	corsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	faultv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	httpinspectorv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/http_inspector/v3"
 	origdstv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/original_dst/v3"
 	tlsinspectorv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
@@ -72,7 +74,28 @@ var (
 		ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: mustAny(&origdstv3.OriginalDst{})}}
 	tlsInspectorFilter = &listenerv3.ListenerFilter{Name: filterTLSInspector,
 		ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: mustAny(&tlsinspectorv3.TlsInspector{})}}
+	httpInspectorFilter = &listenerv3.ListenerFilter{Name: filterHTTPInspector,
+		ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: mustAny(&httpinspectorv3.HttpInspector{})}}
 )
+
+// sniffedProtocols are what the HTTP inspector names HTTP; Istio's chains also list http/1.0, which
+// the proxy's inspector reports as http/1.1.
+var sniffedProtocols = []string{"http/1.1", "h2c"}
+
+// sniff makes l a listener of a port of unknown protocol, as Istio's: the HTTP inspector, its HTTP
+// chains (the ones it has) taking the sniffed HTTP protocols, and tcp taking the rest.
+func sniff(l *listenerv3.Listener, tcp *listenerv3.FilterChain) {
+	if !slices.ContainsFunc(l.ListenerFilters, func(f *listenerv3.ListenerFilter) bool { return f.GetName() == filterHTTPInspector }) {
+		l.ListenerFilters = append(l.ListenerFilters, httpInspectorFilter)
+	}
+	for _, fc := range l.FilterChains {
+		if fc.FilterChainMatch == nil {
+			fc.FilterChainMatch = &listenerv3.FilterChainMatch{}
+		}
+		fc.FilterChainMatch.ApplicationProtocols = sniffedProtocols
+	}
+	l.FilterChains = append(l.FilterChains, tcp)
+}
 
 // virtualOutboundListener takes the pod's captured outbound connections on 15001 and hands each to
 // the listener of its original destination; what no listener takes goes to the default chain.
