@@ -98,7 +98,7 @@ var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher":                                 {"san_type", "matcher"},
 	"envoy.extensions.transport_sockets.tls.v3.TlsParameters":                                         {"tls_minimum_protocol_version", "tls_maximum_protocol_version"},
 	"envoy.config.endpoint.v3.ClusterLoadAssignment":                                                  {"cluster_name", "endpoints"},
-	"envoy.config.endpoint.v3.LocalityLbEndpoints":                                                    {"locality", "lb_endpoints", "load_balancing_weight"},
+	"envoy.config.endpoint.v3.LocalityLbEndpoints":                                                    {"locality", "lb_endpoints", "load_balancing_weight", "priority"},
 	"envoy.config.endpoint.v3.LbEndpoint":                                                             {"endpoint", "load_balancing_weight"},
 	"envoy.config.endpoint.v3.Endpoint":                                                               {"address"},
 	"envoy.config.core.v3.Locality":                                                                   {"region", "zone", "sub_zone"},

@@ -6,8 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+	meshconfig "istio.io/api/mesh/v1alpha1"
 	networking "istio.io/api/networking/v1alpha3"
 
 	"github.com/meshctl/meshctl/controlplane/model"
@@ -208,5 +213,55 @@ spec:
 		if got != want {
 			t.Errorf("gateways [%s]: the sidecar routes to %q, want %q", gws, got, want)
 		}
+	}
+}
+
+// TestFailoverPriorities: Istio's default failover levels seen from a proxy in eu/eu-1/a, renumbered
+// without gaps.
+func TestFailoverPriorities(t *testing.T) {
+	group := func(region, zone, sub string) *endpointv3.LocalityLbEndpoints {
+		return &endpointv3.LocalityLbEndpoints{Locality: &corev3.Locality{Region: region, Zone: zone, SubZone: sub}}
+	}
+	cases := []struct {
+		name   string
+		groups []*endpointv3.LocalityLbEndpoints
+		want   []uint32
+	}{
+		{"every level", []*endpointv3.LocalityLbEndpoints{group("eu", "eu-1", "a"), group("eu", "eu-1", "b"), group("eu", "eu-2", ""), group("us", "us-1", "")}, []uint32{0, 1, 2, 3}},
+		{"gaps closed", []*endpointv3.LocalityLbEndpoints{group("us", "us-1", ""), group("eu", "eu-2", "")}, []uint32{1, 0}},
+		{"nothing local", []*endpointv3.LocalityLbEndpoints{group("us", "us-1", "")}, []uint32{0}},
+		{"unknown locality is elsewhere", []*endpointv3.LocalityLbEndpoints{{}, group("eu", "eu-1", "a")}, []uint32{1, 0}},
+	}
+	for _, c := range cases {
+		cla := &endpointv3.ClusterLoadAssignment{ClusterName: "c", Endpoints: c.groups}
+		got := withPriorities(cla, model.Locality{Region: "eu", Zone: "eu-1", SubZone: "a"})
+		for i, g := range got.Endpoints {
+			if g.Priority != c.want[i] {
+				t.Errorf("%s: group %d priority %d, want %d", c.name, i, g.Priority, c.want[i])
+			}
+		}
+		if cla.Endpoints[0].Priority != 0 && c.name == "gaps closed" {
+			t.Errorf("%s: the shared assignment was modified", c.name)
+		}
+	}
+}
+
+// TestFailoverOn: outlier detection turns locality failover on, localityLbSetting.enabled false off.
+func TestFailoverOn(t *testing.T) {
+	s := &model.Snapshot{Mesh: &meshconfig.MeshConfig{}}
+	withOD := &clusterv3.Cluster{OutlierDetection: &clusterv3.OutlierDetection{}}
+	off := &networking.TrafficPolicy{LoadBalancer: &networking.LoadBalancerSettings{LocalityLbSetting: &networking.LocalityLoadBalancerSetting{Enabled: wrapperspb.Bool(false)}}}
+	if !failoverOn(s, withOD, nil, 80) {
+		t.Error("outlier detection: off")
+	}
+	if failoverOn(s, &clusterv3.Cluster{}, nil, 80) {
+		t.Error("no outlier detection: on")
+	}
+	if failoverOn(s, withOD, off, 80) {
+		t.Error("localityLbSetting.enabled false: on")
+	}
+	s.Mesh.LocalityLbSetting = &networking.LocalityLoadBalancerSetting{Enabled: wrapperspb.Bool(false)}
+	if failoverOn(s, withOD, nil, 80) {
+		t.Error("mesh localityLbSetting.enabled false: on")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
@@ -30,15 +31,22 @@ type edsSpec struct {
 	svc     *model.Service
 	port    model.Port
 	subset  map[string]string
+	// failover: the endpoints get locality priorities relative to the proxy (failoverOn).
+	failover bool
 }
 
-// assignments are the ClusterLoadAssignments of specs in a snapshot, each computed once.
-func assignments(s *model.Snapshot, specs []edsSpec) []types.Resource {
+// assignments are the ClusterLoadAssignments of specs in a snapshot for a proxy at loc, each computed
+// once (per locality where it fails over).
+func assignments(s *model.Snapshot, specs []edsSpec, loc model.Locality) []types.Resource {
 	out := make([]types.Resource, 0, len(specs))
 	for _, e := range specs {
-		out = append(out, s.Memo("eds|"+e.cluster+"|"+subsetKey(e.subset), func() any {
-			return assignment(s, e.cluster, e.svc, e.port, e.subset)
-		}).(types.Resource))
+		key := "eds|" + e.cluster + "|" + subsetKey(e.subset)
+		base := s.Memo(key, func() any { return assignment(s, e.cluster, e.svc, e.port, e.subset) }).(*endpointv3.ClusterLoadAssignment)
+		if e.failover && loc != (model.Locality{}) {
+			out = append(out, s.Memo(key+"|"+localityKey(loc), func() any { return withPriorities(base, loc) }).(types.Resource))
+			continue
+		}
+		out = append(out, base)
 	}
 	return out
 }
@@ -76,7 +84,7 @@ func serviceClusters(s *model.Snapshot, ns string, svc *model.Service, keep func
 			c := outboundCluster(s, svc, port, subset, policy)
 			r.clusters = append(r.clusters, c)
 			if c.GetType() == clusterv3.Cluster_EDS {
-				r.eds = append(r.eds, edsSpec{c.Name, svc, port, lbls})
+				r.eds = append(r.eds, edsSpec{c.Name, svc, port, lbls, failoverOn(s, c, policy, port.Port)})
 			}
 		}
 		add("", nil, base)

@@ -136,6 +136,9 @@ type Endpoint struct {
 	Weight         uint32
 	Locality       string
 	LocalityWeight uint32
+	// Priority is the endpoint's locality failover level: requests go to level 0 while it is healthy
+	// enough, spilling to the next levels as its endpoints are ejected (Envoy's priorities).
+	Priority uint32
 }
 
 // LBPolicy picks an endpoint per request (or connection).

@@ -8,6 +8,7 @@ import (
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	faultcommonv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/common/fault/v3"
 	faultv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
@@ -162,4 +163,32 @@ func TestRefusals(t *testing.T) {
 	if _, err := cluster(&clusterv3.Cluster{Name: "c", ClusterDiscoveryType: &clusterv3.Cluster_Type{Type: clusterv3.Cluster_LOGICAL_DNS}}, nil); err == nil {
 		t.Error("LOGICAL_DNS accepted")
 	}
+}
+
+// TestEndpointPriorities: locality groups keep their failover priority; absurd levels are refused.
+func TestEndpointPriorities(t *testing.T) {
+	cla := &endpointv3.ClusterLoadAssignment{ClusterName: "c", Endpoints: []*endpointv3.LocalityLbEndpoints{
+		{Locality: &corev3.Locality{Region: "eu", Zone: "eu-1"}, LbEndpoints: []*endpointv3.LbEndpoint{lbEndpoint("10.0.0.1")}},
+		{Locality: &corev3.Locality{Region: "eu", Zone: "eu-2"}, Priority: 1, LbEndpoints: []*endpointv3.LbEndpoint{lbEndpoint("10.0.0.2")}},
+	}}
+	if err := xdscontract.Check(cla); err != nil {
+		t.Fatal(err)
+	}
+	eps, err := endpoints(cla, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eps[0].Priority != 0 || eps[1].Priority != 1 || eps[1].Locality != "eu/eu-2/" {
+		t.Errorf("got %+v", eps)
+	}
+	cla.Endpoints[1].Priority = 1000
+	if _, err := endpoints(cla, false); err == nil || !strings.Contains(err.Error(), "endpoints[1].priority") {
+		t.Errorf("priority 1000: %v", err)
+	}
+}
+
+func lbEndpoint(ip string) *endpointv3.LbEndpoint {
+	return &endpointv3.LbEndpoint{HostIdentifier: &endpointv3.LbEndpoint_Endpoint{Endpoint: &endpointv3.Endpoint{
+		Address: &corev3.Address{Address: &corev3.Address_SocketAddress{SocketAddress: &corev3.SocketAddress{
+			Address: ip, PortSpecifier: &corev3.SocketAddress_PortValue{PortValue: 80}}}}}}}
 }
