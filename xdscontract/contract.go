@@ -25,6 +25,7 @@ import (
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/retry/host/previous_hosts/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 )
@@ -59,7 +60,10 @@ var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.config.route.v3.RouteAction":                                                               {"cluster", "weighted_clusters", "timeout", "retry_policy", "request_mirror_policies", "prefix_rewrite", "regex_rewrite", "host_rewrite_literal", "hash_policy"},
 	"envoy.config.route.v3.WeightedCluster":                                                           {"clusters"},
 	"envoy.config.route.v3.WeightedCluster.ClusterWeight":                                             {"name", "weight", "request_headers_to_add", "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove"},
-	"envoy.config.route.v3.RetryPolicy":                                                               {"retry_on", "num_retries", "per_try_timeout", "retriable_status_codes"},
+	"envoy.config.route.v3.RetryPolicy":                                                               {"retry_on", "num_retries", "per_try_timeout", "retriable_status_codes", "retry_host_predicate", "host_selection_retry_max_attempts", "retry_back_off"},
+	"envoy.config.route.v3.RetryPolicy.RetryHostPredicate":                                            {"name", "typed_config"},
+	"envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate":                             {},
+	"envoy.config.route.v3.RetryPolicy.RetryBackOff":                                                  {"base_interval", "max_interval"},
 	"envoy.config.route.v3.RouteAction.RequestMirrorPolicy":                                           {"cluster", "runtime_fraction"},
 	"envoy.config.route.v3.RouteAction.HashPolicy":                                                    {"header", "cookie", "connection_properties", "query_parameter"},
 	"envoy.config.route.v3.RouteAction.HashPolicy.Header":                                             {"header_name"},
@@ -70,7 +74,7 @@ var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.config.route.v3.DirectResponseAction":                                                      {"status", "body"},
 	"envoy.extensions.filters.http.fault.v3.HTTPFault":                                                {"delay", "abort"},
 	"envoy.extensions.filters.common.fault.v3.FaultDelay":                                             {"fixed_delay", "percentage"},
-	"envoy.extensions.filters.http.fault.v3.FaultAbort":                                               {"http_status", "percentage"},
+	"envoy.extensions.filters.http.fault.v3.FaultAbort":                                               {"http_status", "grpc_status", "percentage"},
 	"envoy.extensions.filters.http.cors.v3.CorsPolicy":                                                {"allow_origin_string_match", "allow_methods", "allow_headers", "expose_headers", "max_age", "allow_credentials"},
 	"envoy.config.cluster.v3.Cluster":                                                                 {"name", "type", "eds_cluster_config", "load_assignment", "dns_refresh_rate", "connect_timeout", "lb_policy", "ring_hash_lb_config", "circuit_breakers", "typed_extension_protocol_options", "upstream_connection_options", "outlier_detection", "common_lb_config", "transport_socket", "upstream_bind_config"},
 	"envoy.config.cluster.v3.Cluster.EdsClusterConfig":                                                {"eds_config"},

@@ -23,6 +23,7 @@ const (
 	filterCORS          = "envoy.filters.http.cors"
 	filterRouter        = "envoy.filters.http.router"
 	transportTLS        = "envoy.transport_sockets.tls"
+	retryPreviousHosts  = "envoy.retry_host_predicates.previous_hosts"
 	httpOptionsKey      = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 )
 

@@ -84,6 +84,7 @@ func TestRetryPolicy(t *testing.T) {
 		{"codes", &networking.HTTPRetry{Attempts: 3, RetryOn: "gateway-error,502,504"}, "gateway-error,retriable-status-codes", 3, []uint32{502, 504}, false},
 		{"unknown dropped", &networking.HTTPRetry{Attempts: 1, RetryOn: "5xx,reset-before-request,envoy-ratelimited"}, "5xx", 1, nil, false},
 		{"attempts only", &networking.HTTPRetry{Attempts: 5, PerTryTimeout: durationpb.New(1e9)}, "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes", 5, []uint32{503}, false},
+		{"backoff", &networking.HTTPRetry{Attempts: 1, RetryOn: "5xx", Backoff: durationpb.New(2e8)}, "5xx", 1, nil, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := retryPolicy(c.in)
@@ -95,6 +96,10 @@ func TestRetryPolicy(t *testing.T) {
 			}
 			if got.GetRetryOn() != c.on || got.GetNumRetries().GetValue() != c.n || !slices.Equal(got.GetRetriableStatusCodes(), c.codes) {
 				t.Errorf("got %q %d %v, want %q %d %v", got.GetRetryOn(), got.GetNumRetries().GetValue(), got.GetRetriableStatusCodes(), c.on, c.n, c.codes)
+			}
+			// Istio's defaults on every policy: previous_hosts, five host selection attempts.
+			if p := got.GetRetryHostPredicate(); len(p) != 1 || p[0].GetName() != "envoy.retry_host_predicates.previous_hosts" || got.GetHostSelectionRetryMaxAttempts() != 5 {
+				t.Errorf("host predicate %v, %d attempts", p, got.GetHostSelectionRetryMaxAttempts())
 			}
 		})
 	}
@@ -263,5 +268,35 @@ func TestFailoverOn(t *testing.T) {
 	s.Mesh.LocalityLbSetting = &networking.LocalityLoadBalancerSetting{Enabled: wrapperspb.Bool(false)}
 	if failoverOn(s, withOD, nil, 80) {
 		t.Error("mesh localityLbSetting.enabled false: on")
+	}
+}
+
+// TestRetryBackoff: retries.backoff is the back-off's base interval; absent, none is sent.
+func TestRetryBackoff(t *testing.T) {
+	if got := retryPolicy(&networking.HTTPRetry{Attempts: 1, Backoff: durationpb.New(2e8)}).GetRetryBackOff(); got.GetBaseInterval().AsDuration() != 2e8 || got.GetMaxInterval() != nil {
+		t.Errorf("backoff 200ms: %v", got)
+	}
+	if got := retryPolicy(&networking.HTTPRetry{Attempts: 1}).GetRetryBackOff(); got != nil {
+		t.Errorf("no backoff: %v", got)
+	}
+}
+
+// TestFaultAborts: an HTTP status or a gRPC status by name; an unknown name or an HTTP/2 error
+// (which Envoy cannot inject) leaves no abort.
+func TestFaultAborts(t *testing.T) {
+	abort := func(a *networking.HTTPFaultInjection_Abort) *networking.HTTPFaultInjection {
+		return &networking.HTTPFaultInjection{Abort: a}
+	}
+	if f := faultConfig(abort(&networking.HTTPFaultInjection_Abort{ErrorType: &networking.HTTPFaultInjection_Abort_HttpStatus{HttpStatus: 500}})); f.GetAbort().GetHttpStatus() != 500 {
+		t.Errorf("http 500: %v", f)
+	}
+	if f := faultConfig(abort(&networking.HTTPFaultInjection_Abort{ErrorType: &networking.HTTPFaultInjection_Abort_GrpcStatus{GrpcStatus: "UNAVAILABLE"}})); f.GetAbort().GetGrpcStatus() != 14 {
+		t.Errorf("grpc UNAVAILABLE: %v", f)
+	}
+	if f := faultConfig(abort(&networking.HTTPFaultInjection_Abort{ErrorType: &networking.HTTPFaultInjection_Abort_GrpcStatus{GrpcStatus: "NOPE"}})); f != nil {
+		t.Errorf("grpc NOPE: %v", f)
+	}
+	if f := faultConfig(abort(&networking.HTTPFaultInjection_Abort{ErrorType: &networking.HTTPFaultInjection_Abort_Http2Error{Http2Error: "REFUSED_STREAM"}})); f != nil {
+		t.Errorf("http2Error: %v", f)
 	}
 }
