@@ -13,10 +13,12 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	// The resources, and the typed configurations the contract allows, registered for Any.
+	_ "github.com/envoyproxy/go-control-plane/envoy/config/accesslog/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/file/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
@@ -43,12 +45,15 @@ var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.config.listener.v3.FilterChain":                                                            {"name", "filter_chain_match", "transport_socket", "filters"},
 	"envoy.config.listener.v3.FilterChainMatch":                                                       {"destination_port", "prefix_ranges", "server_names", "transport_protocol", "application_protocols"},
 	"envoy.config.listener.v3.Filter":                                                                 {"name", "typed_config"},
-	"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager":               {"stat_prefix", "rds", "route_config", "http_filters", "strip_any_host_port", "use_remote_address"},
+	"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager":               {"stat_prefix", "rds", "route_config", "http_filters", "strip_any_host_port", "use_remote_address", "access_log"},
 	"envoy.extensions.filters.network.http_connection_manager.v3.Rds":                                 {"route_config_name", "config_source"},
 	"envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter":                          {"name", "typed_config"},
 	"envoy.extensions.filters.http.router.v3.Router":                                                  {},
 	"envoy.extensions.filters.http.cors.v3.Cors":                                                      {},
-	"envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy":                                          {"stat_prefix", "cluster", "weighted_clusters"},
+	"envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy":                                          {"stat_prefix", "cluster", "weighted_clusters", "access_log"},
+	"envoy.config.accesslog.v3.AccessLog":                                                             {"name", "typed_config"},
+	"envoy.extensions.access_loggers.file.v3.FileAccessLog":                                           {"path", "log_format"},
+	"envoy.config.core.v3.SubstitutionFormatString":                                                   {"text_format_source"},
 	"envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster":                          {"clusters"},
 	"envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster.ClusterWeight":            {"name", "weight"},
 	"envoy.config.route.v3.RouteConfiguration":                                                        {"name", "virtual_hosts"},
@@ -62,7 +67,7 @@ var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.config.route.v3.WeightedCluster.ClusterWeight":                                             {"name", "weight", "request_headers_to_add", "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove"},
 	"envoy.config.route.v3.RetryPolicy":                                                               {"retry_on", "num_retries", "per_try_timeout", "retriable_status_codes", "retry_host_predicate", "host_selection_retry_max_attempts", "retry_back_off"},
 	"envoy.config.route.v3.RetryPolicy.RetryHostPredicate":                                            {"name", "typed_config"},
-	"envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate":                             {},
+	"envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate":                            {},
 	"envoy.config.route.v3.RetryPolicy.RetryBackOff":                                                  {"base_interval", "max_interval"},
 	"envoy.config.route.v3.RouteAction.RequestMirrorPolicy":                                           {"cluster", "runtime_fraction"},
 	"envoy.config.route.v3.RouteAction.HashPolicy":                                                    {"header", "cookie", "connection_properties", "query_parameter"},

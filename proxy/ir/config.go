@@ -74,13 +74,17 @@ type HTTPManager struct {
 	UseRemoteAddress bool
 	// Inbound: the connection came into the workload (15006), which access logs and metrics report.
 	Inbound bool
+	// AccessLogs are the files each request is logged to, in Istio's default text format; none:
+	// the proxy's own access log (--accessLogFile).
+	AccessLogs []string
 }
 
 // TCPProxy forwards the connection's bytes to one cluster, picked per connection by weight.
 type TCPProxy struct {
 	StatPrefix string
 	Clusters   []WeightedCluster
-	Inbound    bool // the connection came into the workload (metrics' reporter)
+	Inbound    bool     // the connection came into the workload (metrics' reporter)
+	AccessLogs []string // as HTTPManager's, per connection
 }
 
 // WeightedCluster is a destination with its relative weight (0: never picked).
