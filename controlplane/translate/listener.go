@@ -17,6 +17,8 @@ import (
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tcpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/meshctl/meshctl/controlplane/model"
 )
 
 // listenerName is Istio's "ADDRESS_PORT".
@@ -35,8 +37,8 @@ var httpFilters = func() []*hcmv3.HttpFilter {
 }()
 
 // httpManager is the network filter of an HTTP chain: routes by RDS name, or inline.
-func httpManager(statPrefix, rds string, inline *routev3.RouteConfiguration, gateway bool) *listenerv3.Filter {
-	h := &hcmv3.HttpConnectionManager{StatPrefix: statPrefix, HttpFilters: httpFilters}
+func httpManager(s *model.Snapshot, statPrefix, rds string, inline *routev3.RouteConfiguration, gateway bool) *listenerv3.Filter {
+	h := &hcmv3.HttpConnectionManager{StatPrefix: statPrefix, HttpFilters: httpFilters, AccessLog: accessLogs(s)}
 	if inline != nil {
 		h.RouteSpecifier = &hcmv3.HttpConnectionManager_RouteConfig{RouteConfig: inline}
 	} else {
@@ -50,8 +52,8 @@ func httpManager(statPrefix, rds string, inline *routev3.RouteConfiguration, gat
 }
 
 // tcpProxy forwards to one cluster, or to several by weight.
-func tcpProxy(statPrefix string, clusters []weighted) *listenerv3.Filter {
-	t := &tcpv3.TcpProxy{StatPrefix: statPrefix}
+func tcpProxy(s *model.Snapshot, statPrefix string, clusters []weighted) *listenerv3.Filter {
+	t := &tcpv3.TcpProxy{StatPrefix: statPrefix, AccessLog: accessLogs(s)}
 	if len(clusters) == 1 {
 		t.ClusterSpecifier = &tcpv3.TcpProxy_Cluster{Cluster: clusters[0].name}
 	} else {
@@ -99,12 +101,12 @@ func sniff(l *listenerv3.Listener, tcp *listenerv3.FilterChain) {
 
 // virtualOutboundListener takes the pod's captured outbound connections on 15001 and hands each to
 // the listener of its original destination; what no listener takes goes to the default chain.
-func virtualOutboundListener(port uint32, fallback string) *listenerv3.Listener {
+func virtualOutboundListener(s *model.Snapshot, port uint32, fallback string) *listenerv3.Listener {
 	return &listenerv3.Listener{
 		Name:               virtualOutbound,
 		Address:            listenerAddress("0.0.0.0", port),
 		UseOriginalDst:     wrapperspb.Bool(true),
-		DefaultFilterChain: &listenerv3.FilterChain{Name: fallback, Filters: []*listenerv3.Filter{tcpProxy(fallback, []weighted{{fallback, 1}})}},
+		DefaultFilterChain: &listenerv3.FilterChain{Name: fallback, Filters: []*listenerv3.Filter{tcpProxy(s, fallback, []weighted{{fallback, 1}})}},
 	}
 }
 

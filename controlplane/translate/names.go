@@ -24,6 +24,7 @@ const (
 	filterRouter        = "envoy.filters.http.router"
 	transportTLS        = "envoy.transport_sockets.tls"
 	retryPreviousHosts  = "envoy.retry_host_predicates.previous_hosts"
+	accessLoggerFile    = "envoy.access_loggers.file"
 	httpOptionsKey      = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 )
 

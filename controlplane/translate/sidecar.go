@@ -159,7 +159,7 @@ func outbound(s *model.Snapshot, p *Proxy, sc *scope) *resources {
 	if !allowAny {
 		fallback = blackHoleCluster
 	}
-	r.listeners = append(r.listeners, virtualOutboundListener(uint32(meshapi.ProxyOutboundPort), fallback))
+	r.listeners = append(r.listeners, virtualOutboundListener(s, uint32(meshapi.ProxyOutboundPort), fallback))
 
 	exact, wild := meshVirtualServices(s, sc)
 	// httpPorts are the ports of HTTP services (listener 0.0.0.0_PORT); routePorts also the sniffed
@@ -207,7 +207,7 @@ func outbound(s *model.Snapshot, p *Proxy, sc *scope) *resources {
 		l := &listenerv3.Listener{
 			Name: listenerName("0.0.0.0", port), Address: listenerAddress("0.0.0.0", port), BindToPort: notBound(),
 			FilterChains: []*listenerv3.FilterChain{{Name: name,
-				Filters: []*listenerv3.Filter{httpManager("outbound_0.0.0.0_"+name, name, nil, false)}}},
+				Filters: []*listenerv3.Filter{httpManager(s, "outbound_0.0.0.0_"+name, name, nil, false)}}},
 		}
 		if svc := sniffedAny[port]; svc != nil {
 			sniff(l, tcpFilterChain(s, p, svc, model.Port{Port: port}, vsFor(svc.Hostname, exact, wild)))
@@ -304,7 +304,7 @@ func tcpListener(s *model.Snapshot, p *Proxy, svc *model.Service, port model.Por
 	if isSniffed(port.Protocol) {
 		rds := strconv.Itoa(int(port.Port))
 		l.FilterChains = []*listenerv3.FilterChain{{Name: rds,
-			Filters: []*listenerv3.Filter{httpManager("outbound_"+name, rds, nil, false)}}}
+			Filters: []*listenerv3.Filter{httpManager(s, "outbound_"+name, rds, nil, false)}}}
 		sniff(l, tcp)
 	}
 	return l
@@ -321,7 +321,7 @@ func tcpFilterChain(s *model.Snapshot, p *Proxy, svc *model.Service, port model.
 		}
 	}
 	stat := "outbound|" + strconv.Itoa(int(port.Port)) + "||" + svc.Hostname
-	return &listenerv3.FilterChain{Name: stat, Filters: []*listenerv3.Filter{tcpProxy(stat, targets)}}
+	return &listenerv3.FilterChain{Name: stat, Filters: []*listenerv3.Filter{tcpProxy(s, stat, targets)}}
 }
 
 // serviceIP is the service's first IP address, "" when it has none.
