@@ -61,7 +61,9 @@ func inbound(s *model.Snapshot, p *Proxy, r *resources) {
 	sniffInbound := false
 	for _, ip := range inboundPorts(s, p) {
 		cluster := InboundCluster(ip.port)
-		r.clusters = append(r.clusters, inboundCluster(s, cluster))
+		c := inboundCluster(s, cluster)
+		upstreamProtocol(c, ip.protocol) // the workload speaks what the port says
+		r.clusters = append(r.clusters, c)
 		port := strconv.Itoa(int(ip.port))
 		fc := &listenerv3.FilterChain{Name: listenerName("0.0.0.0", ip.port),
 			FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: u32(ip.port)}}

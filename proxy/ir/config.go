@@ -107,7 +107,10 @@ type Cluster struct {
 	RingSize       int // RING_HASH minimum entries
 	Limits         Limits
 	HTTP2          bool // speak HTTP/2 (h2c) to the endpoints instead of HTTP/1.1
-	IdleTimeout    time.Duration
+	// DownstreamProtocol: each request goes upstream in its own protocol, HTTP/2 (h2c) or HTTP/1.1
+	// (use_downstream_protocol_config: Istio's sniffed ports).
+	DownstreamProtocol bool
+	IdleTimeout        time.Duration
 	// MaxRequestsPerConnection closes an upstream connection after that many requests (0: no limit).
 	MaxRequestsPerConnection int
 	Outlier                  *OutlierDetection

@@ -166,7 +166,7 @@ func (ex *exchange) attempt(i int) (*http.Response, bool) {
 	start := time.Now()
 	ex.info.UpstreamHost = h.Addr
 	ex.info.Attempts++
-	resp, err := ex.c.RoundTripper().RoundTrip(out)
+	resp, err := ex.c.RoundTripperFor(ex.r).RoundTrip(out)
 	if err != nil {
 		var ce *cluster.ConnectError
 		connectFailed := errors.As(err, &ce)

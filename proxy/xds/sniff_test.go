@@ -3,10 +3,12 @@ package xds
 import (
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -56,13 +58,45 @@ func TestSniffedPortServesHTTPAndTCP(t *testing.T) {
 	}
 	b := proxytest.NewBackend(t, "http")
 	echo := tcpEcho(t)
+	// The HTTP cluster as meshd sends it for a sniffed port: the client's protocol upstream.
+	var xc clusterv3.Cluster
+	if err := protojson.Unmarshal([]byte(`{"name": "http", "type": "STATIC",
+	  "loadAssignment": {"clusterName": "http", "endpoints": [{"lbEndpoints": [{"endpoint": {"address": {"socketAddress": {"address": "127.0.0.1", "portValue": `+
+		strings.Split(b.Addr(), ":")[1]+`}}}}]}]},
+	  "typedExtensionProtocolOptions": {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+	    "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+	    "useDownstreamProtocolConfig": {"httpProtocolOptions": {}, "http2ProtocolOptions": {}}}}}`), &xc); err != nil {
+		t.Fatal(err)
+	}
+	if err := xdscontract.Check(&xc); err != nil {
+		t.Fatalf("the contract refuses the cluster: %v", err)
+	}
+	hc, err := cluster(&xc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hc.DownstreamProtocol || hc.HTTP2 {
+		t.Fatalf("use_downstream_protocol_config: %+v", hc)
+	}
 	p := proxytest.Start(t, &ir.Config{
-		Clusters:  proxytest.Clusters(proxytest.Cluster("http", b), &ir.Cluster{Name: "tcp", Type: ir.ClusterStatic, Endpoints: []ir.Endpoint{{Address: echo}}}),
+		Clusters:  proxytest.Clusters(hc, &ir.Cluster{Name: "tcp", Type: ir.ClusterStatic, Endpoints: []ir.Endpoint{{Address: echo}}}),
 		Listeners: []*ir.Listener{il},
 	}, proxylistener.Options{SniffTimeout: 100 * time.Millisecond})
 
-	if r := p.Get(t, "sniffed", "svc", "/"); r.Status != 200 || r.Header.Get(proxytest.HeaderBackend) != "http" {
-		t.Errorf("HTTP on the sniffed port: %d from %q", r.Status, r.Header.Get(proxytest.HeaderBackend))
+	if r := p.Get(t, "sniffed", "svc", "/"); r.Status != 200 || r.Header.Get(proxytest.HeaderBackend) != "http" || r.Header.Get(proxytest.HeaderProto) != "HTTP/1.1" {
+		t.Errorf("HTTP/1.1 on the sniffed port: %d from %q over %q", r.Status, r.Header.Get(proxytest.HeaderBackend), r.Header.Get(proxytest.HeaderProto))
+	}
+	// h2c is sniffed as HTTP and goes upstream as HTTP/2 (gRPC on an unnamed port works).
+	protos := new(http.Protocols)
+	protos.SetUnencryptedHTTP2(true)
+	h2c := &http.Client{Transport: &http.Transport{Protocols: protos}, Timeout: 10 * time.Second}
+	resp, err := h2c.Get("http://" + p.Addr(t, "sniffed") + "/h2c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Proto != "HTTP/2.0" || resp.Header.Get(proxytest.HeaderProto) != "HTTP/2.0" {
+		t.Errorf("h2c on the sniffed port: downstream %s, upstream %q", resp.Proto, resp.Header.Get(proxytest.HeaderProto))
 	}
 	c, err := net.Dial("tcp", p.Addr(t, "sniffed"))
 	if err != nil {

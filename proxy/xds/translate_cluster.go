@@ -97,6 +97,7 @@ func cluster(c *clusterv3.Cluster, eds map[string]*endpointv3.ClusterLoadAssignm
 		if e := o.GetExplicitHttpConfig(); e != nil {
 			out.HTTP2 = e.GetHttp2ProtocolOptions() != nil
 		}
+		out.DownstreamProtocol = o.GetUseDownstreamProtocolConfig() != nil
 		if co := o.GetCommonHttpProtocolOptions(); co != nil {
 			out.IdleTimeout = dur(co.GetIdleTimeout())
 			out.MaxRequestsPerConnection = u32(co.GetMaxRequestsPerConnection())
