@@ -28,7 +28,15 @@ type listener struct {
 	def            *chain
 	sniff          bool
 	restoreOrigDst bool
+	// sniffPorts are the destination ports whose chains need the first bytes; sniffAll: a chain
+	// of any port does. Other connections are not held back (a server-first protocol on a port
+	// with no sniffed chain starts at once).
+	sniffPorts map[uint16]bool
+	sniffAll   bool
 }
+
+// sniffs reports whether a connection to port must be sniffed before its chain is chosen.
+func (l *listener) sniffs(port uint16) bool { return l.sniff && (l.sniffAll || l.sniffPorts[port]) }
 
 // chain is a compiled filter chain.
 type chain struct {
@@ -83,6 +91,14 @@ func compile(cfg *ir.Config, clusters map[string]*cluster.Cluster, ropts route.O
 			m := fc.Match
 			if m.TransportProtocol != "" || len(m.ServerNames) > 0 || len(m.ApplicationProtocols) > 0 {
 				cl.sniff = true
+				if m.DestinationPort == 0 {
+					cl.sniffAll = true
+				} else {
+					if cl.sniffPorts == nil {
+						cl.sniffPorts = map[uint16]bool{}
+					}
+					cl.sniffPorts[m.DestinationPort] = true
+				}
 			}
 		}
 		if l.DefaultChain != nil {

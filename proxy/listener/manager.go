@@ -258,7 +258,7 @@ func (m *Manager) handle(c *net.TCPConn, bound netip.AddrPort) {
 	}
 	var conn net.Conn = c
 	s := sniffed{transport: ir.TransportRaw}
-	if l.sniff {
+	if l.sniffs(dst.Port()) {
 		conn, s = sniff(c, m.opts.SniffTimeout, l.cfg.InspectTLS, l.cfg.InspectHTTP)
 	}
 	ch := matchChain(l.chains, dst, s)
