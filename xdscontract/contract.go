@@ -13,17 +13,21 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	// The resources, and the typed configurations the contract allows, registered for Any.
+	_ "github.com/envoyproxy/go-control-plane/envoy/config/accesslog/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/file/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/http_inspector/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/original_dst/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/retry/host/previous_hosts/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 )
@@ -37,15 +41,19 @@ var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.config.listener.v3.ListenerFilter":                                                         {"name", "typed_config"},
 	"envoy.extensions.filters.listener.original_dst.v3.OriginalDst":                                   {},
 	"envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector":                                 {},
+	"envoy.extensions.filters.listener.http_inspector.v3.HttpInspector":                               {},
 	"envoy.config.listener.v3.FilterChain":                                                            {"name", "filter_chain_match", "transport_socket", "filters"},
-	"envoy.config.listener.v3.FilterChainMatch":                                                       {"destination_port", "prefix_ranges", "server_names", "transport_protocol"},
+	"envoy.config.listener.v3.FilterChainMatch":                                                       {"destination_port", "prefix_ranges", "server_names", "transport_protocol", "application_protocols"},
 	"envoy.config.listener.v3.Filter":                                                                 {"name", "typed_config"},
-	"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager":               {"stat_prefix", "rds", "route_config", "http_filters", "strip_any_host_port", "use_remote_address"},
+	"envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager":               {"stat_prefix", "rds", "route_config", "http_filters", "strip_any_host_port", "use_remote_address", "access_log"},
 	"envoy.extensions.filters.network.http_connection_manager.v3.Rds":                                 {"route_config_name", "config_source"},
 	"envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter":                          {"name", "typed_config"},
 	"envoy.extensions.filters.http.router.v3.Router":                                                  {},
 	"envoy.extensions.filters.http.cors.v3.Cors":                                                      {},
-	"envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy":                                          {"stat_prefix", "cluster", "weighted_clusters"},
+	"envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy":                                          {"stat_prefix", "cluster", "weighted_clusters", "access_log"},
+	"envoy.config.accesslog.v3.AccessLog":                                                             {"name", "typed_config"},
+	"envoy.extensions.access_loggers.file.v3.FileAccessLog":                                           {"path", "log_format"},
+	"envoy.config.core.v3.SubstitutionFormatString":                                                   {"text_format_source"},
 	"envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster":                          {"clusters"},
 	"envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster.ClusterWeight":            {"name", "weight"},
 	"envoy.config.route.v3.RouteConfiguration":                                                        {"name", "virtual_hosts"},
@@ -57,7 +65,10 @@ var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.config.route.v3.RouteAction":                                                               {"cluster", "weighted_clusters", "timeout", "retry_policy", "request_mirror_policies", "prefix_rewrite", "regex_rewrite", "host_rewrite_literal", "hash_policy"},
 	"envoy.config.route.v3.WeightedCluster":                                                           {"clusters"},
 	"envoy.config.route.v3.WeightedCluster.ClusterWeight":                                             {"name", "weight", "request_headers_to_add", "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove"},
-	"envoy.config.route.v3.RetryPolicy":                                                               {"retry_on", "num_retries", "per_try_timeout", "retriable_status_codes"},
+	"envoy.config.route.v3.RetryPolicy":                                                               {"retry_on", "num_retries", "per_try_timeout", "retriable_status_codes", "retry_host_predicate", "host_selection_retry_max_attempts", "retry_back_off"},
+	"envoy.config.route.v3.RetryPolicy.RetryHostPredicate":                                            {"name", "typed_config"},
+	"envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate":                            {},
+	"envoy.config.route.v3.RetryPolicy.RetryBackOff":                                                  {"base_interval", "max_interval"},
 	"envoy.config.route.v3.RouteAction.RequestMirrorPolicy":                                           {"cluster", "runtime_fraction"},
 	"envoy.config.route.v3.RouteAction.HashPolicy":                                                    {"header", "cookie", "connection_properties", "query_parameter"},
 	"envoy.config.route.v3.RouteAction.HashPolicy.Header":                                             {"header_name"},
@@ -68,7 +79,7 @@ var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.config.route.v3.DirectResponseAction":                                                      {"status", "body"},
 	"envoy.extensions.filters.http.fault.v3.HTTPFault":                                                {"delay", "abort"},
 	"envoy.extensions.filters.common.fault.v3.FaultDelay":                                             {"fixed_delay", "percentage"},
-	"envoy.extensions.filters.http.fault.v3.FaultAbort":                                               {"http_status", "percentage"},
+	"envoy.extensions.filters.http.fault.v3.FaultAbort":                                               {"http_status", "grpc_status", "percentage"},
 	"envoy.extensions.filters.http.cors.v3.CorsPolicy":                                                {"allow_origin_string_match", "allow_methods", "allow_headers", "expose_headers", "max_age", "allow_credentials"},
 	"envoy.config.cluster.v3.Cluster":                                                                 {"name", "type", "eds_cluster_config", "load_assignment", "dns_refresh_rate", "connect_timeout", "lb_policy", "ring_hash_lb_config", "circuit_breakers", "typed_extension_protocol_options", "upstream_connection_options", "outlier_detection", "common_lb_config", "transport_socket", "upstream_bind_config"},
 	"envoy.config.cluster.v3.Cluster.EdsClusterConfig":                                                {"eds_config"},
@@ -78,7 +89,8 @@ var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.config.cluster.v3.CircuitBreakers.Thresholds":                                              {"max_connections", "max_pending_requests", "max_requests", "max_retries"},
 	"envoy.config.cluster.v3.UpstreamConnectionOptions":                                               {"tcp_keepalive"},
 	"envoy.config.cluster.v3.OutlierDetection":                                                        {"consecutive_5xx", "enforcing_consecutive_5xx", "consecutive_gateway_failure", "enforcing_consecutive_gateway_failure", "split_external_local_origin_errors", "consecutive_local_origin_failure", "enforcing_consecutive_local_origin_failure", "interval", "base_ejection_time", "max_ejection_percent"},
-	"envoy.extensions.upstreams.http.v3.HttpProtocolOptions":                                          {"explicit_http_config", "common_http_protocol_options"},
+	"envoy.extensions.upstreams.http.v3.HttpProtocolOptions":                                          {"explicit_http_config", "use_downstream_protocol_config", "common_http_protocol_options"},
+	"envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig":                  {"http_protocol_options", "http2_protocol_options"},
 	"envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig":                       {"http_protocol_options", "http2_protocol_options"},
 	"envoy.config.core.v3.HttpProtocolOptions":                                                        {"idle_timeout", "max_requests_per_connection"},
 	"envoy.config.core.v3.Http1ProtocolOptions":                                                       {},
@@ -96,7 +108,7 @@ var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher":                                 {"san_type", "matcher"},
 	"envoy.extensions.transport_sockets.tls.v3.TlsParameters":                                         {"tls_minimum_protocol_version", "tls_maximum_protocol_version"},
 	"envoy.config.endpoint.v3.ClusterLoadAssignment":                                                  {"cluster_name", "endpoints"},
-	"envoy.config.endpoint.v3.LocalityLbEndpoints":                                                    {"locality", "lb_endpoints", "load_balancing_weight"},
+	"envoy.config.endpoint.v3.LocalityLbEndpoints":                                                    {"locality", "lb_endpoints", "load_balancing_weight", "priority"},
 	"envoy.config.endpoint.v3.LbEndpoint":                                                             {"endpoint", "load_balancing_weight"},
 	"envoy.config.endpoint.v3.Endpoint":                                                               {"address"},
 	"envoy.config.core.v3.Locality":                                                                   {"region", "zone", "sub_zone"},

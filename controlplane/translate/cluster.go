@@ -47,11 +47,24 @@ func outboundCluster(s *model.Snapshot, svc *model.Service, port model.Port, sub
 		c.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_ORIGINAL_DST}
 		c.LbPolicy = clusterv3.Cluster_CLUSTER_PROVIDED
 	}
-	if isHTTP2(port.Protocol) {
-		setHTTPOptions(c, func(o *httpv3.HttpProtocolOptions) { o.UpstreamProtocolOptions = http2Options() })
-	}
+	upstreamProtocol(c, port.Protocol)
 	applyPolicy(c, policy, port.Port, svc)
 	return c
+}
+
+// upstreamProtocol is the HTTP the cluster speaks to the endpoints of a port: HTTP/2 for http2 and
+// grpc; for a port of unknown protocol, as Istio, the client's own (h2c and gRPC stay HTTP/2);
+// HTTP/1.1 otherwise. DestinationRule h2UpgradePolicy UPGRADE may replace it later.
+func upstreamProtocol(c *clusterv3.Cluster, p meshapi.Protocol) {
+	switch {
+	case isHTTP2(p):
+		setHTTPOptions(c, func(o *httpv3.HttpProtocolOptions) { o.UpstreamProtocolOptions = http2Options() })
+	case isSniffed(p):
+		setHTTPOptions(c, func(o *httpv3.HttpProtocolOptions) {
+			o.UpstreamProtocolOptions = &httpv3.HttpProtocolOptions_UseDownstreamProtocolConfig{UseDownstreamProtocolConfig: &httpv3.HttpProtocolOptions_UseDownstreamHttpConfig{
+				HttpProtocolOptions: &corev3.Http1ProtocolOptions{}, Http2ProtocolOptions: &corev3.Http2ProtocolOptions{}}}
+		})
+	}
 }
 
 func connectTimeout(s *model.Snapshot) time.Duration {

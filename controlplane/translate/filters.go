@@ -14,6 +14,8 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	networking "istio.io/api/networking/v1alpha3"
+
+	"github.com/meshctl/meshctl/meshapi"
 )
 
 type anyMsg = anypb.Any
@@ -33,8 +35,8 @@ func millionths(pct float64) *typev3.FractionalPercent {
 	return &typev3.FractionalPercent{Numerator: uint32(math.Round(pct * 10_000)), Denominator: typev3.FractionalPercent_MILLION}
 }
 
-// faultConfig is a rule's fault injection; gRPC and HTTP/2 aborts are not in the contract (nil
-// when nothing else is left).
+// faultConfig is a rule's fault injection (nil when it asks for nothing the proxy does). An abort
+// by http2Error is dropped, as Istio does (Envoy has no such abort).
 func faultConfig(f *networking.HTTPFaultInjection) *faultv3.HTTPFault {
 	out := &faultv3.HTTPFault{}
 	if d := f.GetDelay(); d != nil && d.GetFixedDelay() != nil {
@@ -45,10 +47,15 @@ func faultConfig(f *networking.HTTPFaultInjection) *faultv3.HTTPFault {
 			Percentage:         faultPercent(d.GetPercentage(), legacy),
 		}
 	}
-	if a := f.GetAbort(); a != nil && a.GetHttpStatus() != 0 {
-		out.Abort = &faultv3.FaultAbort{
-			ErrorType:  &faultv3.FaultAbort_HttpStatus{HttpStatus: uint32(a.GetHttpStatus())},
-			Percentage: faultPercent(a.GetPercentage(), -1),
+	if a := f.GetAbort(); a != nil {
+		abort := &faultv3.FaultAbort{Percentage: faultPercent(a.GetPercentage(), -1)}
+		if a.GetHttpStatus() != 0 {
+			abort.ErrorType = &faultv3.FaultAbort_HttpStatus{HttpStatus: uint32(a.GetHttpStatus())}
+		} else if code, ok := meshapi.GRPCStatusCode(a.GetGrpcStatus()); ok && a.GetGrpcStatus() != "" {
+			abort.ErrorType = &faultv3.FaultAbort_GrpcStatus{GrpcStatus: code}
+		}
+		if abort.ErrorType != nil {
+			out.Abort = abort
 		}
 	}
 	if out.Delay == nil && out.Abort == nil {

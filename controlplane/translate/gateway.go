@@ -78,7 +78,7 @@ func gateway(s *model.Snapshot, p *Proxy) *resources {
 				l.FilterChains = append(l.FilterChains, &listenerv3.FilterChain{Name: name,
 					FilterChainMatch: &listenerv3.FilterChainMatch{ServerNames: sniNames(srv.GetHosts())},
 					TransportSocket:  downstreamTLS(tls),
-					Filters:          []*listenerv3.Filter{httpManager("outbound_0.0.0.0_"+strconv.Itoa(int(tp)), name, nil, true)}})
+					Filters:          []*listenerv3.Filter{httpManager(s, "outbound_0.0.0.0_"+strconv.Itoa(int(tp)), name, nil, true)}})
 			case proto == "HTTP" || proto == "HTTP2" || proto == "GRPC" || proto == "GRPC-WEB":
 				plain = append(plain, gs)
 			case proto == "TCP" || proto == "MONGO" || proto == "REDIS" || proto == "MYSQL":
@@ -91,7 +91,7 @@ func gateway(s *model.Snapshot, p *Proxy) *resources {
 			name := "http." + strconv.Itoa(int(tp))
 			r.routes = append(r.routes, gatewayRoutes(s, p, name, port, plain, dests))
 			l.FilterChains = append(l.FilterChains, &listenerv3.FilterChain{Name: name,
-				Filters: []*listenerv3.Filter{httpManager("outbound_0.0.0.0_"+strconv.Itoa(int(tp)), name, nil, true)}})
+				Filters: []*listenerv3.Filter{httpManager(s, "outbound_0.0.0.0_"+strconv.Itoa(int(tp)), name, nil, true)}})
 		}
 		for _, fc := range l.FilterChains {
 			if fc.GetFilterChainMatch() != nil && len(fc.GetFilterChainMatch().GetServerNames()) > 0 {
@@ -244,7 +244,7 @@ func passthroughChains(s *model.Snapshot, p *Proxy, gs gatewayServer, port uint3
 			name := vs.Namespace + "/" + vs.Name + ".tls." + strconv.Itoa(i)
 			out = append(out, &listenerv3.FilterChain{Name: name,
 				FilterChainMatch: &listenerv3.FilterChainMatch{ServerNames: snis, TransportProtocol: "tls"},
-				Filters:          []*listenerv3.Filter{tcpProxy(name, targets)}})
+				Filters:          []*listenerv3.Filter{tcpProxy(s, name, targets)}})
 		}
 	}
 	return out
@@ -259,7 +259,7 @@ func tcpServerChain(s *model.Snapshot, p *Proxy, gs gatewayServer, port uint32, 
 		}
 		if t := ctx.tcpTargets(vs); len(t) > 0 {
 			name := "tcp." + strconv.Itoa(int(port))
-			return &listenerv3.FilterChain{Name: name, Filters: []*listenerv3.Filter{tcpProxy(name, t)}}
+			return &listenerv3.FilterChain{Name: name, Filters: []*listenerv3.Filter{tcpProxy(s, name, t)}}
 		}
 	}
 	return nil

@@ -23,7 +23,8 @@ func Generate(s *model.Snapshot, p *Proxy) (_ map[string][]types.Resource, err e
 	var r *resources
 	if p.IsGateway() {
 		g := s.ConfigMemo("gateway|"+p.Namespace()+"|"+p.labelKey(), func() any { return sorted(gateway(s, p)) }).(*resources)
-		eds := s.Memo("gateway-eds|"+p.Namespace()+"|"+p.labelKey(), func() any { return assignments(s, g.eds) }).([]types.Resource)
+		loc := proxyLocality(s, p)
+		eds := s.Memo("gateway-eds|"+p.Namespace()+"|"+p.labelKey()+"|"+localityKey(loc), func() any { return assignments(s, g.eds, loc) }).([]types.Resource)
 		r = &resources{clusters: g.clusters, endpoints: eds, listeners: g.listeners, routes: g.routes}
 	} else {
 		sc := scopeOf(s, p)
@@ -31,7 +32,8 @@ func Generate(s *model.Snapshot, p *Proxy) (_ map[string][]types.Resource, err e
 		// labels treat them alike.
 		key := "outbound|" + sc.key + sourceKey(s, p)
 		out := s.ConfigMemo(key, func() any { return sorted(outbound(s, p, sc)) }).(*resources)
-		eds := s.Memo("eds-of|"+key, func() any { return assignments(s, out.eds) }).([]types.Resource)
+		loc := proxyLocality(s, p)
+		eds := s.Memo("eds-of|"+key+"|"+localityKey(loc), func() any { return assignments(s, out.eds, loc) }).([]types.Resource)
 		in := &resources{}
 		inbound(s, p, in)
 		r = &resources{clusters: merge(out.clusters, in.clusters), endpoints: eds,
@@ -176,3 +178,5 @@ func (g Generator) Generate(p *Proxy) (map[string][]types.Resource, error) {
 
 // Affects is Affects on the latest snapshot.
 func (g Generator) Affects(p *Proxy, c model.Change) bool { return Affects(g.Snapshot(), p, c) }
+
+func localityKey(l model.Locality) string { return l.Region + "/" + l.Zone + "/" + l.SubZone }

@@ -70,6 +70,7 @@ var corpus = []struct {
 	{"rules-gateway", []string{"testdata/cluster.yaml", "testdata/rules.yaml"}, gatewayProxy},
 	{"sidecar-port", append(append([]string{}, nginxFiles...), "testdata/other-namespace.yaml", "testdata/sidecar-port.yaml"), sleepProxy},
 	{"sidecar-narrowed", append(append([]string{}, nginxFiles...), "testdata/other-namespace.yaml", "testdata/sidecar-narrow.yaml"), sleepProxy},
+	{"sniffed-sidecar", []string{"testdata/cluster.yaml", "testdata/sniffed.yaml"}, sleepProxy},
 }
 
 func load(t testing.TB, files []string) *model.Snapshot {

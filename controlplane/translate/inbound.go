@@ -55,26 +55,42 @@ func inbound(s *model.Snapshot, p *Proxy, r *resources) {
 		Address:         listenerAddress("0.0.0.0", uint32(meshapi.ProxyInboundPort)),
 		ListenerFilters: []*listenerv3.ListenerFilter{originalDstFilter},
 		DefaultFilterChain: &listenerv3.FilterChain{Name: inboundPassthrough,
-			Filters: []*listenerv3.Filter{tcpProxy(inboundPassthrough, []weighted{{inboundPassthrough, 1}})}},
+			Filters: []*listenerv3.Filter{tcpProxy(s, inboundPassthrough, []weighted{{inboundPassthrough, 1}})}},
 	}
 	r.clusters = append(r.clusters, inboundCluster(s, inboundPassthrough))
+	sniffInbound := false
 	for _, ip := range inboundPorts(s, p) {
 		cluster := InboundCluster(ip.port)
-		r.clusters = append(r.clusters, inboundCluster(s, cluster))
+		c := inboundCluster(s, cluster)
+		upstreamProtocol(c, ip.protocol) // the workload speaks what the port says
+		r.clusters = append(r.clusters, c)
 		port := strconv.Itoa(int(ip.port))
 		fc := &listenerv3.FilterChain{Name: listenerName("0.0.0.0", ip.port),
 			FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: u32(ip.port)}}
-		if isHTTP(ip.protocol) {
-			rc := &routev3.RouteConfiguration{Name: cluster, VirtualHosts: []*routev3.VirtualHost{{
-				Name: "inbound|http|" + port, Domains: []string{"*"},
-				Routes: []*routev3.Route{{Name: "default", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
-					Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}, Timeout: zeroTimeout()}}}},
-			}}}
-			fc.Filters = []*listenerv3.Filter{httpManager("inbound_0.0.0.0_"+port, "", rc, false)}
-		} else {
-			fc.Filters = []*listenerv3.Filter{tcpProxy(cluster, []weighted{{cluster, 1}})}
+		tcp := []*listenerv3.Filter{tcpProxy(s, cluster, []weighted{{cluster, 1}})}
+		if !isHTTP(ip.protocol) && !isSniffed(ip.protocol) {
+			fc.Filters = tcp
+			l.FilterChains = append(l.FilterChains, fc)
+			continue
+		}
+		rc := &routev3.RouteConfiguration{Name: cluster, VirtualHosts: []*routev3.VirtualHost{{
+			Name: "inbound|http|" + port, Domains: []string{"*"},
+			Routes: []*routev3.Route{{Name: "default", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
+				Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}, Timeout: zeroTimeout()}}}},
+		}}}
+		fc.Filters = []*listenerv3.Filter{httpManager(s, "inbound_0.0.0.0_"+port, "", rc, false)}
+		if isSniffed(ip.protocol) {
+			// As Istio: HTTP the proxy recognises is routed, the rest of the port is TCP.
+			fc.FilterChainMatch.ApplicationProtocols = sniffedProtocols
+			sniffInbound = true
+			l.FilterChains = append(l.FilterChains, fc, &listenerv3.FilterChain{Name: fc.Name + "_tcp",
+				FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: u32(ip.port)}, Filters: tcp})
+			continue
 		}
 		l.FilterChains = append(l.FilterChains, fc)
+	}
+	if sniffInbound {
+		l.ListenerFilters = append(l.ListenerFilters, httpInspectorFilter)
 	}
 	r.listeners = append(r.listeners, l)
 }

@@ -2,6 +2,7 @@ package translate
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -10,11 +11,14 @@ import (
 	corsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	faultv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	httpinspectorv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/http_inspector/v3"
 	origdstv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/original_dst/v3"
 	tlsinspectorv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tcpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/meshctl/meshctl/controlplane/model"
 )
 
 // listenerName is Istio's "ADDRESS_PORT".
@@ -33,8 +37,8 @@ var httpFilters = func() []*hcmv3.HttpFilter {
 }()
 
 // httpManager is the network filter of an HTTP chain: routes by RDS name, or inline.
-func httpManager(statPrefix, rds string, inline *routev3.RouteConfiguration, gateway bool) *listenerv3.Filter {
-	h := &hcmv3.HttpConnectionManager{StatPrefix: statPrefix, HttpFilters: httpFilters}
+func httpManager(s *model.Snapshot, statPrefix, rds string, inline *routev3.RouteConfiguration, gateway bool) *listenerv3.Filter {
+	h := &hcmv3.HttpConnectionManager{StatPrefix: statPrefix, HttpFilters: httpFilters, AccessLog: accessLogs(s)}
 	if inline != nil {
 		h.RouteSpecifier = &hcmv3.HttpConnectionManager_RouteConfig{RouteConfig: inline}
 	} else {
@@ -48,8 +52,8 @@ func httpManager(statPrefix, rds string, inline *routev3.RouteConfiguration, gat
 }
 
 // tcpProxy forwards to one cluster, or to several by weight.
-func tcpProxy(statPrefix string, clusters []weighted) *listenerv3.Filter {
-	t := &tcpv3.TcpProxy{StatPrefix: statPrefix}
+func tcpProxy(s *model.Snapshot, statPrefix string, clusters []weighted) *listenerv3.Filter {
+	t := &tcpv3.TcpProxy{StatPrefix: statPrefix, AccessLog: accessLogs(s)}
 	if len(clusters) == 1 {
 		t.ClusterSpecifier = &tcpv3.TcpProxy_Cluster{Cluster: clusters[0].name}
 	} else {
@@ -72,16 +76,37 @@ var (
 		ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: mustAny(&origdstv3.OriginalDst{})}}
 	tlsInspectorFilter = &listenerv3.ListenerFilter{Name: filterTLSInspector,
 		ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: mustAny(&tlsinspectorv3.TlsInspector{})}}
+	httpInspectorFilter = &listenerv3.ListenerFilter{Name: filterHTTPInspector,
+		ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: mustAny(&httpinspectorv3.HttpInspector{})}}
 )
+
+// sniffedProtocols are what the HTTP inspector names HTTP; Istio's chains also list http/1.0, which
+// the proxy's inspector reports as http/1.1.
+var sniffedProtocols = []string{"http/1.1", "h2c"}
+
+// sniff makes l a listener of a port of unknown protocol, as Istio's: the HTTP inspector, its HTTP
+// chains (the ones it has) taking the sniffed HTTP protocols, and tcp taking the rest.
+func sniff(l *listenerv3.Listener, tcp *listenerv3.FilterChain) {
+	if !slices.ContainsFunc(l.ListenerFilters, func(f *listenerv3.ListenerFilter) bool { return f.GetName() == filterHTTPInspector }) {
+		l.ListenerFilters = append(l.ListenerFilters, httpInspectorFilter)
+	}
+	for _, fc := range l.FilterChains {
+		if fc.FilterChainMatch == nil {
+			fc.FilterChainMatch = &listenerv3.FilterChainMatch{}
+		}
+		fc.FilterChainMatch.ApplicationProtocols = sniffedProtocols
+	}
+	l.FilterChains = append(l.FilterChains, tcp)
+}
 
 // virtualOutboundListener takes the pod's captured outbound connections on 15001 and hands each to
 // the listener of its original destination; what no listener takes goes to the default chain.
-func virtualOutboundListener(port uint32, fallback string) *listenerv3.Listener {
+func virtualOutboundListener(s *model.Snapshot, port uint32, fallback string) *listenerv3.Listener {
 	return &listenerv3.Listener{
 		Name:               virtualOutbound,
 		Address:            listenerAddress("0.0.0.0", port),
 		UseOriginalDst:     wrapperspb.Bool(true),
-		DefaultFilterChain: &listenerv3.FilterChain{Name: fallback, Filters: []*listenerv3.Filter{tcpProxy(fallback, []weighted{{fallback, 1}})}},
+		DefaultFilterChain: &listenerv3.FilterChain{Name: fallback, Filters: []*listenerv3.Filter{tcpProxy(s, fallback, []weighted{{fallback, 1}})}},
 	}
 }
 

@@ -14,15 +14,18 @@ const (
 	blackHoleCluster   = "BlackHoleCluster"
 	inboundPassthrough = "InboundPassthroughCluster"
 
-	filterOriginalDst  = "envoy.filters.listener.original_dst"
-	filterTLSInspector = "envoy.filters.listener.tls_inspector"
-	filterHCM          = "envoy.filters.network.http_connection_manager"
-	filterTCPProxy     = "envoy.filters.network.tcp_proxy"
-	filterFault        = "envoy.filters.http.fault"
-	filterCORS         = "envoy.filters.http.cors"
-	filterRouter       = "envoy.filters.http.router"
-	transportTLS       = "envoy.transport_sockets.tls"
-	httpOptionsKey     = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+	filterOriginalDst   = "envoy.filters.listener.original_dst"
+	filterTLSInspector  = "envoy.filters.listener.tls_inspector"
+	filterHTTPInspector = "envoy.filters.listener.http_inspector"
+	filterHCM           = "envoy.filters.network.http_connection_manager"
+	filterTCPProxy      = "envoy.filters.network.tcp_proxy"
+	filterFault         = "envoy.filters.http.fault"
+	filterCORS          = "envoy.filters.http.cors"
+	filterRouter        = "envoy.filters.http.router"
+	transportTLS        = "envoy.transport_sockets.tls"
+	retryPreviousHosts  = "envoy.retry_host_predicates.previous_hosts"
+	accessLoggerFile    = "envoy.access_loggers.file"
+	httpOptionsKey      = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 )
 
 // OutboundCluster is "outbound|PORT|SUBSET|HOST".
@@ -41,6 +44,10 @@ func isHTTP(p meshapi.Protocol) bool {
 	}
 	return false
 }
+
+// isSniffed: the port's protocol is unknown (no appProtocol, no protocol name prefix); as Istio,
+// the proxy sniffs each connection and serves HTTP by routes, anything else as TCP.
+func isSniffed(p meshapi.Protocol) bool { return p == "" }
 
 // isHTTP2: the endpoints speak HTTP/2.
 func isHTTP2(p meshapi.Protocol) bool { return p == "http2" || p == "grpc" || p == "grpc-web" }

@@ -7,6 +7,7 @@ import (
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	previoushostsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/retry/host/previous_hosts/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -436,14 +437,19 @@ var retryOnSupported = map[string]bool{
 func retryPolicy(r *networking.HTTPRetry) *routev3.RetryPolicy {
 	if r == nil {
 		return &routev3.RetryPolicy{RetryOn: "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
-			NumRetries: wrapperspb.UInt32(2), RetriableStatusCodes: []uint32{503}}
+			NumRetries: wrapperspb.UInt32(2), RetriableStatusCodes: []uint32{503},
+			RetryHostPredicate: previousHosts, HostSelectionRetryMaxAttempts: hostSelectionAttempts}
 	}
 	if r.GetAttempts() <= 0 {
 		return nil
 	}
-	out := &routev3.RetryPolicy{NumRetries: wrapperspb.UInt32(uint32(r.GetAttempts()))}
+	out := &routev3.RetryPolicy{NumRetries: wrapperspb.UInt32(uint32(r.GetAttempts())),
+		RetryHostPredicate: previousHosts, HostSelectionRetryMaxAttempts: hostSelectionAttempts}
 	if d := r.GetPerTryTimeout(); d != nil {
 		out.PerTryTimeout = durationpb.New(d.AsDuration())
+	}
+	if b := r.GetBackoff(); b != nil && b.AsDuration() > 0 {
+		out.RetryBackOff = &routev3.RetryPolicy_RetryBackOff{BaseInterval: durationpb.New(b.AsDuration())}
 	}
 	on := r.GetRetryOn()
 	if on == "" {
@@ -469,6 +475,13 @@ func retryPolicy(r *networking.HTTPRetry) *routev3.RetryPolicy {
 	out.RetryOn = strings.Join(conds, ",")
 	return out
 }
+
+// Istio's defaults on every retry policy: a retry prefers an endpoint not tried yet, drawing at
+// most five times.
+const hostSelectionAttempts = 5
+
+var previousHosts = []*routev3.RetryPolicy_RetryHostPredicate{{Name: retryPreviousHosts,
+	ConfigType: &routev3.RetryPolicy_RetryHostPredicate_TypedConfig{TypedConfig: mustAny(&previoushostsv3.PreviousHostsPredicate{})}}}
 
 func redirect(r *networking.HTTPRedirect) *routev3.RedirectAction {
 	out := &routev3.RedirectAction{HostRedirect: r.GetAuthority(), PortRedirect: r.GetPort()}

@@ -6,8 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+	meshconfig "istio.io/api/mesh/v1alpha1"
 	networking "istio.io/api/networking/v1alpha3"
 
 	"github.com/meshctl/meshctl/controlplane/model"
@@ -79,6 +84,7 @@ func TestRetryPolicy(t *testing.T) {
 		{"codes", &networking.HTTPRetry{Attempts: 3, RetryOn: "gateway-error,502,504"}, "gateway-error,retriable-status-codes", 3, []uint32{502, 504}, false},
 		{"unknown dropped", &networking.HTTPRetry{Attempts: 1, RetryOn: "5xx,reset-before-request,envoy-ratelimited"}, "5xx", 1, nil, false},
 		{"attempts only", &networking.HTTPRetry{Attempts: 5, PerTryTimeout: durationpb.New(1e9)}, "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes", 5, []uint32{503}, false},
+		{"backoff", &networking.HTTPRetry{Attempts: 1, RetryOn: "5xx", Backoff: durationpb.New(2e8)}, "5xx", 1, nil, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := retryPolicy(c.in)
@@ -90,6 +96,10 @@ func TestRetryPolicy(t *testing.T) {
 			}
 			if got.GetRetryOn() != c.on || got.GetNumRetries().GetValue() != c.n || !slices.Equal(got.GetRetriableStatusCodes(), c.codes) {
 				t.Errorf("got %q %d %v, want %q %d %v", got.GetRetryOn(), got.GetNumRetries().GetValue(), got.GetRetriableStatusCodes(), c.on, c.n, c.codes)
+			}
+			// Istio's defaults on every policy: previous_hosts, five host selection attempts.
+			if p := got.GetRetryHostPredicate(); len(p) != 1 || p[0].GetName() != "envoy.retry_host_predicates.previous_hosts" || got.GetHostSelectionRetryMaxAttempts() != 5 {
+				t.Errorf("host predicate %v, %d attempts", p, got.GetHostSelectionRetryMaxAttempts())
 			}
 		})
 	}
@@ -208,5 +218,85 @@ spec:
 		if got != want {
 			t.Errorf("gateways [%s]: the sidecar routes to %q, want %q", gws, got, want)
 		}
+	}
+}
+
+// TestFailoverPriorities: Istio's default failover levels seen from a proxy in eu/eu-1/a, renumbered
+// without gaps.
+func TestFailoverPriorities(t *testing.T) {
+	group := func(region, zone, sub string) *endpointv3.LocalityLbEndpoints {
+		return &endpointv3.LocalityLbEndpoints{Locality: &corev3.Locality{Region: region, Zone: zone, SubZone: sub}}
+	}
+	cases := []struct {
+		name   string
+		groups []*endpointv3.LocalityLbEndpoints
+		want   []uint32
+	}{
+		{"every level", []*endpointv3.LocalityLbEndpoints{group("eu", "eu-1", "a"), group("eu", "eu-1", "b"), group("eu", "eu-2", ""), group("us", "us-1", "")}, []uint32{0, 1, 2, 3}},
+		{"gaps closed", []*endpointv3.LocalityLbEndpoints{group("us", "us-1", ""), group("eu", "eu-2", "")}, []uint32{1, 0}},
+		{"nothing local", []*endpointv3.LocalityLbEndpoints{group("us", "us-1", "")}, []uint32{0}},
+		{"unknown locality is elsewhere", []*endpointv3.LocalityLbEndpoints{{}, group("eu", "eu-1", "a")}, []uint32{1, 0}},
+	}
+	for _, c := range cases {
+		cla := &endpointv3.ClusterLoadAssignment{ClusterName: "c", Endpoints: c.groups}
+		got := withPriorities(cla, model.Locality{Region: "eu", Zone: "eu-1", SubZone: "a"})
+		for i, g := range got.Endpoints {
+			if g.Priority != c.want[i] {
+				t.Errorf("%s: group %d priority %d, want %d", c.name, i, g.Priority, c.want[i])
+			}
+		}
+		if cla.Endpoints[0].Priority != 0 && c.name == "gaps closed" {
+			t.Errorf("%s: the shared assignment was modified", c.name)
+		}
+	}
+}
+
+// TestFailoverOn: outlier detection turns locality failover on, localityLbSetting.enabled false off.
+func TestFailoverOn(t *testing.T) {
+	s := &model.Snapshot{Mesh: &meshconfig.MeshConfig{}}
+	withOD := &clusterv3.Cluster{OutlierDetection: &clusterv3.OutlierDetection{}}
+	off := &networking.TrafficPolicy{LoadBalancer: &networking.LoadBalancerSettings{LocalityLbSetting: &networking.LocalityLoadBalancerSetting{Enabled: wrapperspb.Bool(false)}}}
+	if !failoverOn(s, withOD, nil, 80) {
+		t.Error("outlier detection: off")
+	}
+	if failoverOn(s, &clusterv3.Cluster{}, nil, 80) {
+		t.Error("no outlier detection: on")
+	}
+	if failoverOn(s, withOD, off, 80) {
+		t.Error("localityLbSetting.enabled false: on")
+	}
+	s.Mesh.LocalityLbSetting = &networking.LocalityLoadBalancerSetting{Enabled: wrapperspb.Bool(false)}
+	if failoverOn(s, withOD, nil, 80) {
+		t.Error("mesh localityLbSetting.enabled false: on")
+	}
+}
+
+// TestRetryBackoff: retries.backoff is the back-off's base interval; absent, none is sent.
+func TestRetryBackoff(t *testing.T) {
+	if got := retryPolicy(&networking.HTTPRetry{Attempts: 1, Backoff: durationpb.New(2e8)}).GetRetryBackOff(); got.GetBaseInterval().AsDuration() != 2e8 || got.GetMaxInterval() != nil {
+		t.Errorf("backoff 200ms: %v", got)
+	}
+	if got := retryPolicy(&networking.HTTPRetry{Attempts: 1}).GetRetryBackOff(); got != nil {
+		t.Errorf("no backoff: %v", got)
+	}
+}
+
+// TestFaultAborts: an HTTP status or a gRPC status by name; an unknown name or an HTTP/2 error
+// (which Envoy cannot inject) leaves no abort.
+func TestFaultAborts(t *testing.T) {
+	abort := func(a *networking.HTTPFaultInjection_Abort) *networking.HTTPFaultInjection {
+		return &networking.HTTPFaultInjection{Abort: a}
+	}
+	if f := faultConfig(abort(&networking.HTTPFaultInjection_Abort{ErrorType: &networking.HTTPFaultInjection_Abort_HttpStatus{HttpStatus: 500}})); f.GetAbort().GetHttpStatus() != 500 {
+		t.Errorf("http 500: %v", f)
+	}
+	if f := faultConfig(abort(&networking.HTTPFaultInjection_Abort{ErrorType: &networking.HTTPFaultInjection_Abort_GrpcStatus{GrpcStatus: "UNAVAILABLE"}})); f.GetAbort().GetGrpcStatus() != 14 {
+		t.Errorf("grpc UNAVAILABLE: %v", f)
+	}
+	if f := faultConfig(abort(&networking.HTTPFaultInjection_Abort{ErrorType: &networking.HTTPFaultInjection_Abort_GrpcStatus{GrpcStatus: "NOPE"}})); f != nil {
+		t.Errorf("grpc NOPE: %v", f)
+	}
+	if f := faultConfig(abort(&networking.HTTPFaultInjection_Abort{ErrorType: &networking.HTTPFaultInjection_Abort_Http2Error{Http2Error: "REFUSED_STREAM"}})); f != nil {
+		t.Errorf("http2Error: %v", f)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
@@ -30,15 +31,22 @@ type edsSpec struct {
 	svc     *model.Service
 	port    model.Port
 	subset  map[string]string
+	// failover: the endpoints get locality priorities relative to the proxy (failoverOn).
+	failover bool
 }
 
-// assignments are the ClusterLoadAssignments of specs in a snapshot, each computed once.
-func assignments(s *model.Snapshot, specs []edsSpec) []types.Resource {
+// assignments are the ClusterLoadAssignments of specs in a snapshot for a proxy at loc, each computed
+// once (per locality where it fails over).
+func assignments(s *model.Snapshot, specs []edsSpec, loc model.Locality) []types.Resource {
 	out := make([]types.Resource, 0, len(specs))
 	for _, e := range specs {
-		out = append(out, s.Memo("eds|"+e.cluster+"|"+subsetKey(e.subset), func() any {
-			return assignment(s, e.cluster, e.svc, e.port, e.subset)
-		}).(types.Resource))
+		key := "eds|" + e.cluster + "|" + subsetKey(e.subset)
+		base := s.Memo(key, func() any { return assignment(s, e.cluster, e.svc, e.port, e.subset) }).(*endpointv3.ClusterLoadAssignment)
+		if e.failover && loc != (model.Locality{}) {
+			out = append(out, s.Memo(key+"|"+localityKey(loc), func() any { return withPriorities(base, loc) }).(types.Resource))
+			continue
+		}
+		out = append(out, base)
 	}
 	return out
 }
@@ -76,7 +84,7 @@ func serviceClusters(s *model.Snapshot, ns string, svc *model.Service, keep func
 			c := outboundCluster(s, svc, port, subset, policy)
 			r.clusters = append(r.clusters, c)
 			if c.GetType() == clusterv3.Cluster_EDS {
-				r.eds = append(r.eds, edsSpec{c.Name, svc, port, lbls})
+				r.eds = append(r.eds, edsSpec{c.Name, svc, port, lbls, failoverOn(s, c, policy, port.Port)})
 			}
 		}
 		add("", nil, base)
@@ -151,34 +159,60 @@ func outbound(s *model.Snapshot, p *Proxy, sc *scope) *resources {
 	if !allowAny {
 		fallback = blackHoleCluster
 	}
-	r.listeners = append(r.listeners, virtualOutboundListener(uint32(meshapi.ProxyOutboundPort), fallback))
+	r.listeners = append(r.listeners, virtualOutboundListener(s, uint32(meshapi.ProxyOutboundPort), fallback))
 
 	exact, wild := meshVirtualServices(s, sc)
-	httpPorts := map[uint32][]*model.Service{}
+	// httpPorts are the ports of HTTP services (listener 0.0.0.0_PORT); routePorts also the sniffed
+	// ports, whose HTTP is routed by the same route configuration "PORT".
+	httpPorts, routePorts := map[uint32][]*model.Service{}, map[uint32][]*model.Service{}
 	for _, svc := range svcs {
 		for _, port := range svc.Ports {
-			if isHTTP(port.Protocol) && sc.allowsPort(svc.Namespace, svc.Hostname, port.Port) {
+			if !sc.allowsPort(svc.Namespace, svc.Hostname, port.Port) {
+				continue
+			}
+			if isHTTP(port.Protocol) {
 				httpPorts[port.Port] = append(httpPorts[port.Port], svc)
 			}
-		}
-	}
-	for _, svc := range svcs {
-		for _, port := range svc.Ports {
-			if !isHTTP(port.Protocol) && sc.allowsPort(svc.Namespace, svc.Hostname, port.Port) {
-				if l := tcpListener(s, p, svc, port, vsFor(svc.Hostname, exact, wild), httpPorts); l != nil {
-					r.listeners = append(r.listeners, l)
-				}
+			if isHTTP(port.Protocol) || isSniffed(port.Protocol) {
+				routePorts[port.Port] = append(routePorts[port.Port], svc)
 			}
 		}
 	}
-	for _, port := range slices.Sorted(maps.Keys(httpPorts)) {
+	// sniffedAny: the first sniffed service without an address on a port no HTTP service uses; its
+	// TCP chain is the 0.0.0.0_PORT listener's fallback.
+	sniffedAny := map[uint32]*model.Service{}
+	for _, svc := range svcs {
+		for _, port := range svc.Ports {
+			if isHTTP(port.Protocol) || !sc.allowsPort(svc.Namespace, svc.Hostname, port.Port) {
+				continue
+			}
+			vs := vsFor(svc.Hostname, exact, wild)
+			if isSniffed(port.Protocol) && serviceIP(svc) == "" {
+				if len(httpPorts[port.Port]) == 0 && sniffedAny[port.Port] == nil {
+					sniffedAny[port.Port] = svc
+				}
+				continue
+			}
+			if l := tcpListener(s, p, svc, port, vs, httpPorts); l != nil {
+				r.listeners = append(r.listeners, l)
+			}
+		}
+	}
+	for _, port := range slices.Sorted(maps.Keys(routePorts)) {
 		name := strconv.Itoa(int(port))
-		r.listeners = append(r.listeners, &listenerv3.Listener{
+		r.routes = append(r.routes, meshRoutes(s, p, sc, port, routePorts[port], exact, wild, allowAny))
+		if len(httpPorts[port]) == 0 && sniffedAny[port] == nil {
+			continue // only sniffed services with addresses: their own listeners
+		}
+		l := &listenerv3.Listener{
 			Name: listenerName("0.0.0.0", port), Address: listenerAddress("0.0.0.0", port), BindToPort: notBound(),
 			FilterChains: []*listenerv3.FilterChain{{Name: name,
-				Filters: []*listenerv3.Filter{httpManager("outbound_0.0.0.0_"+name, name, nil, false)}}},
-		})
-		r.routes = append(r.routes, meshRoutes(s, p, sc, port, httpPorts[port], exact, wild, allowAny))
+				Filters: []*listenerv3.Filter{httpManager(s, "outbound_0.0.0.0_"+name, name, nil, false)}}},
+		}
+		if svc := sniffedAny[port]; svc != nil {
+			sniff(l, tcpFilterChain(s, p, svc, model.Port{Port: port}, vsFor(svc.Hostname, exact, wild)))
+		}
+		r.listeners = append(r.listeners, l)
 	}
 	return r
 }
@@ -252,18 +286,33 @@ func domains(svc *model.Service, ns string, port uint32) []string {
 }
 
 // tcpListener is the listener of a TCP service port: on its address (or any address when it has
-// none and no HTTP service uses the port), forwarding to its cluster or its VirtualService's.
+// none and no HTTP service uses the port), forwarding to its cluster or its VirtualService's. A
+// sniffed port's listener (it has an address) also routes what the proxy recognises as HTTP.
 func tcpListener(s *model.Snapshot, p *Proxy, svc *model.Service, port model.Port, vs *model.Config[*networking.VirtualService], httpPorts map[uint32][]*model.Service) *listenerv3.Listener {
-	addr := "0.0.0.0"
-	for _, a := range svc.Addresses {
-		if isIP(a) {
-			addr = a
-			break
-		}
+	addr := serviceIP(svc)
+	if addr == "" {
+		addr = "0.0.0.0"
 	}
 	if addr == "0.0.0.0" && len(httpPorts[port.Port]) > 0 {
 		return nil // Istio too refuses a TCP service without an address on an HTTP port
 	}
+	name := listenerName(addr, port.Port)
+	tcp := tcpFilterChain(s, p, svc, port, vs)
+	tcp.Name = name
+	l := &listenerv3.Listener{Name: name, Address: listenerAddress(addr, port.Port), BindToPort: notBound(),
+		FilterChains: []*listenerv3.FilterChain{tcp}}
+	if isSniffed(port.Protocol) {
+		rds := strconv.Itoa(int(port.Port))
+		l.FilterChains = []*listenerv3.FilterChain{{Name: rds,
+			Filters: []*listenerv3.Filter{httpManager(s, "outbound_"+name, rds, nil, false)}}}
+		sniff(l, tcp)
+	}
+	return l
+}
+
+// tcpFilterChain forwards a service port's connections to its cluster, or its VirtualService's tcp
+// destinations.
+func tcpFilterChain(s *model.Snapshot, p *Proxy, svc *model.Service, port model.Port, vs *model.Config[*networking.VirtualService]) *listenerv3.FilterChain {
 	targets := []weighted{{OutboundCluster(port.Port, "", svc.Hostname), 1}}
 	if vs != nil {
 		rc := &routeCtx{s: s, proxy: p, gateways: map[string]bool{"mesh": true}, port: port.Port, dests: map[string]bool{}}
@@ -271,9 +320,18 @@ func tcpListener(s *model.Snapshot, p *Proxy, svc *model.Service, port model.Por
 			targets = t
 		}
 	}
-	name := listenerName(addr, port.Port)
-	return &listenerv3.Listener{Name: name, Address: listenerAddress(addr, port.Port), BindToPort: notBound(),
-		FilterChains: []*listenerv3.FilterChain{{Name: name, Filters: []*listenerv3.Filter{tcpProxy("outbound|"+strconv.Itoa(int(port.Port))+"||"+svc.Hostname, targets)}}}}
+	stat := "outbound|" + strconv.Itoa(int(port.Port)) + "||" + svc.Hostname
+	return &listenerv3.FilterChain{Name: stat, Filters: []*listenerv3.Filter{tcpProxy(s, stat, targets)}}
+}
+
+// serviceIP is the service's first IP address, "" when it has none.
+func serviceIP(svc *model.Service) string {
+	for _, a := range svc.Addresses {
+		if isIP(a) {
+			return a
+		}
+	}
+	return ""
 }
 
 // tcpTargets are the weighted destinations of the first TCP rule of vs that applies on rc's port.

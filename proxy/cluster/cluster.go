@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"net/netip"
 	"reflect"
 	"sync"
@@ -44,6 +45,16 @@ type hostSet struct {
 	healthy int
 	pool    []*Host // the hosts the picker balances over
 	picker  picker  // nil: no host to pick
+	// levels, when the endpoints have several priorities: each level's pool and the share of
+	// requests (percent) it takes; pool and picker are then level 0's.
+	levels []level
+}
+
+// level is one priority's healthy hosts and its share of the load.
+type level struct {
+	pool   []*Host
+	picker picker
+	load   int // percent
 }
 
 func newCluster(ctx context.Context, cfg *ir.Cluster, log *slog.Logger) *Cluster {
@@ -99,6 +110,7 @@ type weighted struct {
 	addr     string
 	weight   uint64
 	locality string
+	priority uint32
 }
 
 func expand(eps []ir.Endpoint) []weighted {
@@ -113,7 +125,7 @@ func expand(eps []ir.Endpoint) []weighted {
 			// Scale to the locality's weight: w/sum(locality) × localityWeight, kept integral.
 			w = max(1, w*uint64(e.LocalityWeight)*1000/localitySum[e.Locality])
 		}
-		out = append(out, weighted{e.Address, w, e.Locality})
+		out = append(out, weighted{e.Address, w, e.Locality, e.Priority})
 	}
 	return out
 }
@@ -124,12 +136,13 @@ func (c *Cluster) rebuildLocked(eps []weighted) {
 	for _, e := range eps {
 		var h *Host
 		if old != nil {
-			if prev := old.byAddr[e.addr]; prev != nil && uint64(prev.Weight) == e.weight {
+			if prev := old.byAddr[e.addr]; prev != nil && uint64(prev.Weight) == e.weight && prev.Priority == e.priority {
 				h = prev
 			}
 		}
 		if h == nil {
 			h = newHost(e.addr, uint32(min(e.weight, 1<<31)), e.locality)
+			h.Priority = e.priority
 		}
 		if _, dup := set.byAddr[e.addr]; dup {
 			continue
@@ -143,22 +156,79 @@ func (c *Cluster) rebuildLocked(eps []weighted) {
 // publishLocked picks the hosts to balance over and swaps the set in.
 func (c *Cluster) publishLocked(set *hostSet) {
 	healthy := make([]*Host, 0, len(set.all))
+	multi := false
 	for _, h := range set.all {
 		if !h.Ejected() {
 			healthy = append(healthy, h)
 		}
+		multi = multi || h.Priority != 0
 	}
 	set.healthy = len(healthy)
 	pool := healthy
 	threshold := c.cfg.PanicThreshold
 	if len(set.all) > 0 && float64(len(healthy))*100 < threshold*float64(len(set.all)) {
 		pool = set.all // panic mode: too few healthy hosts to trust the ejections
+		multi = false
+	}
+	if multi && len(healthy) > 0 {
+		set.levels = c.priorityLevels(set.all)
+		pool = set.levels[0].pool
+		if len(pool) == 0 {
+			pool = healthy
+		}
 	}
 	if len(pool) > 0 {
 		set.pool = pool
 		set.picker = newPicker(c.cfg.LB, pool, &c.rr, c.cfg.RingSize)
 	}
 	c.hosts.Store(set)
+}
+
+// overprovisioning is Envoy's default factor (140%): a level with 5 of 7 hosts healthy still takes
+// all of its load.
+const overprovisioning = 140
+
+// priorityLevels splits the load among priorities as Envoy does: each level's health is its healthy
+// share times the overprovisioning factor (at most 100%); level 0 takes its health, the next ones
+// what is left up to their own, and when the levels together are less than 100% healthy their
+// shares are scaled up to sum to 100.
+func (c *Cluster) priorityLevels(all []*Host) []level {
+	var total, healthy []int
+	var pools [][]*Host
+	for _, h := range all {
+		p := int(h.Priority)
+		for len(total) <= p {
+			total, healthy, pools = append(total, 0), append(healthy, 0), append(pools, nil)
+		}
+		total[p]++
+		if !h.Ejected() {
+			healthy[p]++
+			pools[p] = append(pools[p], h)
+		}
+	}
+	health := make([]int, len(total))
+	sum := 0
+	for p := range total {
+		if total[p] > 0 {
+			health[p] = min(100, overprovisioning*healthy[p]/total[p])
+		}
+		sum += health[p]
+	}
+	sum = min(sum, 100)
+	levels := make([]level, len(total))
+	left := 100
+	for p := range total {
+		load := 0
+		if sum > 0 {
+			load = min(left, (health[p]*100+sum-1)/sum)
+		}
+		left -= load
+		levels[p] = level{pool: pools[p], load: load}
+		if len(pools[p]) > 0 && load > 0 {
+			levels[p].picker = newPicker(c.cfg.LB, pools[p], &c.rr, c.cfg.RingSize)
+		}
+	}
+	return levels
 }
 
 // Pick chooses an endpoint for a request to dst (the connection's original destination, used by
@@ -175,6 +245,15 @@ func (c *Cluster) Pick(t *Target, dst netip.AddrPort) (*Host, error) {
 	if set.picker == nil {
 		c.Stats.NoHealthyUpstream.Add(1)
 		return nil, ErrNoHealthyUpstream
+	}
+	if len(set.levels) > 1 {
+		r := rand.IntN(100)
+		for _, l := range set.levels {
+			if r < l.load && l.picker != nil {
+				return pickAvoiding(l.picker, l.pool, t), nil
+			}
+			r -= l.load
+		}
 	}
 	return pickAvoiding(set.picker, set.pool, t), nil
 }

@@ -35,7 +35,7 @@ func (c *Cluster) resolve(ctx context.Context) {
 			continue
 		}
 		if ip, err := netip.ParseAddr(host); err == nil {
-			out = append(out, weighted{netip.AddrPortFrom(ip, 0).Addr().String() + ":" + port, e.weight, e.locality})
+			out = append(out, weighted{netip.AddrPortFrom(ip, 0).Addr().String() + ":" + port, e.weight, e.locality, e.priority})
 			continue
 		}
 		lctx, cancel := context.WithTimeout(ctx, c.dnsRefresh())
@@ -46,7 +46,7 @@ func (c *Cluster) resolve(ctx context.Context) {
 			return
 		}
 		for _, ip := range ips {
-			out = append(out, weighted{net.JoinHostPort(ip.Unmap().String(), port), e.weight, e.locality})
+			out = append(out, weighted{net.JoinHostPort(ip.Unmap().String(), port), e.weight, e.locality, e.priority})
 		}
 	}
 	c.mu.Lock()

@@ -10,6 +10,7 @@ type Host struct {
 	Addr     string // host:port
 	Weight   uint32
 	Locality string
+	Priority uint32 // locality failover level
 
 	active    atomic.Int64 // requests in flight: least-request balancing
 	rqTotal   atomic.Int64

@@ -9,11 +9,12 @@ import (
 )
 
 // Target is what a pick may use: the request's hash (consistent hashing) and the hosts a retry
-// should avoid (Istio's previous_hosts predicate).
+// should avoid (Istio's previous_hosts predicate), with how many picks it may draw to avoid them.
 type Target struct {
-	Hash    uint64
-	HasHash bool
-	Tried   []*Host
+	Hash     uint64
+	HasHash  bool
+	Tried    []*Host
+	Attempts int // host_selection_retry_max_attempts; 0: one
 }
 
 // picker chooses among a fixed host set.
@@ -21,18 +22,15 @@ type picker interface {
 	pick(t *Target) *Host
 }
 
-// maxPickAttempts is how often a pick is redrawn to avoid a host a retry already tried.
-const maxPickAttempts = 3
-
 // pickAvoiding picks, avoiding the hosts a retry already tried: the balancer's choice, redrawn at
-// random a few times (a hash pick would only give the same host again), then the first host of the
-// pool not tried yet; when every host was tried, the balancer's choice.
+// random up to t.Attempts picks in all (a hash pick would only give the same host again), then the
+// first host of the pool not tried yet; when every host was tried, the balancer's choice.
 func pickAvoiding(p picker, pool []*Host, t *Target) *Host {
 	h := p.pick(t)
 	if t == nil || len(t.Tried) == 0 || !slices.Contains(t.Tried, h) {
 		return h
 	}
-	for i := 1; i < maxPickAttempts; i++ {
+	for i := 1; i < t.Attempts; i++ {
 		if r := p.pick(&Target{}); !slices.Contains(t.Tried, r) {
 			return r
 		}

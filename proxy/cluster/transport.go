@@ -43,7 +43,7 @@ func newTransport(c *Cluster) *transport {
 		idle = defaultIdleTimeout
 	}
 	protocols := new(http.Protocols)
-	if cfg.HTTP2 {
+	if cfg.HTTP2 || cfg.DownstreamProtocol {
 		protocols.SetUnencryptedHTTP2(true)
 	} else {
 		protocols.SetHTTP1(true)
@@ -60,12 +60,22 @@ func newTransport(c *Cluster) *transport {
 		ReadBufferSize:      bufferSize,
 		Protocols:           protocols,
 	}
-	if cfg.HTTP2 {
+	if cfg.HTTP2 || cfg.DownstreamProtocol {
 		t.http.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: 1 << 20}
-	} else {
+	}
+	if !cfg.HTTP2 {
 		t.h1 = newH1Pool(c, idle, cfg.MaxRequestsPerConnection == 1)
 	}
 	return t
+}
+
+// RoundTripperFor is the connection pool for a downstream request: the cluster's, or, where the
+// cluster follows the downstream protocol, HTTP/2 for HTTP/2 requests and HTTP/1.1 for the rest.
+func (c *Cluster) RoundTripperFor(downstream *http.Request) http.RoundTripper {
+	if c.cfg.DownstreamProtocol && downstream.ProtoMajor == 2 {
+		return c.transport.http
+	}
+	return c.RoundTripper()
 }
 
 // RoundTripper is the cluster's connection pool; requests' URLs name the endpoint.
@@ -77,7 +87,7 @@ func (c *Cluster) RoundTripper() http.RoundTripper {
 }
 
 func (t *transport) closeIdle() {
-	t.http.CloseIdleConnections()
+	t.http.CloseIdleConnections() // HTTP/2 clusters, and HTTP/2 requests of downstream-protocol ones
 	if t.h1 != nil {
 		t.h1.closeIdle(true)
 	}

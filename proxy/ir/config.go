@@ -74,13 +74,17 @@ type HTTPManager struct {
 	UseRemoteAddress bool
 	// Inbound: the connection came into the workload (15006), which access logs and metrics report.
 	Inbound bool
+	// AccessLogs are the files each request is logged to, in Istio's default text format; none:
+	// the proxy's own access log (--accessLogFile).
+	AccessLogs []string
 }
 
 // TCPProxy forwards the connection's bytes to one cluster, picked per connection by weight.
 type TCPProxy struct {
 	StatPrefix string
 	Clusters   []WeightedCluster
-	Inbound    bool // the connection came into the workload (metrics' reporter)
+	Inbound    bool     // the connection came into the workload (metrics' reporter)
+	AccessLogs []string // as HTTPManager's, per connection
 }
 
 // WeightedCluster is a destination with its relative weight (0: never picked).
@@ -103,7 +107,10 @@ type Cluster struct {
 	RingSize       int // RING_HASH minimum entries
 	Limits         Limits
 	HTTP2          bool // speak HTTP/2 (h2c) to the endpoints instead of HTTP/1.1
-	IdleTimeout    time.Duration
+	// DownstreamProtocol: each request goes upstream in its own protocol, HTTP/2 (h2c) or HTTP/1.1
+	// (use_downstream_protocol_config: Istio's sniffed ports).
+	DownstreamProtocol bool
+	IdleTimeout        time.Duration
 	// MaxRequestsPerConnection closes an upstream connection after that many requests (0: no limit).
 	MaxRequestsPerConnection int
 	Outlier                  *OutlierDetection
@@ -136,6 +143,9 @@ type Endpoint struct {
 	Weight         uint32
 	Locality       string
 	LocalityWeight uint32
+	// Priority is the endpoint's locality failover level: requests go to level 0 while it is healthy
+	// enough, spilling to the next levels as its endpoints are ejected (Envoy's priorities).
+	Priority uint32
 }
 
 // LBPolicy picks an endpoint per request (or connection).

@@ -108,6 +108,14 @@ type RetryPolicy struct {
 	PerTryTimeout time.Duration // 0: the route's timeout
 	On            RetryOn
 	StatusCodes   []int // for RetryStatusCodes
+	// AvoidPreviousHosts: a retry picks a host not tried yet (Envoy's previous_hosts predicate),
+	// redrawing at most HostSelectionAttempts times (0: once) before taking the first host of the
+	// pool not tried.
+	AvoidPreviousHosts    bool
+	HostSelectionAttempts int
+	// BackoffBase and BackoffMax shape the jittered exponential wait between attempts; 0: Envoy's
+	// 25 ms and 10 times the base.
+	BackoffBase, BackoffMax time.Duration
 }
 
 // RetryOn is a set of retry conditions, Envoy's retry_on.

@@ -36,3 +36,27 @@ func BenchmarkProxyHTTP(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSniffedConnection is a new connection per request to a port of unknown protocol: the
+// proxy sniffs the request line before it picks the HTTP chain (Istio's outbound sniffing).
+func BenchmarkSniffedConnection(b *testing.B) {
+	backend := proxytest.NewBackend(b, "b")
+	backend.Handle = func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }
+	l := proxytest.HTTPListener("l", proxytest.Routes("r", proxytest.To("b")))
+	l.InspectHTTP = true
+	l.Chains[0].Match.ApplicationProtocols = []string{ir.ProtocolHTTP1, ir.ProtocolH2C}
+	p := proxytest.Start(b, &ir.Config{
+		Clusters: proxytest.Clusters(proxytest.Cluster("b", backend)), Listeners: []*ir.Listener{l},
+	}, listener.Options{})
+	url := p.URL(b, "l") + "/bench"
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resp, err := client.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/meshctl/meshctl/proxy/accesslog"
 	"github.com/meshctl/meshctl/proxy/cluster"
 	"github.com/meshctl/meshctl/proxy/ir"
 	"github.com/meshctl/meshctl/proxy/route"
@@ -27,7 +28,15 @@ type listener struct {
 	def            *chain
 	sniff          bool
 	restoreOrigDst bool
+	// sniffPorts are the destination ports whose chains need the first bytes; sniffAll: a chain
+	// of any port does. Other connections are not held back (a server-first protocol on a port
+	// with no sniffed chain starts at once).
+	sniffPorts map[uint16]bool
+	sniffAll   bool
 }
+
+// sniffs reports whether a connection to port must be sniffed before its chain is chosen.
+func (l *listener) sniffs(port uint16) bool { return l.sniff && (l.sniffAll || l.sniffPorts[port]) }
 
 // chain is a compiled filter chain.
 type chain struct {
@@ -36,6 +45,7 @@ type chain struct {
 	inline   *route.Table // HTTP with an inline route configuration
 	tcp      []tcpTarget
 	total    uint32
+	logs     []*accesslog.Logger // the chain's access logs; none: the proxy's own
 }
 
 type tcpTarget struct {
@@ -44,7 +54,10 @@ type tcpTarget struct {
 	weight uint32
 }
 
-func compile(cfg *ir.Config, clusters map[string]*cluster.Cluster, ropts route.Options) (*snapshot, error) {
+// logFile resolves an access log path to its logger.
+type logFile func(path string) (*accesslog.Logger, error)
+
+func compile(cfg *ir.Config, clusters map[string]*cluster.Cluster, ropts route.Options, logs logFile) (*snapshot, error) {
 	s := &snapshot{
 		cfg: cfg, clusters: clusters,
 		routes:    map[string]*route.Table{},
@@ -70,7 +83,7 @@ func compile(cfg *ir.Config, clusters map[string]*cluster.Cluster, ropts route.O
 			if fc.Warming != "" {
 				continue // not usable yet: connections it would match fall to the default chain
 			}
-			c, err := compileChain(l, fc, clusters, ropts)
+			c, err := compileChain(l, fc, clusters, ropts, logs)
 			if err != nil {
 				return nil, err
 			}
@@ -78,10 +91,18 @@ func compile(cfg *ir.Config, clusters map[string]*cluster.Cluster, ropts route.O
 			m := fc.Match
 			if m.TransportProtocol != "" || len(m.ServerNames) > 0 || len(m.ApplicationProtocols) > 0 {
 				cl.sniff = true
+				if m.DestinationPort == 0 {
+					cl.sniffAll = true
+				} else {
+					if cl.sniffPorts == nil {
+						cl.sniffPorts = map[uint16]bool{}
+					}
+					cl.sniffPorts[m.DestinationPort] = true
+				}
 			}
 		}
 		if l.DefaultChain != nil {
-			c, err := compileChain(l, l.DefaultChain, clusters, ropts)
+			c, err := compileChain(l, l.DefaultChain, clusters, ropts, logs)
 			if err != nil {
 				return nil, err
 			}
@@ -104,8 +125,21 @@ func compile(cfg *ir.Config, clusters map[string]*cluster.Cluster, ropts route.O
 	return s, nil
 }
 
-func compileChain(l *ir.Listener, fc *ir.FilterChain, clusters map[string]*cluster.Cluster, ropts route.Options) (*chain, error) {
+func compileChain(l *ir.Listener, fc *ir.FilterChain, clusters map[string]*cluster.Cluster, ropts route.Options, logs logFile) (*chain, error) {
 	c := &chain{cfg: fc, listener: l.Name}
+	var paths []string
+	if fc.HTTP != nil {
+		paths = fc.HTTP.AccessLogs
+	} else if fc.TCP != nil {
+		paths = fc.TCP.AccessLogs
+	}
+	for _, p := range paths {
+		lg, err := logs(p)
+		if err != nil {
+			return nil, fmt.Errorf("listener %s: chain %s: %w", l.Name, fc.Name, err)
+		}
+		c.logs = append(c.logs, lg)
+	}
 	switch {
 	case fc.HTTP != nil && fc.TCP == nil:
 		if fc.HTTP.Route != nil {

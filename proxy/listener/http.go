@@ -99,7 +99,7 @@ func (m *Manager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body = &countingBody{r: r.Body}
 		r.Body = body
 	}
-	defer m.finish(rq, body)
+	defer m.finish(rq, body, st.chain)
 	t := m.current.Load().table(st.chain)
 	if t == nil {
 		// The route configuration has not arrived: Envoy answers 404 with NR too.
@@ -112,7 +112,7 @@ func (m *Manager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // finish logs the request and recycles its state, also when the handler aborted with a panic.
-func (m *Manager) finish(rq *request, body *countingBody) {
+func (m *Manager) finish(rq *request, body *countingBody, c *chain) {
 	info := &rq.info
 	info.Duration = time.Since(info.Start)
 	if info.Status == 0 {
@@ -135,7 +135,7 @@ func (m *Manager) finish(rq *request, body *countingBody) {
 	case s >= 100:
 		m.Stats.Rq1xx.Add(1)
 	}
-	m.opts.AccessLog.Log(info)
+	c.logTo(info, m.opts.AccessLog)
 	if m.opts.Observe != nil {
 		m.opts.Observe(info)
 	}

@@ -460,3 +460,55 @@ func TestRefusedConfigurationKeepsClusters(t *testing.T) {
 		t.Errorf("the cluster in service dialled %d new connections after the refusal: it was closed", n)
 	}
 }
+
+// TestSniffingOnlyWherePortsNeedIt: on a listener like virtualInbound, with a sniffed port (HTTP
+// and TCP chains) and a plain TCP port, a server-first protocol on the TCP port is not held back
+// waiting for the client's first bytes (the sniffing timeout here would outlast the test).
+func TestSniffingOnlyWherePortsNeedIt(t *testing.T) {
+	b := proxytest.NewBackend(t, "http")
+	greeter, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { greeter.Close() })
+	go func() {
+		for {
+			c, err := greeter.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte("220 hello\n"))
+			c.Close()
+		}
+	}()
+	echo := echoServer(t)
+	inbound := &ir.Listener{Name: "virtualInbound", Address: netip.MustParseAddrPort("127.0.0.1:0"), BindToPort: true,
+		OriginalDst: true, InspectHTTP: true,
+		Chains: []*ir.FilterChain{
+			httpChain("sniffed-http", ir.ChainMatch{DestinationPort: 9000, ApplicationProtocols: []string{ir.ProtocolHTTP1, ir.ProtocolH2C}}, proxytest.Routes("r", proxytest.To("http"))),
+			tcpChain("sniffed-tcp", "echo", ir.ChainMatch{DestinationPort: 9000}),
+			tcpChain("smtp", "greeter", ir.ChainMatch{DestinationPort: 25}),
+		}}
+	var next atomic.Value
+	p := proxytest.Start(t, &ir.Config{
+		Clusters:  proxytest.Clusters(proxytest.Cluster("http", b), staticCluster("echo", echo), staticCluster("greeter", greeter.Addr().String())),
+		Listeners: []*ir.Listener{inbound},
+	}, listener.Options{SniffTimeout: time.Hour,
+		OriginalDst: func(*net.TCPConn) (netip.AddrPort, error) { return netip.MustParseAddrPort(next.Load().(string)), nil }})
+
+	next.Store("10.244.0.9:9000")
+	if r := p.Get(t, "virtualInbound", "svc", "/"); r.Status != 200 || r.Header.Get(proxytest.HeaderBackend) != "http" {
+		t.Errorf("HTTP to the sniffed port: %d from %q", r.Status, r.Header.Get(proxytest.HeaderBackend))
+	}
+	next.Store("10.244.0.9:25")
+	c, err := net.Dial("tcp", p.Addr(t, "virtualInbound"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(c)
+	if string(got) != "220 hello\n" {
+		t.Errorf("server-first TCP port: read %q (%v): held back by sniffing?", got, err)
+	}
+}

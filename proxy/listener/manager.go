@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -52,6 +53,8 @@ type Options struct {
 	OriginalDst func(*net.TCPConn) (netip.AddrPort, error)
 	// Observe sees every finished request and TCP connection (metrics); may be nil.
 	Observe func(*accesslog.Info)
+	// OpenAccessLog opens the files the configuration's access logs name; default OpenAccessLog.
+	OpenAccessLog func(path string) (io.Writer, error)
 	// DrainPorts are the ports whose listeners stop accepting when draining starts (the inbound
 	// capture port: callers are told the workload is going away, while its own calls still work).
 	DrainPorts []uint16
@@ -73,6 +76,7 @@ type Manager struct {
 	sockets map[netip.AddrPort]net.Listener
 	tcp     map[net.Conn]struct{}
 	active  atomic.Int64 // downstream connections open
+	logs    *accessLogs
 	// draining is set once Drain has told the HTTP server to close connections after their request.
 	draining atomic.Bool
 	applied  atomic.Bool
@@ -103,6 +107,9 @@ func New(ctx context.Context, opts Options) *Manager {
 	if opts.OriginalDst == nil {
 		opts.OriginalDst = OriginalDst
 	}
+	if opts.OpenAccessLog == nil {
+		opts.OpenAccessLog = OpenAccessLog
+	}
 	m := &Manager{
 		opts: opts, log: opts.Log, ctx: ctx,
 		clusters: cluster.NewManager(ctx, opts.Log),
@@ -110,6 +117,7 @@ func New(ctx context.Context, opts Options) *Manager {
 		sockets:  map[netip.AddrPort]net.Listener{},
 		tcp:      map[net.Conn]struct{}{},
 		httpLn:   newChanListener(),
+		logs:     &accessLogs{open: opts.OpenAccessLog},
 	}
 	m.current.Store(&snapshot{cfg: &ir.Config{}, routes: map[string]*route.Table{}, listeners: map[string]*listener{},
 		bound: map[netip.AddrPort]*listener{}, byAddr: map[netip.AddrPort]*listener{}, byPort: map[uint16]*listener{}})
@@ -131,11 +139,11 @@ func (m *Manager) Apply(cfg *ir.Config) error {
 	defer m.mu.Unlock()
 	// Compile once without clusters first: the cluster manager replaces and closes clusters, which
 	// the configuration in service must keep when the new one is refused.
-	if _, err := compile(cfg, nil, route.Options{Log: m.log}); err != nil {
+	if _, err := compile(cfg, nil, route.Options{Log: m.log}, m.logs.get); err != nil {
 		return err
 	}
 	clusters := m.clusters.Update(cfg.Clusters)
-	snap, err := compile(cfg, clusters, route.Options{Mirror: m.mirror, Log: m.log})
+	snap, err := compile(cfg, clusters, route.Options{Mirror: m.mirror, Log: m.log}, m.logs.get)
 	if err != nil {
 		return err
 	}
@@ -250,7 +258,7 @@ func (m *Manager) handle(c *net.TCPConn, bound netip.AddrPort) {
 	}
 	var conn net.Conn = c
 	s := sniffed{transport: ir.TransportRaw}
-	if l.sniff {
+	if l.sniffs(dst.Port()) {
 		conn, s = sniff(c, m.opts.SniffTimeout, l.cfg.InspectTLS, l.cfg.InspectHTTP)
 	}
 	ch := matchChain(l.chains, dst, s)
@@ -326,4 +334,5 @@ func (m *Manager) Close() {
 	m.mu.Unlock()
 	m.httpLn.Close()
 	m.srv.Close()
+	m.logs.close()
 }

@@ -61,11 +61,17 @@ func sniff(c net.Conn, timeout time.Duration, tlsOn, httpOn bool) (net.Conn, sni
 }
 
 // sniffHTTP recognises the HTTP/2 preface or an HTTP/1.x request line, reading only as far as needed.
+// Each round classifies everything that has arrived, not only the bytes asked for: a client that
+// sent its whole request and waits for the answer must not wait for the sniffing timeout.
 func sniffHTTP(br *bufio.Reader) string {
-	for n := 1; ; n = br.Buffered() + 1 {
+	n := 1
+	for {
 		b, err := br.Peek(n)
 		if err != nil && len(b) == 0 {
 			return ""
+		}
+		if m := br.Buffered(); m > len(b) {
+			b, _ = br.Peek(m)
 		}
 		if p := classifyHTTP(b); p != "?" {
 			return p
@@ -73,6 +79,7 @@ func sniffHTTP(br *bufio.Reader) string {
 		if err != nil || len(b) >= maxRequestLine {
 			return ""
 		}
+		n = len(b) + 1
 	}
 }
 

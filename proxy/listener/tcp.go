@@ -24,7 +24,7 @@ func (m *Manager) serveTCP(down net.Conn, st *connState) {
 		down.Close()
 		m.active.Add(-1)
 		info.Duration = time.Since(info.Start)
-		m.opts.AccessLog.Log(info)
+		st.chain.logTo(info, m.opts.AccessLog)
 		if m.opts.Observe != nil {
 			m.opts.Observe(info)
 		}

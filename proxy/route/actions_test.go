@@ -66,24 +66,34 @@ func TestRetries(t *testing.T) {
 	}
 }
 
-// TestRetryGoesToAnotherEndpoint: one endpoint always fails; a retry avoids the host it tried, even
-// where consistent hashing would pick the same one again.
+// TestRetryGoesToAnotherEndpoint: one endpoint always fails; with the previous_hosts predicate a
+// retry avoids the host it tried, even where consistent hashing would pick the same one again;
+// without it the hash sends the retry back to the failing host, as Envoy does.
 func TestRetryGoesToAnotherEndpoint(t *testing.T) {
-	bad, good := proxytest.NewBackend(t, "bad"), proxytest.NewBackend(t, "good")
-	failing(bad, 1<<30, 503)
-	f := forward("svc")
-	f.Retry = &ir.RetryPolicy{NumRetries: 1, On: ir.Retry5xx}
-	f.HashPolicies = []ir.HashPolicy{{Kind: ir.HashHeader, Name: "x-user"}}
-	c := proxytest.Cluster("svc", bad, good)
-	c.LB = ir.LBRingHash
-	p := serveRoutes(t, []*ir.Route{route("r", prefix("/"), f)}, c)
-	for i := 0; i < 20; i++ {
-		if r := p.Get(t, "l", "svc", "/", "x-user", fmt.Sprint("user-", i)); r.Status != 200 {
-			t.Fatalf("user-%d: status %d", i, r.Status)
+	for _, avoid := range []bool{true, false} {
+		bad, good := proxytest.NewBackend(t, "bad"), proxytest.NewBackend(t, "good")
+		failing(bad, 1<<30, 503)
+		f := forward("svc")
+		f.Retry = &ir.RetryPolicy{NumRetries: 1, On: ir.Retry5xx, AvoidPreviousHosts: avoid, HostSelectionAttempts: 5}
+		f.HashPolicies = []ir.HashPolicy{{Kind: ir.HashHeader, Name: "x-user"}}
+		c := proxytest.Cluster("svc", bad, good)
+		c.LB = ir.LBRingHash
+		p := serveRoutes(t, []*ir.Route{route("r", prefix("/"), f)}, c)
+		failed := 0
+		for i := 0; i < 20; i++ {
+			if r := p.Get(t, "l", "svc", "/", "x-user", fmt.Sprint("user-", i)); r.Status != 200 {
+				failed++
+			}
 		}
-	}
-	if bad.Requests.Load() == 0 {
-		t.Fatal("no user hashed to the failing endpoint: the test proved nothing")
+		if bad.Requests.Load() == 0 {
+			t.Fatal("no user hashed to the failing endpoint: the test proved nothing")
+		}
+		if avoid && failed > 0 {
+			t.Errorf("previous_hosts: %d of 20 users failed", failed)
+		}
+		if !avoid && failed == 0 {
+			t.Error("without previous_hosts every retry still avoided the failing endpoint")
+		}
 	}
 }
 

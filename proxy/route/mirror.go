@@ -94,7 +94,7 @@ func (m *Mirrorer) send(c *cluster.Cluster, r *http.Request, body []byte, origDs
 		u.Scheme, u.Host = "http", h.Addr
 		out.URL = &u
 		c.Begin(h)
-		resp, err := c.RoundTripper().RoundTrip(out)
+		resp, err := c.RoundTripperFor(r).RoundTrip(out)
 		if err != nil {
 			c.End(h, 0, false)
 			m.log.Debug("mirror failed", "cluster", c.Name(), "err", err)

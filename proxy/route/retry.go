@@ -97,9 +97,24 @@ func (ex *exchange) canRetry() bool {
 	return ex.c.AcquireRetry()
 }
 
+// backoffDelay is the wait before retry i (from 1): fully jittered up to base×2^(i-1), at most max.
+func backoffDelay(p *ir.RetryPolicy, i int) time.Duration {
+	base, limit := backoffBase, backoffMax
+	if p != nil && p.BackoffBase > 0 {
+		base, limit = p.BackoffBase, 10*p.BackoffBase
+		if p.BackoffMax > 0 {
+			limit = p.BackoffMax
+		}
+	}
+	ceil := limit
+	if i-1 < 30 && base<<(i-1) > 0 {
+		ceil = min(base<<(i-1), limit)
+	}
+	return time.Duration(rand.Int64N(int64(ceil))) + time.Millisecond
+}
+
 func (ex *exchange) backoff(i int) bool {
-	d := time.Duration(rand.Int64N(int64(min(backoffBase<<(i-1), backoffMax)))) + time.Millisecond
-	t := time.NewTimer(d)
+	t := time.NewTimer(backoffDelay(ex.f.cfg.Retry, i))
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -114,7 +129,9 @@ func (ex *exchange) backoff(i int) bool {
 // recorded) and whether the outcome may be retried.
 func (ex *exchange) attempt(i int) (*http.Response, bool) {
 	t := ex.target
-	t.Tried = ex.tried[:min(i, len(ex.tried))]
+	if p := ex.f.cfg.Retry; p != nil && p.AvoidPreviousHosts {
+		t.Tried, t.Attempts = ex.tried[:min(i, len(ex.tried))], p.HostSelectionAttempts
+	}
 	h, err := ex.c.Pick(&t, ex.conn.OrigDst)
 	if err != nil {
 		ex.setFail(http.StatusServiceUnavailable, accesslog.NoHealthyUpstream, "no_healthy_upstream", bodyNoHealthy)
@@ -149,7 +166,7 @@ func (ex *exchange) attempt(i int) (*http.Response, bool) {
 	start := time.Now()
 	ex.info.UpstreamHost = h.Addr
 	ex.info.Attempts++
-	resp, err := ex.c.RoundTripper().RoundTrip(out)
+	resp, err := ex.c.RoundTripperFor(ex.r).RoundTrip(out)
 	if err != nil {
 		var ce *cluster.ConnectError
 		connectFailed := errors.As(err, &ce)

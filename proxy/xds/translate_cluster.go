@@ -97,6 +97,7 @@ func cluster(c *clusterv3.Cluster, eds map[string]*endpointv3.ClusterLoadAssignm
 		if e := o.GetExplicitHttpConfig(); e != nil {
 			out.HTTP2 = e.GetHttp2ProtocolOptions() != nil
 		}
+		out.DownstreamProtocol = o.GetUseDownstreamProtocolConfig() != nil
 		if co := o.GetCommonHttpProtocolOptions(); co != nil {
 			out.IdleTimeout = dur(co.GetIdleTimeout())
 			out.MaxRequestsPerConnection = u32(co.GetMaxRequestsPerConnection())
@@ -152,6 +153,9 @@ func outlier(od *clusterv3.OutlierDetection) *ir.OutlierDetection {
 	return out
 }
 
+// maxPriority bounds failover levels (Istio uses at most a handful).
+const maxPriority = 127
+
 // endpoints translates a ClusterLoadAssignment; hostnames are allowed only for STRICT_DNS.
 func endpoints(cla *endpointv3.ClusterLoadAssignment, hostnames bool) ([]ir.Endpoint, error) {
 	var out []ir.Endpoint
@@ -159,6 +163,9 @@ func endpoints(cla *endpointv3.ClusterLoadAssignment, hostnames bool) ([]ir.Endp
 		l := loc.GetLocality()
 		locality := l.GetRegion() + "/" + l.GetZone() + "/" + l.GetSubZone()
 		lw := loc.GetLoadBalancingWeight().GetValue()
+		if loc.GetPriority() > maxPriority {
+			return nil, fmt.Errorf("endpoints[%d].priority %d: at most %d", i, loc.GetPriority(), maxPriority)
+		}
 		for j, e := range loc.GetLbEndpoints() {
 			addr, err := socketAddress(e.GetEndpoint().GetAddress(), hostnames)
 			if err != nil {
@@ -168,7 +175,7 @@ func endpoints(cla *endpointv3.ClusterLoadAssignment, hostnames bool) ([]ir.Endp
 			if lbw := e.GetLoadBalancingWeight(); lbw != nil {
 				w = lbw.GetValue()
 			}
-			out = append(out, ir.Endpoint{Address: addr, Weight: w, Locality: locality, LocalityWeight: lw})
+			out = append(out, ir.Endpoint{Address: addr, Weight: w, Locality: locality, LocalityWeight: lw, Priority: loc.GetPriority()})
 		}
 	}
 	return out, nil

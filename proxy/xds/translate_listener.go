@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/netip"
 
+	accesslogv3 "github.com/envoyproxy/go-control-plane/envoy/config/accesslog/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	filelogv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/file/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tcpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 
@@ -14,13 +16,15 @@ import (
 
 // Filter names the contract allows.
 const (
-	filterOriginalDst  = "envoy.filters.listener.original_dst"
-	filterTLSInspector = "envoy.filters.listener.tls_inspector"
-	filterHCM          = "envoy.filters.network.http_connection_manager"
-	filterTCPProxy     = "envoy.filters.network.tcp_proxy"
-	filterFault        = "envoy.filters.http.fault"
-	filterCORS         = "envoy.filters.http.cors"
-	filterRouter       = "envoy.filters.http.router"
+	filterOriginalDst   = "envoy.filters.listener.original_dst"
+	filterTLSInspector  = "envoy.filters.listener.tls_inspector"
+	filterHTTPInspector = "envoy.filters.listener.http_inspector"
+	filterHCM           = "envoy.filters.network.http_connection_manager"
+	filterTCPProxy      = "envoy.filters.network.tcp_proxy"
+	filterFault         = "envoy.filters.http.fault"
+	filterCORS          = "envoy.filters.http.cors"
+	filterRouter        = "envoy.filters.http.router"
+	accessLoggerFile    = "envoy.access_loggers.file"
 )
 
 func listener(l *listenerv3.Listener) (*ir.Listener, error) {
@@ -46,6 +50,8 @@ func listener(l *listenerv3.Listener) (*ir.Listener, error) {
 			out.OriginalDst = true
 		case filterTLSInspector:
 			out.InspectTLS = true
+		case filterHTTPInspector:
+			out.InspectHTTP = true
 		default:
 			return nil, fmt.Errorf("listener_filters[%d]: filter %q is not in the contract", i, f.GetName())
 		}
@@ -58,6 +64,12 @@ func listener(l *listenerv3.Listener) (*ir.Listener, error) {
 			return nil, fmt.Errorf("filter_chains[%d]: %w", i, err)
 		}
 		out.Chains = append(out.Chains, c)
+	}
+	for i, c := range out.Chains {
+		// Without an inspector nothing names the protocol: the chain could never match.
+		if len(c.Match.ApplicationProtocols) > 0 && !out.InspectHTTP && !out.InspectTLS {
+			return nil, fmt.Errorf("filter_chains[%d].filter_chain_match.application_protocols: needs the %s or %s listener filter", i, filterHTTPInspector, filterTLSInspector)
+		}
 	}
 	if fc := l.GetDefaultFilterChain(); fc != nil {
 		c, err := filterChain(fc, inbound)
@@ -100,6 +112,13 @@ func filterChain(fc *listenerv3.FilterChain, inbound bool) (*ir.FilterChain, err
 		default:
 			return nil, fmt.Errorf("filter_chain_match.transport_protocol %q: want tls or raw_buffer", t)
 		}
+		for i, p := range m.GetApplicationProtocols() {
+			// Sniffed names (http_inspector) or, after tls_inspector, any ALPN value.
+			if p == "" {
+				return nil, fmt.Errorf("filter_chain_match.application_protocols[%d]: empty", i)
+			}
+			out.Match.ApplicationProtocols = append(out.Match.ApplicationProtocols, p)
+		}
 	}
 	if ts := fc.GetTransportSocket(); ts != nil {
 		out.Warming = "TLS termination (transport_socket " + ts.GetName() + ") is not supported yet"
@@ -125,6 +144,11 @@ func filterChain(fc *listenerv3.FilterChain, inbound bool) (*ir.FilterChain, err
 			return nil, fmt.Errorf("filters[0].typed_config: want TcpProxy: %w", err)
 		}
 		out.TCP = &ir.TCPProxy{StatPrefix: tp.GetStatPrefix(), Inbound: inbound}
+		logs, err := accessLogs(tp.GetAccessLog())
+		if err != nil {
+			return nil, fmt.Errorf("filters[0](TcpProxy).%w", err)
+		}
+		out.TCP.AccessLogs = logs
 		if c := tp.GetCluster(); c != "" {
 			out.TCP.Clusters = []ir.WeightedCluster{{Name: c, Weight: 1}}
 		}
@@ -142,6 +166,10 @@ func filterChain(fc *listenerv3.FilterChain, inbound bool) (*ir.FilterChain, err
 
 func httpManager(h *hcmv3.HttpConnectionManager, inbound bool) (*ir.HTTPManager, error) {
 	out := &ir.HTTPManager{StatPrefix: h.GetStatPrefix(), UseRemoteAddress: h.GetUseRemoteAddress().GetValue(), Inbound: inbound}
+	var err error
+	if out.AccessLogs, err = accessLogs(h.GetAccessLog()); err != nil {
+		return nil, err
+	}
 	switch {
 	case h.GetRds() != nil:
 		if src := h.GetRds().GetConfigSource(); src != nil && src.GetAds() == nil {
@@ -188,4 +216,27 @@ func rdsName(fc *listenerv3.FilterChain) string {
 		}
 	}
 	return ""
+}
+
+// accessLogs are the files of a filter's access logs: file loggers in Istio's default text format,
+// the one format the proxy writes.
+func accessLogs(logs []*accesslogv3.AccessLog) ([]string, error) {
+	var out []string
+	for i, l := range logs {
+		if l.GetName() != accessLoggerFile {
+			return nil, fmt.Errorf("access_log[%d]: logger %q is not in the contract", i, l.GetName())
+		}
+		var f filelogv3.FileAccessLog
+		if err := l.GetTypedConfig().UnmarshalTo(&f); err != nil {
+			return nil, fmt.Errorf("access_log[%d].typed_config: want FileAccessLog: %w", i, err)
+		}
+		if f.GetPath() == "" {
+			return nil, fmt.Errorf("access_log[%d](FileAccessLog).path: required", i)
+		}
+		if f.GetLogFormat().GetTextFormatSource().GetInlineString() != meshapi.AccessLogFormat {
+			return nil, fmt.Errorf("access_log[%d](FileAccessLog).log_format: only Istio's default text format (inline_string) is supported", i)
+		}
+		out = append(out, f.GetPath())
+	}
+	return out, nil
 }

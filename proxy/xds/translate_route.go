@@ -12,6 +12,7 @@ import (
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	corsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	faultv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
+	previoushostsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/retry/host/previous_hosts/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 
@@ -276,8 +277,37 @@ func retryPolicy(rp *routev3.RetryPolicy) (*ir.RetryPolicy, error) {
 	for _, c := range rp.GetRetriableStatusCodes() {
 		out.StatusCodes = append(out.StatusCodes, int(c))
 	}
+	for i, p := range rp.GetRetryHostPredicate() {
+		if p.GetName() != retryPreviousHosts {
+			return nil, fmt.Errorf("retry_host_predicate[%d]: predicate %q is not in the contract", i, p.GetName())
+		}
+		if tc := p.GetTypedConfig(); tc != nil && !tc.MessageIs(&previoushostsv3.PreviousHostsPredicate{}) {
+			return nil, fmt.Errorf("retry_host_predicate[%d].typed_config: want PreviousHostsPredicate, got %s", i, tc.GetTypeUrl())
+		}
+		out.AvoidPreviousHosts = true
+	}
+	if n := rp.GetHostSelectionRetryMaxAttempts(); n < 0 || n > maxHostSelectionAttempts {
+		return nil, fmt.Errorf("host_selection_retry_max_attempts %d: want 0-%d", n, maxHostSelectionAttempts)
+	} else {
+		out.HostSelectionAttempts = int(n)
+	}
+	if b := rp.GetRetryBackOff(); b != nil {
+		out.BackoffBase, out.BackoffMax = dur(b.GetBaseInterval()), dur(b.GetMaxInterval())
+		if out.BackoffBase <= 0 {
+			return nil, fmt.Errorf("retry_back_off.base_interval: required, above 0")
+		}
+		if out.BackoffMax != 0 && out.BackoffMax < out.BackoffBase {
+			return nil, fmt.Errorf("retry_back_off.max_interval %s: below base_interval %s", out.BackoffMax, out.BackoffBase)
+		}
+	}
 	return out, nil
 }
+
+// retryPreviousHosts is the one retry host predicate the contract allows.
+const retryPreviousHosts = "envoy.retry_host_predicates.previous_hosts"
+
+// maxHostSelectionAttempts bounds the redraws of one pick.
+const maxHostSelectionAttempts = 100
 
 func redirect(r *routev3.RedirectAction) (*ir.Redirect, error) {
 	out := &ir.Redirect{Scheme: r.GetSchemeRedirect(), Host: r.GetHostRedirect(), Path: r.GetPathRedirect()}
@@ -309,9 +339,20 @@ func fault(f *faultv3.HTTPFault) (*ir.Fault, error) {
 		}
 	}
 	if a := f.GetAbort(); a != nil {
-		out.AbortStatus = int(a.GetHttpStatus())
-		if out.AbortStatus < 200 || out.AbortStatus > 599 {
-			return nil, fmt.Errorf("abort.http_status %d: want 200-599", out.AbortStatus)
+		switch a.GetErrorType().(type) {
+		case *faultv3.FaultAbort_HttpStatus:
+			out.AbortStatus = int(a.GetHttpStatus())
+			if out.AbortStatus < 200 || out.AbortStatus > 599 {
+				return nil, fmt.Errorf("abort.http_status %d: want 200-599", out.AbortStatus)
+			}
+		case *faultv3.FaultAbort_GrpcStatus:
+			// gRPC requests get this grpc-status (HTTP 200, trailers only); others a 503.
+			out.AbortGRPCStatus = int(a.GetGrpcStatus())
+			if out.AbortGRPCStatus < 1 || out.AbortGRPCStatus > 16 {
+				return nil, fmt.Errorf("abort.grpc_status %d: want 1-16", out.AbortGRPCStatus)
+			}
+		default:
+			return nil, fmt.Errorf("abort: http_status or grpc_status required")
 		}
 		if out.AbortPerMillion, err = percentOrAll(a.GetPercentage()); err != nil {
 			return nil, fmt.Errorf("abort.percentage: %w", err)

@@ -8,9 +8,11 @@ import (
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	faultcommonv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/common/fault/v3"
 	faultv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
+	previoushostsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/retry/host/previous_hosts/v3"
 	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"github.com/meshctl/meshctl/xdscontract"
@@ -161,5 +163,86 @@ func TestRefusals(t *testing.T) {
 	}
 	if _, err := cluster(&clusterv3.Cluster{Name: "c", ClusterDiscoveryType: &clusterv3.Cluster_Type{Type: clusterv3.Cluster_LOGICAL_DNS}}, nil); err == nil {
 		t.Error("LOGICAL_DNS accepted")
+	}
+}
+
+// TestEndpointPriorities: locality groups keep their failover priority; absurd levels are refused.
+func TestEndpointPriorities(t *testing.T) {
+	cla := &endpointv3.ClusterLoadAssignment{ClusterName: "c", Endpoints: []*endpointv3.LocalityLbEndpoints{
+		{Locality: &corev3.Locality{Region: "eu", Zone: "eu-1"}, LbEndpoints: []*endpointv3.LbEndpoint{lbEndpoint("10.0.0.1")}},
+		{Locality: &corev3.Locality{Region: "eu", Zone: "eu-2"}, Priority: 1, LbEndpoints: []*endpointv3.LbEndpoint{lbEndpoint("10.0.0.2")}},
+	}}
+	if err := xdscontract.Check(cla); err != nil {
+		t.Fatal(err)
+	}
+	eps, err := endpoints(cla, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eps[0].Priority != 0 || eps[1].Priority != 1 || eps[1].Locality != "eu/eu-2/" {
+		t.Errorf("got %+v", eps)
+	}
+	cla.Endpoints[1].Priority = 1000
+	if _, err := endpoints(cla, false); err == nil || !strings.Contains(err.Error(), "endpoints[1].priority") {
+		t.Errorf("priority 1000: %v", err)
+	}
+}
+
+func lbEndpoint(ip string) *endpointv3.LbEndpoint {
+	return &endpointv3.LbEndpoint{HostIdentifier: &endpointv3.LbEndpoint_Endpoint{Endpoint: &endpointv3.Endpoint{
+		Address: &corev3.Address{Address: &corev3.Address_SocketAddress{SocketAddress: &corev3.SocketAddress{
+			Address: ip, PortSpecifier: &corev3.SocketAddress_PortValue{PortValue: 80}}}}}}}
+}
+
+// TestRetryExtrasAndGRPCAbort: Istio's retry predicate, host selection attempts and back-off, and
+// a gRPC abort, as the proxy reads them; what it refuses.
+func TestRetryExtrasAndGRPCAbort(t *testing.T) {
+	rp := &routev3.RetryPolicy{RetryOn: "5xx", HostSelectionRetryMaxAttempts: 5,
+		RetryHostPredicate: []*routev3.RetryPolicy_RetryHostPredicate{{Name: "envoy.retry_host_predicates.previous_hosts",
+			ConfigType: &routev3.RetryPolicy_RetryHostPredicate_TypedConfig{TypedConfig: anyOf(t, &previoushostsv3.PreviousHostsPredicate{})}}},
+		RetryBackOff: &routev3.RetryPolicy_RetryBackOff{BaseInterval: durationpb.New(100 * time.Millisecond)}}
+	if err := xdscontract.Check(rp); err != nil {
+		t.Fatal(err)
+	}
+	got, err := retryPolicy(rp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.AvoidPreviousHosts || got.HostSelectionAttempts != 5 || got.BackoffBase != 100*time.Millisecond || got.BackoffMax != 0 {
+		t.Errorf("got %+v", got)
+	}
+	if got, _ := retryPolicy(&routev3.RetryPolicy{RetryOn: "5xx"}); got.AvoidPreviousHosts {
+		t.Error("no predicate: previous hosts avoided")
+	}
+	abort := &faultv3.HTTPFault{Abort: &faultv3.FaultAbort{ErrorType: &faultv3.FaultAbort_GrpcStatus{GrpcStatus: 14}}}
+	if err := xdscontract.Check(abort); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := fault(abort); err != nil || f.AbortGRPCStatus != 14 || f.AbortStatus != 0 || f.AbortPerMillion != 1_000_000 {
+		t.Errorf("gRPC abort: %+v %v", f, err)
+	}
+
+	refused := []struct {
+		what string
+		err  error
+		want string
+	}{
+		{"another predicate", func() error {
+			_, err := retryPolicy(&routev3.RetryPolicy{RetryHostPredicate: []*routev3.RetryPolicy_RetryHostPredicate{{Name: "envoy.retry_host_predicates.omit_canary_hosts"}}})
+			return err
+		}(), "retry_host_predicate[0]"},
+		{"back-off without a base", func() error {
+			_, err := retryPolicy(&routev3.RetryPolicy{RetryBackOff: &routev3.RetryPolicy_RetryBackOff{MaxInterval: durationpb.New(time.Second)}})
+			return err
+		}(), "retry_back_off.base_interval"},
+		{"grpc status 99", func() error {
+			_, err := fault(&faultv3.HTTPFault{Abort: &faultv3.FaultAbort{ErrorType: &faultv3.FaultAbort_GrpcStatus{GrpcStatus: 99}}})
+			return err
+		}(), "abort.grpc_status 99"},
+	}
+	for _, r := range refused {
+		if r.err == nil || !strings.Contains(r.err.Error(), r.want) {
+			t.Errorf("%s: %v, want an error naming %s", r.what, r.err, r.want)
+		}
 	}
 }
