@@ -210,9 +210,17 @@ func TestMeshOnRealNode(t *testing.T) {
 	t.Run("meshd figures", func(t *testing.T) {
 		out, err := env.Kubectl(ctx, "exec", "-n", "istio-system", "deploy/istiod", "--", "/meshd", "--version")
 		t.Logf("meshd --version: %s %v", strings.TrimSpace(out), err)
-		pods, err := env.Client().CoreV1().Pods("istio-system").List(ctx, metav1.ListOptions{LabelSelector: "app=istiod"})
-		if err == nil && len(pods.Items) > 0 {
-			t.Logf("istiod pod %s on %s", pods.Items[0].Name, pods.Items[0].Spec.NodeName)
+		// Through the curl pod's sidecar: the mesh's own Service is in its configuration too.
+		metrics := curl(t, "http://istiod.istio-system:15014/metrics")
+		for _, line := range strings.Split(metrics, "\n") {
+			for _, name := range []string{"process_resident_memory_bytes ", "pilot_xds{", "sidecar_injection_success_total ", "go_goroutines "} {
+				if strings.HasPrefix(line, name) {
+					t.Logf("meshd %s", line)
+				}
+			}
+		}
+		if !strings.Contains(metrics, "pilot_k8s_reg_events") {
+			t.Errorf("meshd's /metrics through the sidecar lacks pilot_k8s_reg_events:\n%s", tail(metrics, 1000))
 		}
 	})
 }
