@@ -41,7 +41,9 @@ func TestAssembledMeshd(t *testing.T) {
 	restConfig := func() (*rest.Config, error) { return env.Config(), nil }
 	ctx, cancel := context.WithCancel(context.Background())
 	runErr := make(chan error, 1)
-	go func() { runErr <- Run(ctx, opts, restConfig, NewModelBackend(model.StoreOptions{SystemNamespace: meshNS})) }()
+	go func() {
+		runErr <- Run(ctx, opts, restConfig, NewModelBackend(model.StoreOptions{SystemNamespace: meshNS}))
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
