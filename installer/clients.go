@@ -16,6 +16,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
+
+	"github.com/meshctl/meshctl/apiretry"
 )
 
 // Clients are the API clients the installer needs, all for one cluster.
@@ -33,7 +35,10 @@ type Clients struct {
 }
 
 // NewClients builds the clients from a REST config. Nothing is requested from the server yet.
+//
+// Requests retry transient failures (apiretry); a config the command already wrapped is not retried twice.
 func NewClients(cfg *rest.Config) (*Clients, error) {
+	cfg = apiretry.WrapConfig(rest.CopyConfig(cfg))
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
@@ -73,6 +78,11 @@ func (c *Clients) ServerVersion(ctx context.Context) (*version.Info, error) {
 	}()
 	select {
 	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The API server accepted the connection and never answered (paused, overloaded): say so,
+			// naming it, rather than "context deadline exceeded".
+			return nil, &UnreachableError{Host: c.Host, Err: errors.New("no answer before the deadline")}
+		}
 		return nil, ctx.Err()
 	case r := <-ch:
 		if r.err != nil {
@@ -104,5 +114,5 @@ func isUnreachable(err error) bool {
 	var dnserr *net.DNSError
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) ||
 		errors.As(err, &operr) || errors.As(err, &dnserr) ||
-		(errors.As(err, &uerr) && errors.As(uerr.Err, &nerr))
+		(errors.As(err, &uerr) && errors.As(uerr.Err, &nerr)) || apiretry.IsUnreachable(err)
 }

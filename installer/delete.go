@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/meshctl/meshctl/apiretry"
 	"github.com/meshctl/meshctl/installer/render"
 )
 
@@ -74,7 +75,9 @@ func (c *Clients) deleteInOrder(ctx context.Context, objs []liveObject, timeout 
 		if len(g) == 0 {
 			continue
 		}
-		em.emit(Event{Type: EventPhase, Phase: "delete " + deleteGroups[i], Message: fmt.Sprintf("Removing %s (%d)", deleteGroups[i], len(g))})
+		if err := em.phase(ctx, "delete "+deleteGroups[i], fmt.Sprintf("Removing %s (%d)", deleteGroups[i], len(g))); err != nil {
+			return removed, left, err
+		}
 		if dryRun {
 			for _, o := range g {
 				em.emit(Event{Type: EventObject, Object: o.key(), Action: "would " + action, Message: fmt.Sprintf("would %s %s", action, o.key())})
@@ -114,6 +117,9 @@ func (c *Clients) deleteGroup(ctx context.Context, g []liveObject, timeout time.
 			em.emit(Event{Type: EventObject, Object: o.key(), Action: action, Message: action + " " + o.key()})
 		case apierrors.IsForbidden(err):
 			left = append(left, Leftover{Object: o.key(), Reason: "forbidden: " + err.Error()})
+		case apiretry.IsUnreachable(err):
+			// The retries gave up: later deletes would fail the same way. Stop; a re-run finishes.
+			return fmt.Errorf("delete %s: %w", o.key(), err)
 		default:
 			left = append(left, Leftover{Object: o.key(), Reason: "delete failed: " + err.Error()})
 		}
@@ -146,6 +152,9 @@ func (c *Clients) waitGone(ctx context.Context, objs []liveObject, timeout time.
 			got, err := c.scanResource(o.Kind, o.U.GetNamespace()).Get(ctx, o.U.GetName(), metav1.GetOptions{})
 			mu.Lock()
 			defer mu.Unlock()
+			if apiretry.IsUnreachable(err) {
+				return fmt.Errorf("wait for %s to be deleted: %w", o.key(), err)
+			}
 			if apierrors.IsNotFound(err) || err == nil && got.GetUID() != o.U.GetUID() {
 				delete(pending, o.id())
 				gone = append(gone, o.key())

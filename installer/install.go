@@ -36,6 +36,8 @@ type InstallOptions struct {
 	Version string
 	// Progress receives progress events; nil discards them.
 	Progress Sink
+	// PhaseHook, when set, is called at each phase boundary (tests interrupt runs there).
+	PhaseHook PhaseHook
 }
 
 // ObjectResult is what happened to one object.
@@ -90,9 +92,10 @@ func Install(ctx context.Context, o InstallOptions) (*InstallResult, error) {
 		o.ReadinessTimeout = DefaultReadinessTimeout
 	}
 	em := newEmitter(o.Progress, "install")
+	em.hook = o.PhaseHook
 	res, err := install(ctx, &o, em)
 	if err != nil {
-		em.emit(Event{Type: EventFailed, Message: "Installation failed: " + firstLine(err.Error())})
+		em.emit(em.failure(ctx, "Installation", err, o.DryRun))
 	}
 	return res, err
 }
@@ -122,7 +125,9 @@ func install(ctx context.Context, o *InstallOptions, em *emitter) (*InstallResul
 	objs[len(objs)-1].u = state
 	objs[len(objs)-1].installedState = true
 
-	em.emit(Event{Type: EventPhase, Phase: "preflight", Message: "Checking permissions and existing objects"})
+	if err := em.phase(ctx, "preflight", "Checking permissions and existing objects"); err != nil {
+		return res, err
+	}
 	if err := c.missingInstallPermissions(ctx, objs, ns); err != nil {
 		return res, err
 	}
@@ -153,7 +158,9 @@ func install(ctx context.Context, o *InstallOptions, em *emitter) (*InstallResul
 		return res, err
 	}
 
-	em.emit(Event{Type: EventPhase, Phase: "prune", Message: "Removing objects the configuration no longer has"})
+	if err := em.phase(ctx, "prune", "Removing objects the configuration no longer has"); err != nil {
+		return res, err
+	}
 	stale, err := c.pruneCandidates(ctx, owner, keep)
 	if err != nil {
 		return res, fmt.Errorf("find objects to prune: %w", err)
@@ -176,7 +183,9 @@ func install(ctx context.Context, o *InstallOptions, em *emitter) (*InstallResul
 		return res, nil
 	}
 
-	em.emit(Event{Type: EventPhase, Phase: "wait", Message: "Waiting for resources to become ready"})
+	if err := em.phase(ctx, "wait", "Waiting for resources to become ready"); err != nil {
+		return res, err
+	}
 	notReady, err := c.waitReady(ctx, readinessWaits(o.Manifest), o.ReadinessTimeout, em, "installed")
 	if err != nil {
 		return res, err
@@ -208,7 +217,9 @@ func applyPhases(ctx context.Context, c *Clients, o *InstallOptions, em *emitter
 		if len(batch) == 0 {
 			continue
 		}
-		em.emit(Event{Type: EventPhase, Phase: p.String(), Message: fmt.Sprintf("Applying %s (%d)", p, len(batch))})
+		if err := em.phase(ctx, p.String(), fmt.Sprintf("Applying %s (%d)", p, len(batch))); err != nil {
+			return err
+		}
 		results := make([]ObjectResult, len(batch))
 		var mu sync.Mutex
 		err := parallel(ctx, len(batch), func(i int) error {

@@ -1,6 +1,7 @@
 package installer
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,6 +47,8 @@ type Event struct {
 	Waiting   []string   `json:"waiting,omitempty"`
 	NotReady  []NotReady `json:"notReady,omitempty"`
 	Message   string     `json:"message,omitempty"`
+	// Report is on the failed event: what the operation had done before it failed.
+	Report *Report `json:"report,omitempty"`
 }
 
 // Sink receives progress events. Install and Uninstall call it from one goroutine at a time.
@@ -99,6 +102,9 @@ func FormatEvent(e Event, verbose bool) string {
 		}
 		return b.String()
 	case EventFailed:
+		if e.Report != nil {
+			return "✘ " + e.Message + "\n" + indent(e.Report.String(), "  ")
+		}
 		return "✘ " + e.Message
 	case EventWarning:
 		return "! " + e.Message
@@ -118,12 +124,40 @@ func indent(s, prefix string) string {
 	return strings.Join(lines, "\n")
 }
 
-// emitter stamps and forwards events.
+// emitter stamps and forwards events, calls the phase hook at each phase boundary, and keeps the tally a
+// failure report needs (phases done, objects applied and deleted).
 type emitter struct {
 	sink Sink
 	op   string
 	now  func() time.Time
+	hook PhaseHook
 	mu   sync.Mutex
+
+	done                      []string
+	current                   string
+	applied, changed, deleted int
+}
+
+// PhaseHook is called at each phase boundary, before the phase named begins; an error stops the
+// operation there as any failure would. Tests use it to interrupt a run at every boundary.
+type PhaseHook func(ctx context.Context, phase string) error
+
+// phase begins a phase: the hook first, then the event.
+func (em *emitter) phase(ctx context.Context, name, message string) error {
+	if em.hook != nil {
+		if err := em.hook(ctx, name); err != nil {
+			// The boundary was crossed: a report names the phase that did not run as the failed one.
+			em.mu.Lock()
+			if em.current != "" {
+				em.done = append(em.done, em.current)
+			}
+			em.current = name
+			em.mu.Unlock()
+			return err
+		}
+	}
+	em.emit(Event{Type: EventPhase, Phase: name, Message: message})
+	return nil
 }
 
 func newEmitter(s Sink, op string) *emitter {
@@ -138,6 +172,23 @@ func (em *emitter) emit(e Event) {
 	defer em.mu.Unlock()
 	e.Time = em.now().UTC()
 	e.Operation = em.op
+	switch e.Type {
+	case EventPhase:
+		if em.current != "" {
+			em.done = append(em.done, em.current)
+		}
+		em.current = e.Phase
+	case EventObject:
+		switch e.Action {
+		case ActionCreated, ActionConfigured:
+			em.applied++
+			em.changed++
+		case ActionUnchanged:
+			em.applied++
+		case ActionDeleted, ActionPruned:
+			em.deleted++
+		}
+	}
 	em.sink.Event(e)
 }
 

@@ -34,6 +34,8 @@ type UninstallOptions struct {
 	// DryRun lists what would be removed and removes nothing.
 	DryRun   bool
 	Progress Sink
+	// PhaseHook, when set, is called at each phase boundary (tests interrupt runs there).
+	PhaseHook PhaseHook
 }
 
 // UninstallResult is what Uninstall removed and what it left.
@@ -76,6 +78,7 @@ func Uninstall(ctx context.Context, o UninstallOptions) (*UninstallResult, error
 		o.Timeout = DefaultReadinessTimeout
 	}
 	em := newEmitter(o.Progress, "uninstall")
+	em.hook = o.PhaseHook
 	res, err := uninstall(ctx, &o, em)
 	// The report of what is left comes last, as warnings, so that every progress format carries it.
 	for _, k := range res.Kept {
@@ -86,7 +89,7 @@ func Uninstall(ctx context.Context, o UninstallOptions) (*UninstallResult, error
 	}
 	switch {
 	case err != nil:
-		em.emit(Event{Type: EventFailed, Message: "Uninstall failed: " + firstLine(err.Error())})
+		em.emit(em.failure(ctx, "Uninstall", err, o.DryRun))
 	case o.DryRun:
 		em.emit(Event{Type: EventDone, Message: fmt.Sprintf("Dry run: %d object(s) would be removed; nothing was changed", len(res.Removed))})
 	case len(res.Removed) == 0:
@@ -114,7 +117,9 @@ func uninstall(ctx context.Context, o *UninstallOptions, em *emitter) (*Uninstal
 	if !o.Purge {
 		owner = render.OwnerName(o.Revision)
 	}
-	em.emit(Event{Type: EventPhase, Phase: "find", Message: "Finding the objects meshctl installed"})
+	if err := em.phase(ctx, "find", "Finding the objects meshctl installed"); err != nil {
+		return res, err
+	}
 	selected, err := c.selectForUninstall(ctx, o, kinds, owner)
 	if err != nil {
 		return res, err

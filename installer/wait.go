@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/meshctl/meshctl/apiretry"
 )
 
 // pollInterval is how often waits look again. Half a second keeps a fast cluster's install short without
@@ -104,8 +106,12 @@ func (c *Clients) pollReady(ctx context.Context, pending map[string]readyCheck, 
 		ok, why, err := c.isReady(ctx, checks[i])
 		mu.Lock()
 		defer mu.Unlock()
+		if apiretry.IsUnreachable(err) {
+			// The retries gave up on the API server: waiting on would end in a misleading "not ready".
+			return fmt.Errorf("wait for %s: %w", checks[i].key(), err)
+		}
 		if err != nil {
-			*lastErr = err // a passing API hiccup must not fail the install; keep it for the diagnosis
+			*lastErr = err // an error that is not the cluster's absence: keep it for the diagnosis
 			return nil
 		}
 		if ok {

@@ -67,6 +67,9 @@ type Store struct {
 type kindInformer struct {
 	kind string
 	inf  cache.SharedIndexInformer
+	// handled turns true once the Store's handler has applied the initial list; the informer's own
+	// HasSynced turns true when the list is queued to handlers, before they have run.
+	handled cache.InformerSynced
 }
 
 // istioKinds are the Istio resources the model watches (networking.istio.io/v1).
@@ -171,7 +174,7 @@ func (s *Store) add(kind string, lw cache.ListerWatcher, obj runtime.Object) cac
 	if err := inf.SetTransform(trim); err != nil {
 		panic(err) // only fails once the informer runs
 	}
-	_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	reg, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { s.event(kind, "add"); s.apply(kind, nil, o, false) },
 		UpdateFunc: func(old, o any) { s.event(kind, "update"); s.apply(kind, old, o, false) },
 		DeleteFunc: func(o any) {
@@ -185,7 +188,7 @@ func (s *Store) add(kind string, lw cache.ListerWatcher, obj runtime.Object) cac
 	if err != nil {
 		panic(err)
 	}
-	s.informers = append(s.informers, kindInformer{kind, inf})
+	s.informers = append(s.informers, kindInformer{kind, inf, reg.HasSynced})
 	return inf
 }
 
@@ -209,7 +212,7 @@ func (s *Store) Run(ctx context.Context) error {
 	defer wg.Wait()
 	synced := make([]cache.InformerSynced, len(s.informers))
 	for i, ki := range s.informers {
-		synced[i] = ki.inf.HasSynced
+		synced[i] = ki.handled
 	}
 	start := time.Now()
 	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
@@ -252,12 +255,13 @@ func (s *Store) watchNewKinds(ctx context.Context, wg *sync.WaitGroup) {
 			continue
 		}
 		inf := s.addIstio(kind)
+		handled := s.informers[len(s.informers)-1].handled
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			inf.Run(ctx.Done())
 		}()
-		if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+		if !cache.WaitForCacheSync(ctx.Done(), handled) {
 			return
 		}
 		s.mu.Lock()

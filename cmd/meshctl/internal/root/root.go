@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/cluster"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/exitcode"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cmd/analyze"
@@ -106,7 +107,7 @@ func Run(ctx context.Context, args []string, streams genericiooptions.IOStreams)
 	if err == nil {
 		return exitcode.OK
 	}
-	return report(err, streams.ErrOut)
+	return report(cluster.NameUnreachable(f, err), streams.ErrOut)
 }
 
 // report prints err once, as "Error: ...", and returns its exit code.

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/meshctl/meshctl/apiretry"
 	"github.com/meshctl/meshctl/cmd/internal/buildinfo"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
 	"github.com/meshctl/meshctl/installer"
@@ -32,6 +34,40 @@ func Explain(f *factory.Factory, err error) error {
 	}
 	return err
 }
+
+// NameUnreachable makes any command's failure to reach the API server say so, naming it, in its one
+// error line: the installer's commands already do (UnreachableError), the others (analyze, dashboard)
+// would otherwise print client-go's text or a bare "context deadline exceeded". It is a no-op for every
+// other error, and keeps the error's exit code.
+func NameUnreachable(f *factory.Factory, err error) error {
+	var ue *installer.UnreachableError
+	if err == nil || errors.As(err, &ue) || !(apiretry.IsUnreachable(err) || errors.Is(err, context.DeadlineExceeded)) {
+		return err
+	}
+	cfg, cerr := f.RESTConfig()
+	if cerr != nil {
+		return err
+	}
+	return &unreachable{host: cfg.Host, err: err}
+}
+
+// unreachable is one line: a command that read many kinds fails for each of them for the same reason, and
+// saying it once is clearer than saying it thirty times.
+type unreachable struct {
+	host string
+	err  error
+}
+
+func (u *unreachable) Error() string {
+	msg := u.err.Error()
+	first, rest, more := strings.Cut(msg, "\n")
+	if more {
+		first += fmt.Sprintf(" (and %d more like it)", strings.Count(rest, "\n")+1)
+	}
+	return fmt.Sprintf("no cluster reachable at %s: %s", u.host, first)
+}
+
+func (u *unreachable) Unwrap() error { return u.err }
 
 // WarnSkew prints a warning to w for each control plane more than one minor release away from this
 // meshctl, and returns the control planes. It costs one list request; callers never fail because of its

@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/meshctl/meshctl/apiretry"
 	"github.com/meshctl/meshctl/meshapi"
 )
 
@@ -43,8 +44,9 @@ type Factory struct {
 // New returns a factory for the given streams with the defaults of a real process.
 func New(streams genericiooptions.IOStreams) *Factory {
 	return &Factory{
-		IOStreams:      streams,
-		ConfigFlags:    genericclioptions.NewConfigFlags(true).WithDiscoveryBurst(300),
+		IOStreams: streams,
+		// Every client of every command retries transient API failures by apiretry's one rule.
+		ConfigFlags:    genericclioptions.NewConfigFlags(true).WithDiscoveryBurst(300).WithWrapConfigFn(apiretry.WrapConfig),
 		IstioNamespace: DefaultIstioNamespace,
 		Browser:        OpenBrowser,
 		Now:            time.Now,

@@ -31,8 +31,9 @@ const (
 func Validate(mode string) error { return printer.Validate(mode, Auto, Log, JSON) }
 
 // New returns the sink for mode, writing to the factory's stderr, and a function that stops it (the
-// spinner) once the operation is over. For people, the final failure is left to the command's
-// "Error: ..." line; the JSON stream carries it as its last event.
+// spinner) once the operation is over. For people, a failure before anything was written is left to the
+// command's "Error: ..." line; a failure after writes is shown with its report (what was done, what to do
+// next) above that line. The JSON stream always carries the failure, report included, as its last event.
 func New(f *factory.Factory, mode string) (installer.Sink, func()) {
 	w := f.IOStreams.ErrOut
 	switch {
@@ -48,7 +49,7 @@ func New(f *factory.Factory, mode string) (installer.Sink, func()) {
 
 func withoutFailed(s installer.Sink) installer.Sink {
 	return installer.SinkFunc(func(e installer.Event) {
-		if e.Type != installer.EventFailed {
+		if e.Type != installer.EventFailed || (e.Report != nil && e.Report.Changed+e.Report.Deleted > 0) {
 			s.Event(e)
 		}
 	})

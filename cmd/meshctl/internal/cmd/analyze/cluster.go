@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/meshctl/meshctl/analyze"
+	"github.com/meshctl/meshctl/apiretry"
 	"github.com/meshctl/meshctl/cmd/meshctl/internal/cli/factory"
 )
 
@@ -28,6 +29,7 @@ func remoteReader(f *factory.Factory, context string) (analyze.ClusterReader, er
 		return nil, fmt.Errorf("--remote-contexts %s: %w", context, err)
 	}
 	cfg.QPS, cfg.Burst = 100, 200
+	apiretry.WrapConfig(cfg)
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("--remote-contexts %s: %w", context, err)
