@@ -104,10 +104,18 @@ demo: build ## build meshctl, start a local cluster, install the demo profile, d
 	KUBECTL="$$($(TESTENV) which kubectl)"; \
 	step() { echo; echo "==> $$*"; "$$@"; }; \
 	step $(BIN)/meshctl x precheck; \
-	step $(BIN)/meshctl install --set profile=demo -y; \
 	echo; echo "==> make images: every deployed program's image, built offline, loaded into the real node"; \
 	$(IMAGES) build --out $(BIN)/images --version $(VERSION) --load >/dev/null; \
+	placement=(); \
+	if [ "$(REAL_NODE)" = true ]; then \
+		printf '%s\n' 'apiVersion: install.istio.io/v1alpha1' 'kind: IstioOperator' 'spec:' '  values:' '    global:' \
+			'      defaultNodeSelector: {meshctl.io/real-node: "true"}' \
+			'      defaultTolerations: [{key: meshctl.io/real-node, operator: Exists, effect: NoSchedule}]' > $(BIN)/real-node.yaml; \
+		placement=(-f $(BIN)/real-node.yaml); \
+	fi; \
+	step $(BIN)/meshctl install --set profile=demo "$${placement[@]}" -y; \
 	if $(IMAGES) list | grep -q '^meshd\b'; then \
+		step "$$KUBECTL" rollout status deployment/istiod -n istio-system --timeout=180s; \
 		step "$$KUBECTL" label namespace default istio-injection=enabled --overwrite; \
 	else \
 		echo; echo "==> not labelling default for injection: meshd, which injects the sidecars, is not in this release yet"; \

@@ -84,11 +84,12 @@ func (p Program) Validate() error {
 }
 
 // Programs are the programs of this repository that get an image, one line each. `make images`
-// builds them all. The mesh's own programs join as they are written:
-//
-//	{Name: "meshd", Package: "./cmd/meshd", Ports: []int{15010, 15012, 15014, 15017}},
+// builds them all.
 var Programs = append([]Program{
 	Pause,
+	{Name: "meshd", Package: "./cmd/meshd", Description: "the mesh's control plane (istiod): xDS, webhooks, CA",
+		Ports: []int{int(meshapi.ControlPlaneHTTPPort), int(meshapi.DiscoveryPlaintextPort), int(meshapi.DiscoveryPort),
+			int(meshapi.ControlPlaneMonitoringPort), int(meshapi.WebhookPort)}},
 	{Name: "mesh-proxy", Package: "./cmd/mesh-proxy", User: fmt.Sprintf("%d:%d", meshapi.ProxyUID, meshapi.ProxyGID),
 		Description: "the mesh's sidecar and gateway proxy",
 		Ports: []int{int(meshapi.ProxyOutboundPort), int(meshapi.ProxyInboundPort), int(meshapi.ProxyStatusPort),

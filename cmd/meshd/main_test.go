@@ -49,7 +49,7 @@ func TestUsageErrors(t *testing.T) {
 func TestServesUntilCancelled(t *testing.T) {
 	ready := freeAddr(t)
 	args := []string{"--xds-addr", freeAddr(t), "--secure-xds-addr", "", "--monitoring-addr", freeAddr(t), "--ready-addr", ready,
-		"--kubeconfig", "/nonexistent", "--log-level", "debug", "--debounce-after", "50ms"}
+		"--kubeconfig", "/nonexistent", "--no-security", "--log-level", "debug", "--debounce-after", "50ms"}
 	var gotConfigErr error
 	backend := func(restConfig func() (*rest.Config, error), m *metrics.Metrics, log *slog.Logger) (*server.Backend, error) {
 		_, gotConfigErr = restConfig()

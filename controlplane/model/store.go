@@ -38,6 +38,9 @@ type StoreOptions struct {
 	// CRDPoll is how often a missing Istio kind is looked for again (default 30s): installing the
 	// CRDs after meshd needs no restart.
 	CRDPoll time.Duration
+	// OnEvent, when set, counts every informer event (kind, "add", "update" or "delete"), changed or
+	// not: meshd's pilot_k8s_reg_events.
+	OnEvent func(kind, event string)
 	Log     *slog.Logger
 }
 
@@ -172,9 +175,10 @@ func (s *Store) add(kind string, lw cache.ListerWatcher, obj runtime.Object) cac
 		panic(err) // only fails once the informer runs
 	}
 	reg, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { s.apply(kind, nil, o, false) },
-		UpdateFunc: func(old, o any) { s.apply(kind, old, o, false) },
+		AddFunc:    func(o any) { s.event(kind, "add"); s.apply(kind, nil, o, false) },
+		UpdateFunc: func(old, o any) { s.event(kind, "update"); s.apply(kind, old, o, false) },
 		DeleteFunc: func(o any) {
+			s.event(kind, "delete")
 			if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
 				o = d.Obj
 			}
@@ -186,6 +190,12 @@ func (s *Store) add(kind string, lw cache.ListerWatcher, obj runtime.Object) cac
 	}
 	s.informers = append(s.informers, kindInformer{kind, inf, reg.HasSynced})
 	return inf
+}
+
+func (s *Store) event(kind, event string) {
+	if s.opts.OnEvent != nil {
+		s.opts.OnEvent(kind, event)
+	}
 }
 
 // Run runs the informers until ctx is done. Changes are reported once the first sync is complete

@@ -2,11 +2,15 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"k8s.io/client-go/rest"
 
 	"github.com/meshctl/meshctl/controlplane/metrics"
+	"github.com/meshctl/meshctl/controlplane/model"
+	"github.com/meshctl/meshctl/controlplane/translate"
 	"github.com/meshctl/meshctl/controlplane/xdsserver"
 )
 
@@ -29,25 +33,77 @@ type Backend struct {
 // (--kubeconfig, else in-cluster) when the backend needs one.
 type BackendFactory func(restConfig func() (*rest.Config, error), m *metrics.Metrics, log *slog.Logger) (*Backend, error)
 
-// NewBackend is where meshd's store and translator are plugged in.
-//
-// LEAD: replace the body with the model and the translator, along these lines:
-//
-//	cfg, err := restConfig()
-//	store, err := model.NewStore(cfg, model.StoreOptions{...})   // count events with m.RegEvent(kind, event)
-//	return &Backend{
-//		Generator: translateGenerator{store},   // Generate(p) = translate.Generate(store.Snapshot(), (*translate.Proxy)(p))
-//		                                        // Affects(p, c) = translate.Affects(store.Snapshot(), (*translate.Proxy)(p), model.Change(c))
-//		Run:       store.Run,
-//		HasSynced: store.HasSynced,
-//		OnChange:  func(f func(xdsserver.Change)) { store.OnChange(func(c model.Change) { f(xdsserver.Change(c)) }) },
-//		Configz: ..., Registryz: ..., Endpointz: ...,
-//	}, nil
-//
-// Until then meshd runs with EmptyBackend: proxies connect and receive no resources.
+// NewBackend runs meshd's model (informers on the API server) and translates its latest snapshot
+// for each proxy, with the store's defaults (mesh ConfigMap istio in istio-system).
 func NewBackend(restConfig func() (*rest.Config, error), m *metrics.Metrics, log *slog.Logger) (*Backend, error) {
-	log.Warn("no store or translator plugged in: proxies receive empty configuration")
-	return EmptyBackend(), nil
+	return NewModelBackend(model.StoreOptions{})(restConfig, m, log)
+}
+
+// NewModelBackend is NewBackend with the store's options given (system namespace, mesh ConfigMap).
+func NewModelBackend(opts model.StoreOptions) BackendFactory {
+	return func(restConfig func() (*rest.Config, error), m *metrics.Metrics, log *slog.Logger) (*Backend, error) {
+		cfg, err := restConfig()
+		if err != nil {
+			return nil, err
+		}
+		opts.Log = log.With("component", "model")
+		opts.OnEvent = m.RegEvent
+		store, err := model.NewStore(cfg, opts)
+		if err != nil {
+			return nil, fmt.Errorf("model: %w", err)
+		}
+		return &Backend{
+			Generator: generator{translate.Generator{Snapshot: store.Snapshot}},
+			Run:       store.Run,
+			HasSynced: store.HasSynced,
+			OnChange: func(f func(xdsserver.Change)) {
+				store.OnChange(func(c model.Change) { f(xdsserver.Change(c)) })
+			},
+			Configz:   func() any { return configz(store.Snapshot()) },
+			Registryz: func() any { return store.Snapshot().Services },
+			Endpointz: func() any { return endpointz(store.Snapshot()) },
+		}, nil
+	}
+}
+
+// generator adapts translate's Generator to the server's types (the same fields, converted).
+type generator struct{ g translate.Generator }
+
+func (g generator) Generate(p *xdsserver.Proxy) (map[string][]types.Resource, error) {
+	return g.g.Generate((*translate.Proxy)(p))
+}
+
+func (g generator) Affects(p *xdsserver.Proxy, c xdsserver.Change) bool {
+	return g.g.Affects((*translate.Proxy)(p), model.Change(c))
+}
+
+// configz is the Istio configuration of a snapshot, by kind.
+func configz(s *model.Snapshot) any {
+	return map[string]any{
+		"version":          s.Version,
+		"mesh":             s.Mesh,
+		"virtualServices":  s.VirtualServices,
+		"destinationRules": s.DestinationRules,
+		"gateways":         s.Gateways,
+		"serviceEntries":   s.ServiceEntries,
+		"workloadEntries":  s.WorkloadEntries,
+		"sidecars":         s.Sidecars,
+	}
+}
+
+// serviceEndpoints is one service's endpoints in /debug/endpointz.
+type serviceEndpoints struct {
+	Hostname  string            `json:"hostname"`
+	Namespace string            `json:"namespace"`
+	Endpoints []*model.Endpoint `json:"endpoints"`
+}
+
+func endpointz(s *model.Snapshot) any {
+	out := make([]serviceEndpoints, 0, len(s.Services))
+	for _, svc := range s.Services {
+		out = append(out, serviceEndpoints{svc.Hostname, svc.Namespace, s.Endpoints(svc)})
+	}
+	return out
 }
 
 // EmptyBackend serves no resources and is ready at once.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/meshctl/meshctl/controlplane/security"
 	"github.com/meshctl/meshctl/controlplane/xdsserver"
 )
 
@@ -18,8 +19,13 @@ type Options struct {
 	MonitoringAddr string // /metrics, /version, /debug/*, Istio's 15014
 	ReadyAddr      string // /ready, istiod's 8080
 
-	// TLSCertFile and TLSKeyFile serve 15012 until meshd's own CA issues its certificate.
+	// TLSCertFile and TLSKeyFile serve 15012 instead of the certificate meshd's own CA issues.
 	TLSCertFile, TLSKeyFile string
+
+	// Security runs the CA, the CSR service on the TLS xDS port, the webhooks and the root
+	// certificate's distribution (controlplane/security); nil runs none of them. Its Registerer
+	// and Log are meshd's.
+	Security *security.Options
 
 	DebounceAfter, DebounceMax time.Duration
 	// ShutdownTimeout bounds the graceful stop of the gRPC and HTTP servers.

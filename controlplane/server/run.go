@@ -16,10 +16,12 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/protobuf/proto"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/meshctl/meshctl/controlplane/debug"
 	"github.com/meshctl/meshctl/controlplane/metrics"
+	"github.com/meshctl/meshctl/controlplane/security"
 	"github.com/meshctl/meshctl/controlplane/xdsserver"
 )
 
@@ -52,6 +54,10 @@ func Run(ctx context.Context, opts Options, restConfig func() (*rest.Config, err
 	if backend.OnChange != nil {
 		backend.OnChange(xds.Notify)
 	}
+	sec, err := newSecurity(opts, restConfig, reg, log)
+	if err != nil {
+		return err
+	}
 
 	l := &listeners{}
 	defer l.closeAll()
@@ -70,6 +76,12 @@ func Run(ctx context.Context, opts Options, restConfig func() (*rest.Config, err
 		if secure, err = l.listen(opts.SecureXDSAddr, "secure xDS"); err != nil {
 			return err
 		}
+	} else if sec != nil && opts.SecureXDSAddr != "" {
+		// The certificate of meshd's CA, renewed as it goes; handshakes fail until it is issued.
+		secureOpt = append(secureOpt, grpc.Creds(credentials.NewTLS(sec.TLSConfig())))
+		if secure, err = l.listen(opts.SecureXDSAddr, "secure xDS"); err != nil {
+			return err
+		}
 	} else if opts.SecureXDSAddr != "" {
 		log.Warn("no TLS certificate given: secure xDS port not served", "addr", opts.SecureXDSAddr)
 	}
@@ -85,6 +97,10 @@ func Run(ctx context.Context, opts Options, restConfig func() (*rest.Config, err
 	hasSynced := backend.HasSynced
 	if hasSynced == nil {
 		hasSynced = func() bool { return true }
+	}
+	if sec != nil {
+		storeSynced := hasSynced
+		hasSynced = func() bool { return storeSynced() && sec.Ready() == nil }
 	}
 	monitor := &http.Server{Handler: debug.Monitoring(debug.Sources{
 		Gatherer: reg, Version: opts.BuildInfo, Logger: log.With("component", "debug"),
@@ -118,6 +134,13 @@ func Run(ctx context.Context, opts Options, restConfig func() (*rest.Config, err
 			}
 		})
 	}
+	if sec != nil {
+		wg.Go(func() {
+			if err := sec.Run(runCtx); err != nil {
+				fail(fmt.Errorf("security: %w", err))
+			}
+		})
+	}
 	xdsDone := make(chan struct{})
 	wg.Go(func() {
 		defer close(xdsDone)
@@ -133,6 +156,9 @@ func Run(ctx context.Context, opts Options, restConfig func() (*rest.Config, err
 		}
 		g := grpc.NewServer(append(grpcOptions(), s.opts...)...)
 		xds.Register(g)
+		if sec != nil && s.lis == secure {
+			sec.Register(g) // Istio's CSR service, on 15012 only: a workload proves itself by its token over TLS
+		}
 		grpcServers = append(grpcServers, g)
 		lis := s.lis
 		wg.Go(func() {
@@ -184,6 +210,25 @@ func Run(ctx context.Context, opts Options, restConfig func() (*rest.Config, err
 		all = append(all, err)
 	}
 	return errors.Join(all...)
+}
+
+// newSecurity builds the security half when the options ask for it.
+func newSecurity(opts Options, restConfig func() (*rest.Config, error), reg prometheus.Registerer, log *slog.Logger) (*security.Security, error) {
+	if opts.Security == nil {
+		return nil, nil
+	}
+	cfg, err := restConfig()
+	if err != nil {
+		return nil, err
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("security: kubernetes client: %w", err)
+	}
+	so := *opts.Security
+	so.Registerer = reg
+	so.Log = log.With("component", "security")
+	return security.New(client, so)
 }
 
 // grpcOptions are istiod's settings for proxy connections: many streams, large windows, and
