@@ -7,6 +7,7 @@ import (
 
 	"github.com/meshctl/meshctl/controlplane/model"
 	"github.com/meshctl/meshctl/meshapi"
+	"github.com/meshctl/meshctl/xdscontract"
 )
 
 // accessLogs are what every HTTP connection manager and TCP proxy logs to, as Istio sends them: a
@@ -21,6 +22,6 @@ func accessLogs(s *model.Snapshot) []*accesslogv3.AccessLog {
 		f := &filelogv3.FileAccessLog{Path: path, AccessLogFormat: &filelogv3.FileAccessLog_LogFormat{LogFormat: &corev3.SubstitutionFormatString{
 			Format: &corev3.SubstitutionFormatString_TextFormatSource{TextFormatSource: &corev3.DataSource{
 				Specifier: &corev3.DataSource_InlineString{InlineString: meshapi.AccessLogFormat}}}}}}
-		return []*accesslogv3.AccessLog{{Name: accessLoggerFile, ConfigType: &accesslogv3.AccessLog_TypedConfig{TypedConfig: mustAny(f)}}}
+		return []*accesslogv3.AccessLog{{Name: xdscontract.AccessLoggerFile, ConfigType: &accesslogv3.AccessLog_TypedConfig{TypedConfig: mustAny(f)}}}
 	}).([]*accesslogv3.AccessLog)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/meshctl/meshctl/controlplane/model"
 	"github.com/meshctl/meshctl/meshapi"
+	"github.com/meshctl/meshctl/xdscontract"
 )
 
 // defaultConnectTimeout is the mesh's connectTimeout default.
@@ -82,7 +83,7 @@ func http2Options() *httpv3.HttpProtocolOptions_ExplicitHttpConfig_ {
 // setHTTPOptions edits the cluster's HttpProtocolOptions, creating them.
 func setHTTPOptions(c *clusterv3.Cluster, edit func(*httpv3.HttpProtocolOptions)) {
 	o := &httpv3.HttpProtocolOptions{}
-	if a := c.TypedExtensionProtocolOptions[httpOptionsKey]; a != nil {
+	if a := c.TypedExtensionProtocolOptions[xdscontract.HTTPProtocolOptionsKey]; a != nil {
 		_ = a.UnmarshalTo(o)
 	}
 	edit(o)
@@ -93,7 +94,7 @@ func setHTTPOptions(c *clusterv3.Cluster, edit func(*httpv3.HttpProtocolOptions)
 	if c.TypedExtensionProtocolOptions == nil {
 		c.TypedExtensionProtocolOptions = map[string]*anypb.Any{}
 	}
-	c.TypedExtensionProtocolOptions[httpOptionsKey] = a
+	c.TypedExtensionProtocolOptions[xdscontract.HTTPProtocolOptionsKey] = a
 }
 
 // mergePolicy is a subset's traffic policy over the rule's: each top-level setting the subset has
@@ -314,7 +315,7 @@ func applyTLS(c *clusterv3.Cluster, t *networking.ClientTLSSettings, svc *model.
 	if err != nil {
 		panic(err)
 	}
-	c.TransportSocket = &corev3.TransportSocket{Name: transportTLS, ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: a}}
+	c.TransportSocket = &corev3.TransportSocket{Name: xdscontract.TransportTLS, ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: a}}
 }
 
 func fileSource(path string) *corev3.DataSource {

@@ -14,6 +14,7 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 
 	"github.com/meshctl/meshctl/controlplane/model"
+	"github.com/meshctl/meshctl/xdscontract"
 )
 
 // gatewayServer is one server of a Gateway the proxy runs.
@@ -208,7 +209,7 @@ func downstreamTLS(t *networking.ServerTLSSettings) *corev3.TransportSocket {
 				ValidationContext: &tlsv3.CertificateValidationContext{TrustedCa: fileSource(t.GetCaCertificates())}}
 		}
 	}
-	return &corev3.TransportSocket{Name: transportTLS, ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: mustAny(ctx)}}
+	return &corev3.TransportSocket{Name: xdscontract.TransportTLS, ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: mustAny(ctx)}}
 }
 
 // passthroughChains route TLS by SNI without terminating it: a chain per TLS rule of the

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/meshctl/meshctl/controlplane/model"
+	"github.com/meshctl/meshctl/xdscontract"
 )
 
 // listenerName is Istio's "ADDRESS_PORT".
@@ -30,9 +31,9 @@ func listenerAddress(addr string, port uint32) *corev3.Address { return socketAd
 // typed_per_filter_config asks; the router is last.
 var httpFilters = func() []*hcmv3.HttpFilter {
 	return []*hcmv3.HttpFilter{
-		{Name: filterFault, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&faultv3.HTTPFault{})}},
-		{Name: filterCORS, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&corsv3.Cors{})}},
-		{Name: filterRouter, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&routerv3.Router{})}},
+		{Name: xdscontract.FilterFault, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&faultv3.HTTPFault{})}},
+		{Name: xdscontract.FilterCORS, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&corsv3.Cors{})}},
+		{Name: xdscontract.FilterRouter, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&routerv3.Router{})}},
 	}
 }()
 
@@ -48,7 +49,7 @@ func httpManager(s *model.Snapshot, statPrefix, rds string, inline *routev3.Rout
 		h.UseRemoteAddress = wrapperspb.Bool(true)
 		h.StripPortMode = &hcmv3.HttpConnectionManager_StripAnyHostPort{StripAnyHostPort: true}
 	}
-	return &listenerv3.Filter{Name: filterHCM, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(h)}}
+	return &listenerv3.Filter{Name: xdscontract.FilterHCM, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(h)}}
 }
 
 // tcpProxy forwards to one cluster, or to several by weight.
@@ -63,7 +64,7 @@ func tcpProxy(s *model.Snapshot, statPrefix string, clusters []weighted) *listen
 		}
 		t.ClusterSpecifier = &tcpv3.TcpProxy_WeightedClusters{WeightedClusters: wc}
 	}
-	return &listenerv3.Filter{Name: filterTCPProxy, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(t)}}
+	return &listenerv3.Filter{Name: xdscontract.FilterTCPProxy, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(t)}}
 }
 
 type weighted struct {
@@ -72,11 +73,11 @@ type weighted struct {
 }
 
 var (
-	originalDstFilter = &listenerv3.ListenerFilter{Name: filterOriginalDst,
+	originalDstFilter = &listenerv3.ListenerFilter{Name: xdscontract.FilterOriginalDst,
 		ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: mustAny(&origdstv3.OriginalDst{})}}
-	tlsInspectorFilter = &listenerv3.ListenerFilter{Name: filterTLSInspector,
+	tlsInspectorFilter = &listenerv3.ListenerFilter{Name: xdscontract.FilterTLSInspector,
 		ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: mustAny(&tlsinspectorv3.TlsInspector{})}}
-	httpInspectorFilter = &listenerv3.ListenerFilter{Name: filterHTTPInspector,
+	httpInspectorFilter = &listenerv3.ListenerFilter{Name: xdscontract.FilterHTTPInspector,
 		ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: mustAny(&httpinspectorv3.HttpInspector{})}}
 )
 
@@ -87,7 +88,7 @@ var sniffedProtocols = []string{"http/1.1", "h2c"}
 // sniff makes l a listener of a port of unknown protocol, as Istio's: the HTTP inspector, its HTTP
 // chains (the ones it has) taking the sniffed HTTP protocols, and tcp taking the rest.
 func sniff(l *listenerv3.Listener, tcp *listenerv3.FilterChain) {
-	if !slices.ContainsFunc(l.ListenerFilters, func(f *listenerv3.ListenerFilter) bool { return f.GetName() == filterHTTPInspector }) {
+	if !slices.ContainsFunc(l.ListenerFilters, func(f *listenerv3.ListenerFilter) bool { return f.GetName() == xdscontract.FilterHTTPInspector }) {
 		l.ListenerFilters = append(l.ListenerFilters, httpInspectorFilter)
 	}
 	for _, fc := range l.FilterChains {

@@ -13,19 +13,6 @@ const (
 	passthroughCluster = "PassthroughCluster"
 	blackHoleCluster   = "BlackHoleCluster"
 	inboundPassthrough = "InboundPassthroughCluster"
-
-	filterOriginalDst   = "envoy.filters.listener.original_dst"
-	filterTLSInspector  = "envoy.filters.listener.tls_inspector"
-	filterHTTPInspector = "envoy.filters.listener.http_inspector"
-	filterHCM           = "envoy.filters.network.http_connection_manager"
-	filterTCPProxy      = "envoy.filters.network.tcp_proxy"
-	filterFault         = "envoy.filters.http.fault"
-	filterCORS          = "envoy.filters.http.cors"
-	filterRouter        = "envoy.filters.http.router"
-	transportTLS        = "envoy.transport_sockets.tls"
-	retryPreviousHosts  = "envoy.retry_host_predicates.previous_hosts"
-	accessLoggerFile    = "envoy.access_loggers.file"
-	httpOptionsKey      = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 )
 
 // OutboundCluster is "outbound|PORT|SUBSET|HOST".

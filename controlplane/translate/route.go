@@ -14,6 +14,7 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 
 	"github.com/meshctl/meshctl/controlplane/model"
+	"github.com/meshctl/meshctl/xdscontract"
 )
 
 // routeCtx is where routes are built: for the sidecars of a namespace (gateway "mesh") or for a
@@ -208,14 +209,14 @@ func (rc *routeCtx) route(vs *model.Config[*networking.VirtualService], hr *netw
 	}
 	if f := hr.GetFault(); f != nil {
 		if fc := faultConfig(f); fc != nil {
-			r.TypedPerFilterConfig = map[string]*anyMsg{filterFault: mustAny(fc)}
+			r.TypedPerFilterConfig = map[string]*anyMsg{xdscontract.FilterFault: mustAny(fc)}
 		}
 	}
 	if c := hr.GetCorsPolicy(); c != nil {
 		if r.TypedPerFilterConfig == nil {
 			r.TypedPerFilterConfig = map[string]*anyMsg{}
 		}
-		r.TypedPerFilterConfig[filterCORS] = mustAny(corsPolicy(c))
+		r.TypedPerFilterConfig[xdscontract.FilterCORS] = mustAny(corsPolicy(c))
 	}
 	return r
 }
@@ -480,7 +481,7 @@ func retryPolicy(r *networking.HTTPRetry) *routev3.RetryPolicy {
 // most five times.
 const hostSelectionAttempts = 5
 
-var previousHosts = []*routev3.RetryPolicy_RetryHostPredicate{{Name: retryPreviousHosts,
+var previousHosts = []*routev3.RetryPolicy_RetryHostPredicate{{Name: xdscontract.RetryPreviousHosts,
 	ConfigType: &routev3.RetryPolicy_RetryHostPredicate_TypedConfig{TypedConfig: mustAny(&previoushostsv3.PreviousHostsPredicate{})}}}
 
 func redirect(r *networking.HTTPRedirect) *routev3.RedirectAction {

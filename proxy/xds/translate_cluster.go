@@ -15,9 +15,8 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/meshctl/meshctl/proxy/ir"
+	"github.com/meshctl/meshctl/xdscontract"
 )
-
-const httpProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 
 // cluster translates a Cluster; eds holds the endpoints received for EDS clusters.
 func cluster(c *clusterv3.Cluster, eds map[string]*endpointv3.ClusterLoadAssignment) (*ir.Cluster, error) {
@@ -87,7 +86,7 @@ func cluster(c *clusterv3.Cluster, eds map[string]*endpointv3.ClusterLoadAssignm
 		}
 	}
 	for key, a := range c.GetTypedExtensionProtocolOptions() {
-		if key != httpProtocolOptionsKey {
+		if key != xdscontract.HTTPProtocolOptionsKey {
 			return nil, fmt.Errorf("typed_extension_protocol_options[%s]: not supported", key)
 		}
 		var o httpv3.HttpProtocolOptions

@@ -12,19 +12,7 @@ import (
 
 	"github.com/meshctl/meshctl/meshapi"
 	"github.com/meshctl/meshctl/proxy/ir"
-)
-
-// Filter names the contract allows.
-const (
-	filterOriginalDst   = "envoy.filters.listener.original_dst"
-	filterTLSInspector  = "envoy.filters.listener.tls_inspector"
-	filterHTTPInspector = "envoy.filters.listener.http_inspector"
-	filterHCM           = "envoy.filters.network.http_connection_manager"
-	filterTCPProxy      = "envoy.filters.network.tcp_proxy"
-	filterFault         = "envoy.filters.http.fault"
-	filterCORS          = "envoy.filters.http.cors"
-	filterRouter        = "envoy.filters.http.router"
-	accessLoggerFile    = "envoy.access_loggers.file"
+	"github.com/meshctl/meshctl/xdscontract"
 )
 
 func listener(l *listenerv3.Listener) (*ir.Listener, error) {
@@ -46,11 +34,11 @@ func listener(l *listenerv3.Listener) (*ir.Listener, error) {
 	out.Address = netip.AddrPortFrom(ip, uint16(sa.GetPortValue()))
 	for i, f := range l.GetListenerFilters() {
 		switch f.GetName() {
-		case filterOriginalDst:
+		case xdscontract.FilterOriginalDst:
 			out.OriginalDst = true
-		case filterTLSInspector:
+		case xdscontract.FilterTLSInspector:
 			out.InspectTLS = true
-		case filterHTTPInspector:
+		case xdscontract.FilterHTTPInspector:
 			out.InspectHTTP = true
 		default:
 			return nil, fmt.Errorf("listener_filters[%d]: filter %q is not in the contract", i, f.GetName())
@@ -68,7 +56,7 @@ func listener(l *listenerv3.Listener) (*ir.Listener, error) {
 	for i, c := range out.Chains {
 		// Without an inspector nothing names the protocol: the chain could never match.
 		if len(c.Match.ApplicationProtocols) > 0 && !out.InspectHTTP && !out.InspectTLS {
-			return nil, fmt.Errorf("filter_chains[%d].filter_chain_match.application_protocols: needs the %s or %s listener filter", i, filterHTTPInspector, filterTLSInspector)
+			return nil, fmt.Errorf("filter_chains[%d].filter_chain_match.application_protocols: needs the %s or %s listener filter", i, xdscontract.FilterHTTPInspector, xdscontract.FilterTLSInspector)
 		}
 	}
 	if fc := l.GetDefaultFilterChain(); fc != nil {
@@ -128,7 +116,7 @@ func filterChain(fc *listenerv3.FilterChain, inbound bool) (*ir.FilterChain, err
 	}
 	f := fc.GetFilters()[0]
 	switch f.GetName() {
-	case filterHCM:
+	case xdscontract.FilterHCM:
 		var hcm hcmv3.HttpConnectionManager
 		if err := f.GetTypedConfig().UnmarshalTo(&hcm); err != nil {
 			return nil, fmt.Errorf("filters[0].typed_config: want HttpConnectionManager: %w", err)
@@ -138,7 +126,7 @@ func filterChain(fc *listenerv3.FilterChain, inbound bool) (*ir.FilterChain, err
 			return nil, fmt.Errorf("filters[0](HttpConnectionManager): %w", err)
 		}
 		out.HTTP = m
-	case filterTCPProxy:
+	case xdscontract.FilterTCPProxy:
 		var tp tcpv3.TcpProxy
 		if err := f.GetTypedConfig().UnmarshalTo(&tp); err != nil {
 			return nil, fmt.Errorf("filters[0].typed_config: want TcpProxy: %w", err)
@@ -191,12 +179,12 @@ func httpManager(h *hcmv3.HttpConnectionManager, inbound bool) (*ir.HTTPManager,
 	// The filters act per route (typed_per_filter_config); what matters is that the router is last
 	// and nothing else is asked for.
 	filters := h.GetHttpFilters()
-	if len(filters) == 0 || filters[len(filters)-1].GetName() != filterRouter {
-		return nil, fmt.Errorf("http_filters: the last filter must be %s", filterRouter)
+	if len(filters) == 0 || filters[len(filters)-1].GetName() != xdscontract.FilterRouter {
+		return nil, fmt.Errorf("http_filters: the last filter must be %s", xdscontract.FilterRouter)
 	}
 	for i, f := range filters {
 		switch f.GetName() {
-		case filterFault, filterCORS, filterRouter:
+		case xdscontract.FilterFault, xdscontract.FilterCORS, xdscontract.FilterRouter:
 		default:
 			return nil, fmt.Errorf("http_filters[%d]: filter %q is not in the contract", i, f.GetName())
 		}
@@ -207,7 +195,7 @@ func httpManager(h *hcmv3.HttpConnectionManager, inbound bool) (*ir.HTTPManager,
 // rdsName is the route configuration a chain's HTTP connection manager subscribes to, if any.
 func rdsName(fc *listenerv3.FilterChain) string {
 	for _, f := range fc.GetFilters() {
-		if f.GetName() != filterHCM {
+		if f.GetName() != xdscontract.FilterHCM {
 			continue
 		}
 		var hcm hcmv3.HttpConnectionManager
@@ -223,7 +211,7 @@ func rdsName(fc *listenerv3.FilterChain) string {
 func accessLogs(logs []*accesslogv3.AccessLog) ([]string, error) {
 	var out []string
 	for i, l := range logs {
-		if l.GetName() != accessLoggerFile {
+		if l.GetName() != xdscontract.AccessLoggerFile {
 			return nil, fmt.Errorf("access_log[%d]: logger %q is not in the contract", i, l.GetName())
 		}
 		var f filelogv3.FileAccessLog

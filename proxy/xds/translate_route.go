@@ -17,6 +17,7 @@ import (
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 
 	"github.com/meshctl/meshctl/proxy/ir"
+	"github.com/meshctl/meshctl/xdscontract"
 )
 
 func routeConfig(rc *routev3.RouteConfiguration) (*ir.RouteConfig, error) {
@@ -86,7 +87,7 @@ func route(r *routev3.Route) (*ir.Route, error) {
 	}
 	for key, a := range r.GetTypedPerFilterConfig() {
 		switch key {
-		case filterFault:
+		case xdscontract.FilterFault:
 			var f faultv3.HTTPFault
 			if err := a.UnmarshalTo(&f); err != nil {
 				return nil, fmt.Errorf("typed_per_filter_config[%s]: want HTTPFault: %w", key, err)
@@ -96,7 +97,7 @@ func route(r *routev3.Route) (*ir.Route, error) {
 				return nil, fmt.Errorf("typed_per_filter_config[%s]: %w", key, err)
 			}
 			out.Fault = ft
-		case filterCORS:
+		case xdscontract.FilterCORS:
 			var c corsv3.CorsPolicy
 			if err := a.UnmarshalTo(&c); err != nil {
 				return nil, fmt.Errorf("typed_per_filter_config[%s]: want CorsPolicy: %w", key, err)
@@ -278,7 +279,7 @@ func retryPolicy(rp *routev3.RetryPolicy) (*ir.RetryPolicy, error) {
 		out.StatusCodes = append(out.StatusCodes, int(c))
 	}
 	for i, p := range rp.GetRetryHostPredicate() {
-		if p.GetName() != retryPreviousHosts {
+		if p.GetName() != xdscontract.RetryPreviousHosts {
 			return nil, fmt.Errorf("retry_host_predicate[%d]: predicate %q is not in the contract", i, p.GetName())
 		}
 		if tc := p.GetTypedConfig(); tc != nil && !tc.MessageIs(&previoushostsv3.PreviousHostsPredicate{}) {
@@ -303,8 +304,7 @@ func retryPolicy(rp *routev3.RetryPolicy) (*ir.RetryPolicy, error) {
 	return out, nil
 }
 
-// retryPreviousHosts is the one retry host predicate the contract allows.
-const retryPreviousHosts = "envoy.retry_host_predicates.previous_hosts"
+// xdscontract.RetryPreviousHosts is the one retry host predicate the contract allows.
 
 // maxHostSelectionAttempts bounds the redraws of one pick.
 const maxHostSelectionAttempts = 100

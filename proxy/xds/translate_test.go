@@ -15,7 +15,6 @@ import (
 	previoushostsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/retry/host/previous_hosts/v3"
 	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
-	"github.com/meshctl/meshctl/xdscontract"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -23,6 +22,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/meshctl/meshctl/proxy/ir"
+	"github.com/meshctl/meshctl/xdscontract"
 )
 
 func anyOf(t *testing.T, m proto.Message) *anypb.Any {
@@ -103,7 +103,7 @@ func TestClusterTranslation(t *testing.T) {
 		OutlierDetection: &clusterv3.OutlierDetection{Consecutive_5Xx: wrapperspb.UInt32(1), Interval: durationpb.New(time.Second),
 			BaseEjectionTime: durationpb.New(3 * time.Minute), MaxEjectionPercent: wrapperspb.UInt32(100)},
 		CommonLbConfig: &clusterv3.Cluster_CommonLbConfig{HealthyPanicThreshold: &typev3.Percent{Value: 0}},
-		TypedExtensionProtocolOptions: map[string]*anypb.Any{httpProtocolOptionsKey: anyOf(t, &httpv3.HttpProtocolOptions{
+		TypedExtensionProtocolOptions: map[string]*anypb.Any{xdscontract.HTTPProtocolOptionsKey: anyOf(t, &httpv3.HttpProtocolOptions{
 			UpstreamProtocolOptions: &httpv3.HttpProtocolOptions_ExplicitHttpConfig_{ExplicitHttpConfig: &httpv3.HttpProtocolOptions_ExplicitHttpConfig{
 				ProtocolConfig: &httpv3.HttpProtocolOptions_ExplicitHttpConfig_Http2ProtocolOptions{Http2ProtocolOptions: &corev3.Http2ProtocolOptions{}}}},
 			CommonHttpProtocolOptions: &corev3.HttpProtocolOptions{MaxRequestsPerConnection: wrapperspb.UInt32(1)},

@@ -1,0 +1,18 @@
+package xdscontract
+
+// The extension names the contract allows (docs/xds.md): meshd sets them and the proxy dispatches on
+// them, so both read them from here.
+const (
+	FilterOriginalDst      = "envoy.filters.listener.original_dst"
+	FilterTLSInspector     = "envoy.filters.listener.tls_inspector"
+	FilterHTTPInspector    = "envoy.filters.listener.http_inspector"
+	FilterHCM              = "envoy.filters.network.http_connection_manager"
+	FilterTCPProxy         = "envoy.filters.network.tcp_proxy"
+	FilterFault            = "envoy.filters.http.fault"
+	FilterCORS             = "envoy.filters.http.cors"
+	FilterRouter           = "envoy.filters.http.router"
+	TransportTLS           = "envoy.transport_sockets.tls"
+	RetryPreviousHosts     = "envoy.retry_host_predicates.previous_hosts"
+	AccessLoggerFile       = "envoy.access_loggers.file"
+	HTTPProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+)
