@@ -4,6 +4,7 @@
 //
 //	mesh-load --xds-address 127.0.0.1:15010 --proxies 100 \
 //	  --trigger 'kubectl apply -f vs-v2.yaml' --trigger 'kubectl scale deploy/nginx --replicas 3'
+//	mesh-load seed --kubeconfig $KUBECONFIG   # the load: 1,000 Services, 10,000 ready endpoints
 package main
 
 import (
@@ -20,6 +21,8 @@ import (
 	"github.com/spf13/pflag"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/meshctl/meshctl/controlplane/loadtest"
 )
@@ -38,6 +41,9 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "seed" {
+		return seed(ctx, args[1:], stdout, stderr)
+	}
 	var (
 		o        = loadtest.RunOptions{Options: loadtest.Options{Rate: loadtest.MaxRate, Namespaces: 10, Proxies: 10, IstioVersion: "1.31.1"}, Settle: 3 * time.Second}
 		address  string
@@ -91,5 +97,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mesh-load: %v\n", err)
 		return exitError
 	}
+	return exitOK
+}
+
+// seed creates the load the figures are measured against (docs/meshd.md).
+func seed(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o := loadtest.SeedOptions{Namespaces: 10, Services: 100, Endpoints: 10, Pods: true}
+	var kubeconfig string
+	fs := pflag.NewFlagSet("mesh-load seed", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster to fill")
+	fs.IntVar(&o.Namespaces, "namespaces", o.Namespaces, "namespaces load-0 ... (the proxies' namespaces)")
+	fs.IntVar(&o.Services, "services", o.Services, "Services per namespace")
+	fs.IntVar(&o.Endpoints, "endpoints", o.Endpoints, "ready endpoints per Service")
+	fs.BoolVar(&o.Pods, "pods", o.Pods, "create a Pod (held by a scheduling gate) behind each endpoint, for its labels")
+	if err := fs.Parse(args); err != nil {
+		if err == pflag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		fmt.Fprintf(stderr, "mesh-load seed: kubeconfig %q: %v\n", kubeconfig, err)
+		return exitError
+	}
+	cfg.QPS, cfg.Burst = 200, 400 // thousands of creates; the default 5/s would take an hour
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "mesh-load seed: %v\n", err)
+		return exitError
+	}
+	start := time.Now()
+	if err := loadtest.Seed(ctx, kube, o); err != nil {
+		fmt.Fprintf(stderr, "mesh-load seed: %v\n", err)
+		return exitError
+	}
+	fmt.Fprintf(stdout, "seeded %d namespaces x %d Services x %d endpoints in %s\n", o.Namespaces, o.Services, o.Endpoints, time.Since(start).Round(time.Second))
 	return exitOK
 }
