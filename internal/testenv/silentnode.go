@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 )
 
 // SilentNode is a node whose kubelet accepts the API server's connections and never answers, as a node
@@ -63,15 +64,25 @@ func (e *Env) SilentNode(t testing.TB, name string) *SilentNode {
 		t.Fatalf("create node %s: %v", name, err)
 	}
 	t.Cleanup(func() { _ = nodes.Delete(context.Background(), name, metav1.DeleteOptions{}) })
-	// The API server reaches a kubelet at the node's InternalIP and kubelet port.
-	now := metav1.Now()
-	created.Status = corev1.NodeStatus{
-		Addresses:       []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}},
-		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: int32(l.Addr().(*net.TCPAddr).Port)}},
-		Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
-			LastHeartbeatTime: now, LastTransitionTime: now}},
-	}
-	if _, err := nodes.UpdateStatus(t.Context(), created, metav1.UpdateOptions{}); err != nil {
+	// The API server reaches a kubelet at the node's InternalIP and kubelet port. The node controller
+	// may write the new node meanwhile (taints, its lifecycle): a conflict is retried on a fresh copy.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		now := metav1.Now()
+		created.Status = corev1.NodeStatus{
+			Addresses:       []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}},
+			DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: int32(l.Addr().(*net.TCPAddr).Port)}},
+			Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
+				LastHeartbeatTime: now, LastTransitionTime: now}},
+		}
+		_, err := nodes.UpdateStatus(t.Context(), created, metav1.UpdateOptions{})
+		if apierrors.IsConflict(err) {
+			if fresh, gerr := nodes.Get(t.Context(), name, metav1.GetOptions{}); gerr == nil {
+				created = fresh
+			}
+		}
+		return err
+	})
+	if err != nil {
 		t.Fatalf("node %s status: %v", name, err)
 	}
 	return n
