@@ -207,6 +207,7 @@ func TestMeshOnRealNode(t *testing.T) {
 			t.Errorf("annotated pod injected: init %v, containers %v", names(got.Spec.InitContainers), names(got.Spec.Containers))
 		}
 	})
+	t.Run("ingress gateway routes nginx.hihihiai.com", func(t *testing.T) { ingressGatewayCase(t, env) })
 	t.Run("meshd figures", func(t *testing.T) {
 		out, err := env.Kubectl(ctx, "exec", "-n", "istio-system", "deploy/istiod", "--", "/meshd", "--version")
 		t.Logf("meshd --version: %s %v", strings.TrimSpace(out), err)

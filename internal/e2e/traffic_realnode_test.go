@@ -1,0 +1,120 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/tools/portforward"
+
+	"github.com/meshctl/meshctl/internal/testenv"
+)
+
+// curlFunc runs the curl sample's curl with args and returns its output.
+type curlFunc func(t *testing.T, args ...string) string
+
+// statuses asks curl for n GETs of url, each line "<status> <seconds>" (the bodies are dropped).
+func statuses(t *testing.T, curl curlFunc, n int, url string, headers ...string) []string {
+	t.Helper()
+	args := []string{"-w", "%{http_code} %{time_total}\n"}
+	for _, h := range headers {
+		args = append(args, "-H", h)
+	}
+	for range n {
+		args = append(args, "-o", "/dev/null", url)
+	}
+	return strings.Fields(strings.ReplaceAll(strings.TrimSpace(curl(t, args...)), " ", "|"))
+}
+
+// ingressGatewayCase reaches the nginx sample through istio-ingressgateway (the sample's Gateway and
+// VirtualService) from the test process, over a port-forward to the gateway's pod on loopback.
+func ingressGatewayCase(t *testing.T, env *testenv.Env) {
+	ctx := t.Context()
+	svc, err := env.Client().CoreV1().Services("istio-system").Get(ctx, "istio-ingressgateway", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := 0
+	for _, p := range svc.Spec.Ports {
+		if p.Port == 80 && p.TargetPort.Type == intstr.Int {
+			target = p.TargetPort.IntValue()
+		}
+	}
+	if target == 0 {
+		t.Fatalf("istio-ingressgateway has no port 80 with a numeric targetPort: %+v", svc.Spec.Ports)
+	}
+	pods, err := env.Client().CoreV1().Pods("istio-system").List(ctx, metav1.ListOptions{LabelSelector: "istio=ingressgateway"})
+	if err != nil || len(pods.Items) == 0 {
+		t.Fatalf("ingress gateway pods: %v (%d)", err, len(pods.Items))
+	}
+	pod := pods.Items[0]
+	url := env.Client().CoreV1().RESTClient().Post().Resource("pods").Namespace(pod.Namespace).Name(pod.Name).SubResource("portforward").URL()
+	dialer, err := portforward.NewSPDYOverWebsocketDialerForStreaming(url, env.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, ready := make(chan struct{}), make(chan struct{})
+	fw, err := portforward.NewOnAddressesForStreaming(dialer, []string{"127.0.0.1"}, []string{fmt.Sprintf("0:%d", target)}, stop, ready, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- fw.ForwardPorts() }()
+	defer func() { close(stop); <-errc }()
+	select {
+	case <-ready:
+	case err := <-errc:
+		t.Fatalf("port-forward to %s:%d: %v", pod.Name, target, err)
+	}
+	ports, err := fw.GetPorts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(ctx context.Context, path string, header ...string) (int, string, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d%s", ports[0].Local, path), nil)
+		if err != nil {
+			return 0, "", err
+		}
+		req.Host = "nginx.hihihiai.com"
+		if len(header) == 2 {
+			req.Header.Set(header[0], header[1])
+		}
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), err
+	}
+	// The gateway's routes may follow the Gateway by a push.
+	testenv.Poll(t, "nginx v2 through the gateway for test: true", func(ctx context.Context) (bool, error) {
+		code, body, err := get(ctx, "/", "test", "true")
+		return code == 200 && strings.Contains(body, "<h1>nginx v2</h1>"), err
+	})
+	v1, v2 := 0, 0
+	for range 50 {
+		code, body, err := get(ctx, "/")
+		if err != nil || code != 200 {
+			t.Fatalf("GET / through the gateway: %d, %v", code, err)
+		}
+		v1 += strings.Count(body, "<h1>nginx v1</h1>")
+		v2 += strings.Count(body, "<h1>nginx v2</h1>")
+	}
+	t.Logf("through the gateway: v1 %d, v2 %d of 50", v1, v2)
+	if v1+v2 != 50 || v1 < 6 || v1 > 24 {
+		t.Errorf("through the gateway v1 %d, v2 %d of 50; want 30%% ±~15 to v1", v1, v2)
+	}
+	for range 10 {
+		if code, body, err := get(ctx, "/test.html"); err != nil || code != 200 || !strings.Contains(body, "<h1>nginx v2</h1>") {
+			t.Fatalf("GET /test.html through the gateway: %d %v %q; want nginx v2", code, err, tail(body, 200))
+		}
+	}
+}
+
