@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +117,94 @@ func ingressGatewayCase(t *testing.T, env *testenv.Env) {
 			t.Fatalf("GET /test.html through the gateway: %d %v %q; want nginx v2", code, err, tail(body, 200))
 		}
 	}
+}
+
+// faultRules is a second name for the nginx pods whose VirtualService aborts or delays by header.
+const faultRules = `apiVersion: v1
+kind: Service
+metadata:
+  name: nginx-fault
+spec:
+  selector:
+    app: nginx
+  ports:
+  - name: http
+    port: 80
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: nginx-fault
+spec:
+  hosts:
+  - nginx-fault
+  http:
+  - name: abort
+    match:
+    - headers:
+        fault:
+          exact: abort
+    fault:
+      abort:
+        httpStatus: 503
+        percentage:
+          value: 100
+    route:
+    - destination:
+        host: nginx-fault
+  - name: delay
+    match:
+    - headers:
+        fault:
+          exact: delay
+    fault:
+      delay:
+        fixedDelay: 1s
+        percentage:
+          value: 100
+    route:
+    - destination:
+        host: nginx-fault
+  - name: plain
+    route:
+    - destination:
+        host: nginx-fault
+`
+
+func faultCase(t *testing.T, env *testenv.Env, ns string, curl curlFunc) {
+	ctx := t.Context()
+	if out, err := env.KubectlInput(ctx, []byte(faultRules), "apply", "-n", ns, "-f", "-"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	url := "http://nginx-fault/"
+	// The abort rule proves the VirtualService reached the curl pod's sidecar.
+	testenv.Poll(t, "503 for fault: abort", func(context.Context) (bool, error) {
+		got := statuses(t, curl, 1, url, "fault: abort")
+		return len(got) == 1 && strings.HasPrefix(got[0], "503|"), nil
+	})
+	t.Run("abort 503 on the header", func(t *testing.T) {
+		for _, s := range statuses(t, curl, 20, url, "fault: abort") {
+			if !strings.HasPrefix(s, "503|") {
+				t.Errorf("fault: abort answered %s; want 503 every time", s)
+			}
+		}
+	})
+	t.Run("no header passes", func(t *testing.T) {
+		for _, s := range statuses(t, curl, 10, url) {
+			if !strings.HasPrefix(s, "200|") {
+				t.Errorf("no fault header answered %s; want 200", s)
+			}
+		}
+	})
+	t.Run("delay holds the request at least 1s", func(t *testing.T) {
+		// A lower bound on the elapsed time is the delay's property; no upper bound is asserted.
+		for _, s := range statuses(t, curl, 3, url, "fault: delay") {
+			code, secs, _ := strings.Cut(s, "|")
+			d, err := strconv.ParseFloat(secs, 64)
+			if code != "200" || err != nil || d < 1.0 {
+				t.Errorf("fault: delay answered %s after %ss; want 200 after at least 1s", code, secs)
+			}
+		}
+	})
 }
 
