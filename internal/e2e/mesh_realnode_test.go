@@ -209,6 +209,7 @@ func TestMeshOnRealNode(t *testing.T) {
 	})
 	t.Run("ingress gateway routes nginx.hihihiai.com", func(t *testing.T) { ingressGatewayCase(t, env) })
 	t.Run("fault abort and delay", func(t *testing.T) { faultCase(t, env, ns, curl) })
+	t.Run("retries and outlier ejection", func(t *testing.T) { retryEjectCase(t, env, ns, curl) })
 	t.Run("meshd figures", func(t *testing.T) {
 		out, err := env.Kubectl(ctx, "exec", "-n", "istio-system", "deploy/istiod", "--", "/meshd", "--version")
 		t.Logf("meshd --version: %s %v", strings.TrimSpace(out), err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/tools/portforward"
@@ -208,3 +209,119 @@ func faultCase(t *testing.T, env *testenv.Env, ns string, curl curlFunc) {
 	})
 }
 
+// flakyRules name the pods labelled flaky=true twice: flaky retries 5xx, flaky-eject has no retries and
+// ejects a pod at its first 5xx.
+const flakyRules = `apiVersion: v1
+kind: Service
+metadata:
+  name: flaky
+spec:
+  selector:
+    flaky: "true"
+  ports:
+  - name: http
+    port: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: flaky-eject
+spec:
+  selector:
+    flaky: "true"
+  ports:
+  - name: http
+    port: 80
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: flaky
+spec:
+  hosts:
+  - flaky
+  http:
+  - route:
+    - destination:
+        host: flaky
+    retries:
+      attempts: 3
+      retryOn: 5xx
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: flaky-eject
+spec:
+  hosts:
+  - flaky-eject
+  http:
+  - route:
+    - destination:
+        host: flaky-eject
+    retries:
+      attempts: 0
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: flaky-eject
+spec:
+  host: flaky-eject
+  trafficPolicy:
+    outlierDetection:
+      consecutive5xxErrors: 1
+      interval: 1s
+      baseEjectionTime: 10m
+      maxEjectionPercent: 100
+`
+
+// retryEjectCase puts the nginx v1 pod and an injected pod with nothing listening on port 80 (its
+// sidecar answers 503) behind one Service: retries hide the dead pod, and outlier detection ejects it.
+func retryEjectCase(t *testing.T, env *testenv.Env, ns string, curl curlFunc) {
+	ctx := t.Context()
+	if out, err := env.Kubectl(ctx, "label", "pod", "-n", ns, "-l", "app=nginx,version=v1", "flaky=true"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	dead := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "dead", Namespace: ns, Labels: map[string]string{"flaky": "true"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "ghcr.io/meshctl/samples/curl:" + testenv.TestImageVersion, Command: []string{"sleep", "3600"}}}}}
+	testenv.OnRealNode(&dead.Spec)
+	if _, err := env.Client().CoreV1().Pods(ns).Create(ctx, dead, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := env.KubectlInput(ctx, []byte(flakyRules), "apply", "-n", ns, "-f", "-"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if err := pollFor(ctx, 2*time.Minute, func(ctx context.Context) (bool, error) {
+		p, err := env.Client().CoreV1().Pods(ns).Get(ctx, "dead", metav1.GetOptions{})
+		return err == nil && podReady(p), err
+	}); err != nil {
+		t.Fatalf("pod dead not Ready: %v", err)
+	}
+	t.Run("outlier ejected after its first 5xx", func(t *testing.T) {
+		// Until the curl pod's sidecar knows the dead pod every answer is 200; the first 503 shows it
+		// does, and from then on the pod must be out of the pool.
+		testenv.Poll(t, "a 503 from the dead pod through flaky-eject", func(context.Context) (bool, error) {
+			for _, s := range statuses(t, curl, 5, "http://flaky-eject/") {
+				if strings.HasPrefix(s, "503|") {
+					return true, nil
+				}
+			}
+			return false, nil
+		})
+		for _, s := range statuses(t, curl, 30, "http://flaky-eject/") {
+			if !strings.HasPrefix(s, "200|") {
+				t.Errorf("after ejection flaky-eject answered %s; want 200 from nginx v1 only", s)
+			}
+		}
+	})
+	t.Run("retries recover from the dead pod", func(t *testing.T) {
+		body := curl(t, "http://flaky/", "http://flaky/", "http://flaky/", "http://flaky/", "http://flaky/",
+			"http://flaky/", "http://flaky/", "http://flaky/", "http://flaky/", "http://flaky/",
+			"http://flaky/", "http://flaky/", "http://flaky/", "http://flaky/", "http://flaky/",
+			"http://flaky/", "http://flaky/", "http://flaky/", "http://flaky/", "http://flaky/")
+		if n := strings.Count(body, "<h1>nginx v1</h1>"); n != 20 {
+			t.Errorf("flaky with retries: %d of 20 answers from nginx v1; want all\n%s", n, tail(body, 600))
+		}
+	})
+}
