@@ -43,7 +43,7 @@ func TestMeshOnRealNode(t *testing.T) {
 	env := testenv.GetRealNode(t)
 	ctx := t.Context()
 	var programs []images.Program
-	for _, name := range []string{"meshd", "mesh-proxy", "mesh-init", "samples/static-nginx", "samples/curl"} {
+	for _, name := range append([]string{"meshd", "mesh-proxy", "mesh-init", "samples/static-nginx", "samples/curl"}, bookinfoPrograms...) {
 		p, ok := images.Find(name)
 		if !ok {
 			t.Fatalf("no program %s in images.Programs", name)
@@ -207,6 +207,10 @@ func TestMeshOnRealNode(t *testing.T) {
 			t.Errorf("annotated pod injected: init %v, containers %v", names(got.Spec.InitContainers), names(got.Spec.Containers))
 		}
 	})
+	t.Run("ingress gateway routes nginx.hihihiai.com", func(t *testing.T) { ingressGatewayCase(t, env) })
+	t.Run("fault abort and delay", func(t *testing.T) { faultCase(t, env, ns, curl) })
+	t.Run("retries and outlier ejection", func(t *testing.T) { retryEjectCase(t, env, ns, curl) })
+	t.Run("bookinfo reviews: jason v2, others v1", func(t *testing.T) { bookinfoReviewsCase(t, env, ns, moduleDir, curl) })
 	t.Run("meshd figures", func(t *testing.T) {
 		out, err := env.Kubectl(ctx, "exec", "-n", "istio-system", "deploy/istiod", "--", "/meshd", "--version")
 		t.Logf("meshd --version: %s %v", strings.TrimSpace(out), err)
