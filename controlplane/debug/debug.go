@@ -96,12 +96,17 @@ func Monitoring(src Sources) http.Handler {
 	return mux
 }
 
-// Readiness is the 8080 handler: /ready answers 200 once synced() is true, 503 before.
-func Readiness(synced func() bool) http.Handler {
+// Readiness is the 8080 handler: /ready answers 200 once notReady() is nil, else 503 with its reason
+// (informers not synced, no CA yet, the injector's ConfigMap missing: each needs a different fix).
+func Readiness(notReady func() error) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, r *http.Request) {
-		if synced == nil || !synced() {
-			http.Error(w, "not ready: informers have not synced", http.StatusServiceUnavailable)
+		if notReady == nil {
+			http.Error(w, "not ready: no readiness check", http.StatusServiceUnavailable)
+			return
+		}
+		if err := notReady(); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = w.Write([]byte("ready\n"))

@@ -27,9 +27,14 @@ func get(t *testing.T, h http.Handler, path string) (int, string) {
 
 func TestReadyOnlyWhenSynced(t *testing.T) {
 	var synced atomic.Bool
-	h := Readiness(synced.Load)
-	if code, _ := get(t, h, "/ready"); code != http.StatusServiceUnavailable {
-		t.Errorf("before sync: %d, want 503", code)
+	h := Readiness(func() error {
+		if !synced.Load() {
+			return errors.New("no CA loaded yet")
+		}
+		return nil
+	})
+	if code, body := get(t, h, "/ready"); code != http.StatusServiceUnavailable || !strings.Contains(body, "no CA loaded yet") {
+		t.Errorf("before sync: %d %q, want 503 naming the reason", code, body)
 	}
 	synced.Store(true)
 	if code, _ := get(t, h, "/ready"); code != http.StatusOK {

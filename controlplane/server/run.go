@@ -94,13 +94,14 @@ func Run(ctx context.Context, opts Options, restConfig func() (*rest.Config, err
 		return err
 	}
 
-	hasSynced := backend.HasSynced
-	if hasSynced == nil {
-		hasSynced = func() bool { return true }
-	}
-	if sec != nil {
-		storeSynced := hasSynced
-		hasSynced = func() bool { return storeSynced() && sec.Ready() == nil }
+	notReady := func() error {
+		if backend.HasSynced != nil && !backend.HasSynced() {
+			return errors.New("informers have not synced")
+		}
+		if sec != nil {
+			return sec.Ready()
+		}
+		return nil
 	}
 	monitor := &http.Server{Handler: debug.Monitoring(debug.Sources{
 		Gatherer: reg, Version: opts.BuildInfo, Logger: log.With("component", "debug"),
@@ -115,7 +116,7 @@ func Run(ctx context.Context, opts Options, restConfig func() (*rest.Config, err
 		},
 		Configz: backend.Configz, Registryz: backend.Registryz, Endpointz: backend.Endpointz,
 	}), ReadHeaderTimeout: 10 * time.Second}
-	readiness := &http.Server{Handler: debug.Readiness(hasSynced), ReadHeaderTimeout: 10 * time.Second}
+	readiness := &http.Server{Handler: debug.Readiness(notReady), ReadHeaderTimeout: 10 * time.Second}
 
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()

@@ -46,6 +46,31 @@ func outsideCounter(t *testing.T) func() int {
 	return func() int { return chainPackets(t, "mangle", chain) }
 }
 
+// outsideRoute routes outsideAddr into a veth of the test's own whose peer stays down, so that
+// nothing sent there goes anywhere (the kernel has no dummy links here): the host then forwards a pod's packet to outsideAddr (through the node's guard, which
+// must drop it first) whatever routes the machine has; without a route of its own a host with no
+// default route refuses the packet before FORWARD, and the guard would never be exercised.
+func outsideRoute(t *testing.T) {
+	t.Helper()
+	const link = "meshtestout0"
+	if _, err := host("ip", "link", "add", link, "type", "veth", "peer", "name", link+"p"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := host("ip", "link", "del", link); err != nil {
+			t.Error(err)
+		}
+	})
+	for _, s := range [][]string{
+		{"link", "set", link, "up"},
+		{"route", "add", outsideAddr + "/32", "dev", link},
+	} {
+		if _, err := host("ip", s...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // chainPackets sums the packet counters of a chain's rules.
 func chainPackets(t *testing.T, table, chain string) int {
 	t.Helper()
@@ -73,6 +98,7 @@ func TestRealNodeTrafficStaysOnMachine(t *testing.T) {
 	ns := env.Namespace(t)
 	image := probeImage(t, env)
 	leaving := outsideCounter(t)
+	outsideRoute(t)
 	target := outsideAddr + ":80"
 
 	createPod(t, env, ns, probePod("plain", image, "sleep"))
@@ -100,6 +126,11 @@ func TestRealNodeTrafficStaysOnMachine(t *testing.T) {
 	}
 	if n := leaving(); n != 0 {
 		t.Errorf("%d packets to %s reached the host's POSTROUTING on their way out", n, outsideAddr)
+	}
+	if t.Failed() {
+		// What the kernel did with the packets: the counters of every mangle rule.
+		out, _ := host("iptables-save", "-c", "-t", "mangle")
+		t.Logf("iptables-save -c -t mangle:\n%s", out)
 	}
 }
 
