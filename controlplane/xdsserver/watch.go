@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/v3"
@@ -81,6 +80,12 @@ func (s *Server) publish(p *proxyState, next *snapshot) error {
 // sotwRespond builds the response a request gets from snap, or nil when the proxy is up to date,
 // following the protocol as go-control-plane's snapshot cache does: a different version is
 // answered; on a new watch, so are resources subscribed but not yet returned.
+//
+// A wildcard subscription (clusters, listeners) gets the whole set, as the protocol wants. A
+// subscription by name (endpoints, routes) gets only the resources whose version the stream does
+// not have: the protocol lets those types be sent in part, and the proxy keeps the others. The
+// versions the stream has are its returned resources: per resource for a subscription by name,
+// one entry for the whole set of a wildcard one (never a map per resource per stream).
 func sotwRespond(snap *snapshot, req *discovery.DiscoveryRequest, sub cache.Subscription, newWatch bool) cache.Response {
 	if snap == nil {
 		return nil
@@ -90,61 +95,54 @@ func sotwRespond(snap *snapshot, req *discovery.DiscoveryRequest, sub cache.Subs
 		// Not a type this proxy is given (or no snapshot yet): wait.
 		return nil
 	}
-	if req.GetVersionInfo() == set.version {
-		if !newWatch {
+	known := sub.ReturnedResources()
+	if sub.IsWildcard() {
+		if req.GetVersionInfo() == set.version && (!newWatch || known[wholeSet] == set.version) {
 			return nil
 		}
-		known := sub.ReturnedResources()
-		missing := false
-		if sub.IsWildcard() {
-			for _, n := range set.names {
-				if _, ok := known[n]; !ok {
-					missing = true
-					break
-				}
-			}
-		} else {
-			for n := range sub.SubscribedResources() {
-				_, sent := known[n]
-				if _, exists := set.entries[n]; exists && !sent {
-					missing = true
-					break
-				}
-			}
-		}
-		if !missing {
-			return nil
-		}
+		return &sotwResponse{req: req, version: set.version, resources: set.allAnys(),
+			returned: map[string]string{wholeSet: set.version}}
 	}
-	out := &sotwResponse{req: req, version: set.version}
 	subscribed := sub.SubscribedResources()
-	if sub.IsWildcard() || coversAll(subscribed, set.names) {
-		// The whole set, as most requests are (CDS, LDS, and EDS for every cluster received):
-		// the list is shared, the map the server keeps per stream is a clone of a prebuilt one.
-		out.resources = set.allAnys()
-		out.returned = maps.Clone(set.allReturned())
-		return out
-	}
-	out.returned = make(map[string]string, len(subscribed))
-	for _, n := range set.names {
-		if _, ok := subscribed[n]; ok {
-			out.resources = append(out.resources, set.entries[n].m.any)
-			out.returned[n] = set.version
+	if req.GetVersionInfo() == set.version {
+		if !newWatch || !missing(set, subscribed, known) {
+			return nil
 		}
+	}
+	out := &sotwResponse{req: req, version: set.version, returned: make(map[string]string, len(subscribed))}
+	all := true
+	for _, n := range set.names {
+		if _, ok := subscribed[n]; !ok {
+			all = false
+			continue
+		}
+		m := set.entries[n].m
+		out.returned[n] = m.hash
+		if known[n] != m.hash {
+			out.resources = append(out.resources, m.any)
+		} else {
+			all = false
+		}
+	}
+	if all {
+		// The whole set, as a first response usually is: the list is shared.
+		out.resources = set.allAnys()
 	}
 	return out
 }
 
-func coversAll(subscribed map[string]struct{}, names []string) bool {
-	if len(subscribed) < len(names) {
-		return false
-	}
-	for _, n := range names {
-		if _, ok := subscribed[n]; !ok {
-			return false
+// wholeSet keys a wildcard stream's returned resources: it holds the version of the set it has.
+// No resource is named so (names are never empty-prefixed with NUL).
+const wholeSet = "\x00*"
+
+// missing: a subscribed resource of set whose version the stream does not have.
+func missing(set *typeSet, subscribed map[string]struct{}, known map[string]string) bool {
+	for n := range subscribed {
+		if e, ok := set.entries[n]; ok && known[n] != e.m.hash {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // sotwResponse carries resources already serialized.
