@@ -9,6 +9,7 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
+	"github.com/meshctl/meshctl/controlplane/loadtest"
 	"github.com/meshctl/meshctl/controlplane/xdsserver/xdstest"
 )
 
@@ -112,6 +113,50 @@ func TestOnlyChangedContentIsSent(t *testing.T) {
 		}
 		if string(got[name]) != string(m.any.GetValue()) {
 			t.Errorf("endpoints of %s: the client's differ from the server's", name)
+		}
+	}
+}
+
+// scopeGen gives proxies of namespace "a" 5 clusters, the others 6: new objects on every call.
+type scopeGen struct{}
+
+func (scopeGen) Affects(*Proxy, Change) bool { return true }
+func (scopeGen) Generate(p *Proxy) (map[string][]types.Resource, error) {
+	if p.ID.Namespace() == "a" {
+		return xdstest.Resources(5, 0, 0), nil
+	}
+	return xdstest.Resources(6, 0, 0), nil
+}
+
+// Proxies given equal content share one copy of each type (its resources, serialization and
+// version); a proxy given other content does not.
+func TestEqualContentIsShared(t *testing.T) {
+	ts := startServer(t, scopeGen{}, nil)
+	clients := []*loadtest.Client{connect(t, ts.addr, 1, "a", false, nil), connect(t, ts.addr, 2, "a", false, nil), connect(t, ts.addr, 3, "b", false, nil)}
+	ctx := waitCtx(t)
+	for _, c := range clients {
+		if err := c.Wait(ctx, synced); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap := func(c *loadtest.Client) *snapshot {
+		ts.srv.mu.RLock()
+		p := ts.srv.proxies[c.Node.GetId()]
+		ts.srv.mu.RUnlock()
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.snap
+	}
+	a1, a2, b := snap(clients[0]), snap(clients[1]), snap(clients[2])
+	// b's listener is a's (one listener naming route "80"): equal content, shared too.
+	bShares := map[string]bool{resource.ListenerType: true}
+	for _, typ := range allTypes {
+		i := cache.GetResponseType(typ)
+		if a1.sets[i] != a2.sets[i] {
+			t.Errorf("%s: the two proxies of namespace a hold two copies", shortTypeURL(typ))
+		}
+		if shared := a1.sets[i] == b.sets[i]; shared != bShares[typ] || (a1.sets[i].version == b.sets[i].version) != bShares[typ] {
+			t.Errorf("%s: the proxy of namespace b shares a's: %v, want %v", shortTypeURL(typ), shared, bShares[typ])
 		}
 	}
 }
