@@ -43,8 +43,8 @@ func (m *marshaled) version() string { return m.hash }
 type marshalCache struct {
 	mu            sync.Mutex
 	cur, prev     map[types.Resource]*marshaled
-	sets          map[setKey]*typeSet // this round's and the last round's, by slice identity
-	prevSets      map[setKey]*typeSet
+	sets          map[setKey]setRef // this round's and the last round's, by slice identity
+	prevSets      map[setKey]setRef
 	byContent     map[contentKey]*typeSet // this round's and the last round's, by version
 	prevByContent map[contentKey]*typeSet
 }
@@ -58,9 +58,16 @@ type setKey struct {
 	n       int
 }
 
+// setRef holds the slice it is keyed by: its backing array, whose address is the key, cannot be
+// freed and reused for other content while the entry lives.
+type setRef struct {
+	ts    *typeSet
+	items []types.Resource
+}
+
 func newMarshalCache() *marshalCache {
 	return &marshalCache{cur: map[types.Resource]*marshaled{}, prev: map[types.Resource]*marshaled{},
-		sets: map[setKey]*typeSet{}, prevSets: map[setKey]*typeSet{},
+		sets: map[setKey]setRef{}, prevSets: map[setKey]setRef{},
 		byContent: map[contentKey]*typeSet{}, prevByContent: map[contentKey]*typeSet{}}
 }
 
@@ -69,19 +76,19 @@ func newMarshalCache() *marshalCache {
 func (c *marshalCache) typeSet(typeURL string, items []types.Resource) (*typeSet, error) {
 	key := setKey{typeURL: typeURL, data: unsafe.SliceData(items), n: len(items)}
 	c.mu.Lock()
-	ts := c.sets[key]
-	if ts == nil {
-		if ts = c.prevSets[key]; ts != nil {
-			c.sets[key] = ts
-			ck := contentKey{typeURL, ts.version}
+	ref, ok := c.sets[key]
+	if !ok {
+		if ref, ok = c.prevSets[key]; ok {
+			c.sets[key] = ref
+			ck := contentKey{typeURL, ref.ts.version}
 			if c.byContent[ck] == nil {
-				c.byContent[ck] = ts
+				c.byContent[ck] = ref.ts
 			}
 		}
 	}
 	c.mu.Unlock()
-	if ts != nil {
-		return ts, nil
+	if ok {
+		return ref.ts, nil
 	}
 	ts, err := newTypeSet(typeURL, items, c)
 	if err != nil {
@@ -91,16 +98,14 @@ func (c *marshalCache) typeSet(typeURL string, items []types.Resource) (*typeSet
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old := c.byContent[ck]; old != nil {
-		// Only the typeSet's own slice keys it by identity: another slice, not kept, could
-		// be freed and its address reused for other content.
-		return old, nil
+		ts = old
+	} else if old := c.prevByContent[ck]; old != nil {
+		ts = old
+		c.byContent[ck] = ts
+	} else {
+		c.byContent[ck] = ts
 	}
-	if old := c.prevByContent[ck]; old != nil {
-		c.byContent[ck] = old
-		return old, nil
-	}
-	c.byContent[ck] = ts
-	c.sets[key] = ts
+	c.sets[key] = setRef{ts: ts, items: items}
 	return ts, nil
 }
 
@@ -135,7 +140,7 @@ func (c *marshalCache) get(typeURL string, r types.Resource) (*marshaled, error)
 func (c *marshalCache) rotate() {
 	c.mu.Lock()
 	c.prev, c.cur = c.cur, make(map[types.Resource]*marshaled, len(c.cur))
-	c.prevSets, c.sets = c.sets, map[setKey]*typeSet{}
+	c.prevSets, c.sets = c.sets, map[setKey]setRef{}
 	c.prevByContent, c.byContent = c.byContent, map[contentKey]*typeSet{}
 	c.mu.Unlock()
 }

@@ -26,9 +26,6 @@ type typeSet struct {
 	version string
 	names   []string // sorted: responses list resources in a stable order
 	entries map[string]entry
-	// items is the generator's slice: holding it keeps its backing array, whose address keys
-	// the shared typeSets, from being reused while the typeSet is cached.
-	items []types.Resource
 
 	// The maps go-control-plane's delta cache reads, built on first use: state-of-the-world
 	// proxies never pay for them.
@@ -56,7 +53,7 @@ func (ts *typeSet) allAnys() []*anypb.Any {
 // newTypeSet serializes items (through mc, once for all proxies) and versions them by content:
 // the hash of every name and resource hash, in name order.
 func newTypeSet(typeURL string, items []types.Resource, mc *marshalCache) (*typeSet, error) {
-	ts := &typeSet{items: items, entries: make(map[string]entry, len(items)), names: make([]string, 0, len(items))}
+	ts := &typeSet{entries: make(map[string]entry, len(items)), names: make([]string, 0, len(items))}
 	for _, r := range items {
 		m, err := mc.get(typeURL, r)
 		if err != nil {
