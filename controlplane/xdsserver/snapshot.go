@@ -37,6 +37,33 @@ type typeSet struct {
 	hashes    map[string]string
 	allOnce   sync.Once
 	anys      []*anypb.Any // every resource, in name order
+
+	// The last changedSince answer: every proxy moving from one set to this one asks the same.
+	diffMu                   sync.Mutex
+	diffFrom                 *typeSet
+	diffChanged, diffRemoved []string
+}
+
+// changedSince returns the names whose resource differs from old's or is new, and old's names
+// that are gone.
+func (ts *typeSet) changedSince(old *typeSet) (changed, removed []string) {
+	ts.diffMu.Lock()
+	defer ts.diffMu.Unlock()
+	if ts.diffFrom == old {
+		return ts.diffChanged, ts.diffRemoved
+	}
+	for _, n := range ts.names {
+		if e, ok := old.entries[n]; !ok || e.m.hash != ts.entries[n].m.hash {
+			changed = append(changed, n)
+		}
+	}
+	for _, n := range old.names {
+		if _, ok := ts.entries[n]; !ok {
+			removed = append(removed, n)
+		}
+	}
+	ts.diffFrom, ts.diffChanged, ts.diffRemoved = old, changed, removed
+	return changed, removed
 }
 
 // allAnys is shared by every response that carries the whole set: read-only.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/v3"
@@ -34,7 +35,7 @@ func (w watcher) CreateWatch(req *cache.Request, sub cache.Subscription, ch chan
 	}
 	p.watchMu.Lock()
 	defer p.watchMu.Unlock()
-	if resp := sotwRespond(p.published, req, sub, true); resp != nil {
+	if resp := sotwRespond(p.published, nil, req, sub, true); resp != nil {
 		// The channel holds one response per type and the server opens a type's next watch only
 		// after sending the previous response: this never blocks.
 		ch <- resp
@@ -65,9 +66,10 @@ func (s *Server) publish(p *proxyState, next *snapshot) error {
 		p.watchMu.Unlock()
 		return nil
 	}
+	prev := p.published
 	p.published = next
 	for id, w := range p.watches {
-		if resp := sotwRespond(next, w.req, w.sub, false); resp != nil {
+		if resp := sotwRespond(next, prev, w.req, w.sub, false); resp != nil {
 			w.ch <- resp
 			delete(p.watches, id)
 		}
@@ -86,7 +88,10 @@ func (s *Server) publish(p *proxyState, next *snapshot) error {
 // not have: the protocol lets those types be sent in part, and the proxy keeps the others. The
 // versions the stream has are its returned resources: per resource for a subscription by name,
 // one entry for the whole set of a wildcard one (never a map per resource per stream).
-func sotwRespond(snap *snapshot, req *discovery.DiscoveryRequest, sub cache.Subscription, newWatch bool) cache.Response {
+//
+// prev, when given, is the snapshot the proxy was published before snap: a stream that had its
+// version gets the difference computed once for all the proxies making the same move.
+func sotwRespond(snap, prev *snapshot, req *discovery.DiscoveryRequest, sub cache.Subscription, newWatch bool) cache.Response {
 	if snap == nil {
 		return nil
 	}
@@ -108,6 +113,25 @@ func sotwRespond(snap *snapshot, req *discovery.DiscoveryRequest, sub cache.Subs
 		if !newWatch || !missing(set, subscribed, known) {
 			return nil
 		}
+	}
+	if old := prev.set(req.GetTypeUrl()); prev != nil && !newWatch && old.version != "" && req.GetVersionInfo() == old.version {
+		// The stream has old (its returned resources say so, name by name).
+		changed, removed := set.changedSince(old)
+		out := &sotwResponse{req: req, version: set.version, returned: maps.Clone(known)}
+		if out.returned == nil {
+			out.returned = map[string]string{}
+		}
+		for _, n := range removed {
+			delete(out.returned, n)
+		}
+		for _, n := range changed {
+			if _, ok := subscribed[n]; ok {
+				m := set.entries[n].m
+				out.returned[n] = m.hash
+				out.resources = append(out.resources, m.any)
+			}
+		}
+		return out
 	}
 	out := &sotwResponse{req: req, version: set.version, returned: make(map[string]string, len(subscribed))}
 	all := true
