@@ -161,6 +161,16 @@ const wholeSet = "\x00*"
 
 // missing: a subscribed resource of set whose version the stream does not have.
 func missing(set *typeSet, subscribed map[string]struct{}, known map[string]string) bool {
+	if len(known) == len(subscribed) {
+		// The library drops what is no longer subscribed from known: known's names are the
+		// subscribed ones, and only their versions need looking at.
+		for n, v := range known {
+			if e, ok := set.entries[n]; ok && v != e.m.hash {
+				return true
+			}
+		}
+		return false
+	}
 	for n := range subscribed {
 		if e, ok := set.entries[n]; ok && known[n] != e.m.hash {
 			return true
