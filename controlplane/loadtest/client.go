@@ -202,6 +202,12 @@ func (c *Client) follow(s sender, t string) error {
 	}
 	old := st.names
 	st.names = names
+	for n := range st.resources {
+		// Endpoints and routes come in part: what is no longer asked for is dropped here.
+		if _, found := slices.BinarySearch(names, n); !found {
+			delete(st.resources, n)
+		}
+	}
 	st.subscribed = true
 	st.received = false
 	c.mu.Unlock()
