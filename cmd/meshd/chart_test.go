@@ -55,6 +55,18 @@ func TestChartRunsMeshd(t *testing.T) {
 					t.Errorf("meshd listens on %q, not a container port of the chart's (%v)", addr, c.Ports)
 				}
 			}
+			// The Go runtime collects harder as meshd nears its container's memory limit, as
+			// istiod's chart does it.
+			memLimit := false
+			for _, e := range c.Env {
+				if e.Name == "GOMEMLIMIT" && e.ValueFrom != nil && e.ValueFrom.ResourceFieldRef != nil &&
+					e.ValueFrom.ResourceFieldRef.Resource == "limits.memory" && e.ValueFrom.ResourceFieldRef.ContainerName == "" {
+					memLimit = true
+				}
+			}
+			if !memLimit {
+				t.Error("no GOMEMLIMIT from the container's limits.memory")
+			}
 			if rp := c.ReadinessProbe; rp == nil || rp.HTTPGet == nil || rp.HTTPGet.Path != "/ready" || ":"+rp.HTTPGet.Port.String() != o.ReadyAddr {
 				t.Errorf("readiness probe %+v, want GET /ready on %s", rp, o.ReadyAddr)
 			}

@@ -49,6 +49,8 @@ type typeState struct {
 	responses  int
 	nacks      int
 	resources  map[string]*anypb.Any
+	// received counts the resources of every response ACKed.
+	receivedResources int
 }
 
 // Stats is what a client measured.
@@ -155,10 +157,14 @@ func (c *Client) handleSotw(s sotwSender, resp *discovery.DiscoveryResponse) err
 		return s.send(&discovery.DiscoveryRequest{TypeUrl: t, VersionInfo: st.version, ResponseNonce: st.nonce, ResourceNames: st.names,
 			ErrorDetail: &status.Status{Code: int32(codes.InvalidArgument), Message: msg}})
 	}
-	clear(st.resources)
+	if t == resource.ClusterType || t == resource.ListenerType {
+		// State of the world; endpoints and routes may come in part, as Envoy keeps the others.
+		clear(st.resources)
+	}
 	for _, r := range resp.GetResources() {
 		st.resources[anyName(r)] = r
 	}
+	st.receivedResources += len(resp.GetResources())
 	st.version = resp.GetVersionInfo()
 	st.received = true
 	st.responses++
@@ -196,6 +202,12 @@ func (c *Client) follow(s sender, t string) error {
 	}
 	old := st.names
 	st.names = names
+	for n := range st.resources {
+		// Endpoints and routes come in part: what is no longer asked for is dropped here.
+		if _, found := slices.BinarySearch(names, n); !found {
+			delete(st.resources, n)
+		}
+	}
 	st.subscribed = true
 	st.received = false
 	c.mu.Unlock()
@@ -260,6 +272,17 @@ func (c *Client) Responses(typeURL string) int {
 	defer c.mu.Unlock()
 	if st := c.types[typeURL]; st != nil {
 		return st.responses + st.nacks
+	}
+	return 0
+}
+
+// ResourcesReceived counts the resources of one type received in the responses ACKed (state of
+// the world).
+func (c *Client) ResourcesReceived(typeURL string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st := c.types[typeURL]; st != nil {
+		return st.receivedResources
 	}
 	return 0
 }

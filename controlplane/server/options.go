@@ -28,6 +28,8 @@ type Options struct {
 	Security *security.Options
 
 	DebounceAfter, DebounceMax time.Duration
+	// PushThrottle is how many proxies a push is sent to at once (PILOT_PUSH_THROTTLE).
+	PushThrottle int
 	// ShutdownTimeout bounds the graceful stop of the gRPC and HTTP servers.
 	ShutdownTimeout time.Duration
 
@@ -47,6 +49,7 @@ func DefaultOptions() Options {
 		ReadyAddr:       ":8080",
 		DebounceAfter:   xdsserver.DefaultDebounceAfter,
 		DebounceMax:     xdsserver.DefaultDebounceMax,
+		PushThrottle:    xdsserver.DefaultPushThrottle,
 		ShutdownTimeout: 10 * time.Second,
 	}
 }
@@ -64,6 +67,9 @@ func (o *Options) Validate() error {
 	}
 	if o.DebounceMax < o.DebounceAfter {
 		return fmt.Errorf("debounce: max %s is shorter than after %s", o.DebounceMax, o.DebounceAfter)
+	}
+	if o.PushThrottle <= 0 {
+		return fmt.Errorf("push throttle: want a positive number of proxies, got %d", o.PushThrottle)
 	}
 	if o.ShutdownTimeout <= 0 {
 		return fmt.Errorf("shutdown timeout: want a positive duration, got %s", o.ShutdownTimeout)

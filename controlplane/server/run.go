@@ -46,7 +46,8 @@ func Run(ctx context.Context, opts Options, restConfig func() (*rest.Config, err
 	}
 	xds, err := xdsserver.New(xdsserver.Options{
 		Generator: backend.Generator, DebounceAfter: opts.DebounceAfter, DebounceMax: opts.DebounceMax,
-		Metrics: m, Logger: log.With("component", "xds"),
+		PushThrottle: opts.PushThrottle,
+		Metrics:      m, Logger: log.With("component", "xds"),
 	})
 	if err != nil {
 		return err

@@ -214,6 +214,7 @@ func TestValidate(t *testing.T) {
 		"cert without key": func(o *Options) { o.TLSCertFile = "c.pem" },
 		"max below after":  func(o *Options) { o.DebounceMax = o.DebounceAfter / 2 },
 		"zero debounce":    func(o *Options) { o.DebounceAfter = 0 },
+		"zero throttle":    func(o *Options) { o.PushThrottle = 0 },
 	} {
 		o := DefaultOptions()
 		mutate(&o)

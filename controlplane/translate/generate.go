@@ -34,10 +34,15 @@ func Generate(s *model.Snapshot, p *Proxy) (_ map[string][]types.Resource, err e
 		out := s.ConfigMemo(key, func() any { return sorted(outbound(s, p, sc)) }).(*resources)
 		loc := proxyLocality(s, p)
 		eds := s.Memo("eds-of|"+key+"|"+localityKey(loc), func() any { return assignments(s, out.eds, loc) }).([]types.Resource)
-		in := &resources{}
-		inbound(s, p, in)
-		r = &resources{clusters: merge(out.clusters, in.clusters), endpoints: eds,
-			listeners: merge(out.listeners, in.listeners), routes: out.routes}
+		// Sidecars of one scope serving the same ports get the very same slices: the xDS server
+		// then builds, serializes and keeps their configuration once for all of them.
+		ports := inboundPorts(s, p)
+		both := s.ConfigMemo(key+"|inbound|"+inboundKey(ports), func() any {
+			in := &resources{}
+			inbound(s, ports, in)
+			return &resources{clusters: merge(out.clusters, in.clusters), listeners: merge(out.listeners, in.listeners)}
+		}).(*resources)
+		r = &resources{clusters: both.clusters, endpoints: eds, listeners: both.listeners, routes: out.routes}
 	}
 	return map[string][]types.Resource{
 		resourcev3.ClusterType:  r.clusters,

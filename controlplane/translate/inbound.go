@@ -47,9 +47,22 @@ func inboundPorts(s *model.Snapshot, p *Proxy) []inboundPort {
 	return out
 }
 
-// inbound is the sidecar's inbound side: listener virtualInbound (15006) with a chain per served
-// port, their clusters, and a passthrough for the rest.
-func inbound(s *model.Snapshot, p *Proxy, r *resources) {
+// inboundKey identifies a list of inbound ports: proxies whose lists are equal share their
+// inbound configuration.
+func inboundKey(ports []inboundPort) string {
+	b := make([]byte, 0, 16*len(ports))
+	for _, ip := range ports {
+		b = strconv.AppendUint(b, uint64(ip.port), 10)
+		b = append(b, '/')
+		b = append(b, ip.protocol...)
+		b = append(b, ',')
+	}
+	return string(b)
+}
+
+// inbound is the sidecar's inbound side for its served ports: listener virtualInbound (15006)
+// with a chain per port, their clusters, and a passthrough for the rest.
+func inbound(s *model.Snapshot, ports []inboundPort, r *resources) {
 	l := &listenerv3.Listener{
 		Name:            virtualInbound,
 		Address:         listenerAddress("0.0.0.0", uint32(meshapi.ProxyInboundPort)),
@@ -59,7 +72,7 @@ func inbound(s *model.Snapshot, p *Proxy, r *resources) {
 	}
 	r.clusters = append(r.clusters, inboundCluster(s, inboundPassthrough))
 	sniffInbound := false
-	for _, ip := range inboundPorts(s, p) {
+	for _, ip := range ports {
 		cluster := InboundCluster(ip.port)
 		c := inboundCluster(s, cluster)
 		upstreamProtocol(c, ip.protocol) // the workload speaks what the port says

@@ -72,6 +72,17 @@ func (s *Server) account(st *streamState, typeURL, nonce, version string, nack *
 			ts.ackedVersion = ts.sentVersion
 		}
 	}
+	if nonce != "" && nonce == ts.sentNonce && !p.awaiting[typeURL] {
+		// The answer to the push's response of this type. A delta stream is sent nothing for
+		// a type without changed resources: its first answer ends the push.
+		delete(p.unacked, typeURL)
+		if st.delta {
+			clear(p.unacked)
+		}
+		if len(p.unacked) == 0 {
+			s.releaseLocked(p, nil)
+		}
+	}
 	p.statsMu.Unlock()
 	if rejected {
 		s.log.Warn("proxy rejected configuration", "proxy", p.key, "type", typeURL, "nonce", nonce,

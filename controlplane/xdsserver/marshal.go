@@ -1,6 +1,8 @@
 package xdsserver
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sync"
 	"unsafe"
@@ -10,17 +12,23 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 )
 
-// marshaled is one resource serialized once, shared by every proxy's response that carries it.
+// marshaled is one resource serialized once, shared by every proxy's response that carries it,
+// with its content's hash, computed once with the serialization: it is the resource's version
+// (delta clients, the per-resource state of state-of-the-world streams) and goes into its type's
+// version.
 type marshaled struct {
-	any      *anypb.Any
-	hashOnce sync.Once
-	hash     string // for delta clients, computed on first use
+	any  *anypb.Any
+	sum  [sha256.Size]byte
+	hash string // hex of the sum's first 8 bytes
 }
 
-func (m *marshaled) version() string {
-	m.hashOnce.Do(func() { m.hash = cache.HashResource(m.any.GetValue()) })
-	return m.hash
+func newMarshaled(typeURL string, b []byte) *marshaled {
+	m := &marshaled{any: &anypb.Any{TypeUrl: typeURL, Value: b}, sum: sha256.Sum256(b)}
+	m.hash = hex.EncodeToString(m.sum[:8])
+	return m
 }
+
+func (m *marshaled) version() string { return m.hash }
 
 // marshalCache serializes a resource once however many proxies receive it: a translator that
 // shares resource objects between proxies (the same Service seen from one namespace) gets one
@@ -29,15 +37,19 @@ func (m *marshaled) version() string {
 // requires the same). Entries unused for a whole push round are dropped.
 //
 // It also shares whole typeSets: when the generator hands several proxies the very same slice of
-// resources (a translator caching per scope), they share one typeSet, one version, one map.
+// resources (a translator caching per scope), they share one typeSet, one version, one map; and
+// slices of equal content share the typeSet built first, so that proxies given equal
+// configurations hold it once.
 type marshalCache struct {
-	mu        sync.Mutex
-	cur, prev map[types.Resource]*marshaled
-	sets      map[setKey]*typeSet // this round's and the last round's, by slice identity
-	prevSets  map[setKey]*typeSet
-	epoch     string
-	seq       uint64
+	mu            sync.Mutex
+	cur, prev     map[types.Resource]*marshaled
+	sets          map[setKey]setRef // this round's and the last round's, by slice identity
+	prevSets      map[setKey]setRef
+	byContent     map[contentKey]*typeSet // this round's and the last round's, by version
+	prevByContent map[contentKey]*typeSet
 }
+
+type contentKey struct{ typeURL, version string }
 
 // setKey identifies a generator's slice: its type, backing array and length.
 type setKey struct {
@@ -46,41 +58,54 @@ type setKey struct {
 	n       int
 }
 
-func newMarshalCache(epoch string) *marshalCache {
-	return &marshalCache{cur: map[types.Resource]*marshaled{}, prev: map[types.Resource]*marshaled{}, sets: map[setKey]*typeSet{}, prevSets: map[setKey]*typeSet{}, epoch: epoch}
+// setRef holds the slice it is keyed by: its backing array, whose address is the key, cannot be
+// freed and reused for other content while the entry lives.
+type setRef struct {
+	ts    *typeSet
+	items []types.Resource
 }
 
-// typeSet returns the typeSet for a generator's slice, shared with any proxy given the same slice
-// this round, under a version unique to the server's life.
+func newMarshalCache() *marshalCache {
+	return &marshalCache{cur: map[types.Resource]*marshaled{}, prev: map[types.Resource]*marshaled{},
+		sets: map[setKey]setRef{}, prevSets: map[setKey]setRef{},
+		byContent: map[contentKey]*typeSet{}, prevByContent: map[contentKey]*typeSet{}}
+}
+
+// typeSet returns the typeSet for a generator's slice, versioned by its content: shared with any
+// proxy given the same slice, or a slice of the same content, this round or the last.
 func (c *marshalCache) typeSet(typeURL string, items []types.Resource) (*typeSet, error) {
 	key := setKey{typeURL: typeURL, data: unsafe.SliceData(items), n: len(items)}
 	c.mu.Lock()
-	ts := c.sets[key]
-	if ts == nil {
-		if ts = c.prevSets[key]; ts != nil {
-			c.sets[key] = ts
+	ref, ok := c.sets[key]
+	if !ok {
+		if ref, ok = c.prevSets[key]; ok {
+			c.sets[key] = ref
+			ck := contentKey{typeURL, ref.ts.version}
+			if c.byContent[ck] == nil {
+				c.byContent[ck] = ref.ts
+			}
 		}
 	}
 	c.mu.Unlock()
-	if ts != nil {
-		// The same slice as before: same version, so a proxy that has it is sent nothing.
-		return ts, nil
+	if ok {
+		return ref.ts, nil
 	}
-	c.mu.Lock()
-	c.seq++
-	version := formatVersion(c.epoch, c.seq)
-	c.mu.Unlock()
-	ts, err := newTypeSet(version, typeURL, items, c)
+	ts, err := newTypeSet(typeURL, items, c)
 	if err != nil {
 		return nil, err
 	}
+	ck := contentKey{typeURL, ts.version}
 	c.mu.Lock()
-	if old := c.sets[key]; old != nil {
+	defer c.mu.Unlock()
+	if old := c.byContent[ck]; old != nil {
 		ts = old
+	} else if old := c.prevByContent[ck]; old != nil {
+		ts = old
+		c.byContent[ck] = ts
 	} else {
-		c.sets[key] = ts
+		c.byContent[ck] = ts
 	}
-	c.mu.Unlock()
+	c.sets[key] = setRef{ts: ts, items: items}
 	return ts, nil
 }
 
@@ -100,7 +125,7 @@ func (c *marshalCache) get(typeURL string, r types.Resource) (*marshaled, error)
 	if err != nil {
 		return nil, fmt.Errorf("marshal %s %s: %w", shortTypeURL(typeURL), cache.GetResourceName(r), err)
 	}
-	m = &marshaled{any: &anypb.Any{TypeUrl: typeURL, Value: b}}
+	m = newMarshaled(typeURL, b)
 	c.mu.Lock()
 	if old := c.cur[r]; old != nil {
 		m = old
@@ -115,6 +140,7 @@ func (c *marshalCache) get(typeURL string, r types.Resource) (*marshaled, error)
 func (c *marshalCache) rotate() {
 	c.mu.Lock()
 	c.prev, c.cur = c.cur, make(map[types.Resource]*marshaled, len(c.cur))
-	c.prevSets, c.sets = c.sets, map[setKey]*typeSet{}
+	c.prevSets, c.sets = c.sets, map[setKey]setRef{}
+	c.prevByContent, c.byContent = c.byContent, map[contentKey]*typeSet{}
 	c.mu.Unlock()
 }

@@ -9,10 +9,13 @@ import (
 	"github.com/meshctl/meshctl/controlplane/metrics"
 )
 
-// Istio's defaults (PILOT_DEBOUNCE_AFTER, PILOT_DEBOUNCE_MAX).
+// Istio's defaults (PILOT_DEBOUNCE_AFTER, PILOT_DEBOUNCE_MAX, PILOT_PUSH_THROTTLE).
 const (
 	DefaultDebounceAfter = 100 * time.Millisecond
 	DefaultDebounceMax   = 10 * time.Second
+	DefaultPushThrottle  = 100
+	// DefaultPushAckTimeout bounds how long a proxy that does not answer a push holds its slot.
+	DefaultPushAckTimeout = 5 * time.Second
 )
 
 // Options configure a Server. The zero value of every field but Generator has a default.
@@ -24,6 +27,11 @@ type Options struct {
 	DebounceMax time.Duration
 	// Workers generate proxies' configurations in parallel; GOMAXPROCS when zero.
 	Workers int
+	// PushThrottle is how many proxies a push is sent to at once: a proxy's slot is taken before
+	// its configuration is generated and given back when it answered every type sent, or after
+	// PushAckTimeout. DefaultPushThrottle when zero.
+	PushThrottle   int
+	PushAckTimeout time.Duration
 	// Metrics receives the pilot_* series; nil records nothing.
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
@@ -33,8 +41,14 @@ func (o *Options) complete() error {
 	if o.Generator == nil {
 		return fmt.Errorf("xds server: no generator")
 	}
-	if o.DebounceAfter < 0 || o.DebounceMax < 0 || o.Workers < 0 {
-		return fmt.Errorf("xds server: negative debounce or worker count")
+	if o.DebounceAfter < 0 || o.DebounceMax < 0 || o.Workers < 0 || o.PushThrottle < 0 || o.PushAckTimeout < 0 {
+		return fmt.Errorf("xds server: negative debounce, worker count or push throttle")
+	}
+	if o.PushThrottle == 0 {
+		o.PushThrottle = DefaultPushThrottle
+	}
+	if o.PushAckTimeout == 0 {
+		o.PushAckTimeout = DefaultPushAckTimeout
 	}
 	if o.DebounceAfter == 0 {
 		o.DebounceAfter = DefaultDebounceAfter

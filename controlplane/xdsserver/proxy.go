@@ -38,6 +38,9 @@ type proxyState struct {
 	// awaiting are the types of the latest push not sent yet, and since when.
 	awaiting      map[string]bool
 	awaitingSince time.Time
+	// unacked are the types pushed and not answered yet, slot the throttle's slot they hold.
+	unacked map[string]bool
+	slot    *slot
 }
 
 // typeStats is what /debug/syncz reports per proxy and type.
@@ -86,6 +89,7 @@ func newProxyState(key string, p *Proxy) *proxyState {
 		proxy:   p,
 		stats:   map[string]*typeStats{},
 		watches: map[int64]sotwWatch{},
+		unacked: map[string]bool{},
 	}
 }
 

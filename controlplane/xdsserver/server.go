@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -29,6 +28,7 @@ type Server struct {
 
 	debounce *debouncer
 	queue    *pushQueue
+	throttle *throttle
 
 	mu      sync.RWMutex
 	proxies map[string]*proxyState
@@ -58,6 +58,7 @@ func New(opts Options) (*Server, error) {
 		cancel:   cancel,
 		debounce: newDebouncer(opts.DebounceAfter, opts.DebounceMax),
 		queue:    newPushQueue(),
+		throttle: newThrottle(opts.PushThrottle, opts.PushAckTimeout),
 		proxies:  map[string]*proxyState{},
 		sotw:     map[int64]*streamState{},
 		delta:    map[int64]*streamState{},
@@ -67,7 +68,7 @@ func New(opts Options) (*Server, error) {
 	// Istio answers what is asked. The order of types is kept by the proxies requesting CDS before
 	// EDS and LDS before RDS, as Envoy does.
 	s.deltaCache = cache.NewSnapshotCache(false, nodeKey{}, cacheLogger{s.log})
-	s.marshal = newMarshalCache(strconv.FormatInt(time.Now().UnixNano(), 36))
+	s.marshal = newMarshalCache()
 	s.xds = serverv3.NewServer(ctx, watcher{s}, callbacks{s})
 	return s, nil
 }
@@ -104,7 +105,17 @@ func (s *Server) worker() {
 		if !s.opts.Generator.Affects(p.proxy, r.change) {
 			continue
 		}
-		s.push(p, r, false)
+		// Waiting here leaves the proxies behind in the queue, where their pushes merge.
+		if !s.acquire(s.ctx, p) {
+			return
+		}
+		_ = s.push(p, r, false) // logged and counted by push
+		p.statsMu.Lock()
+		if len(p.unacked) == 0 {
+			// Nothing to send, or all of it answered already.
+			s.releaseLocked(p, nil)
+		}
+		p.statsMu.Unlock()
 	}
 }
 
@@ -200,9 +211,8 @@ func (s *Server) await(p *proxyState, prev, next *snapshot, start time.Time) {
 	}
 	for t := types.ResponseType(0); t < types.UnknownType; t++ {
 		url, _ := cache.GetResponseTypeURL(t)
-		// A type whose set did not change (not regenerated, or the generator's very same slice)
-		// sends nothing.
-		if next.sets[t] == nil || next.sets[t] == prev.set(url) || p.stats[url] == nil || !p.stats[url].subscribed {
+		// A type whose content did not change sends nothing.
+		if next.sets[t] == nil || next.sets[t].version == prev.set(url).version || p.stats[url] == nil || !p.stats[url].subscribed {
 			continue
 		}
 		if p.awaiting == nil {
@@ -210,6 +220,7 @@ func (s *Server) await(p *proxyState, prev, next *snapshot, start time.Time) {
 		}
 		p.awaitingSince = start
 		p.awaiting[url] = true
+		p.unacked[url] = true
 	}
 }
 
@@ -279,6 +290,7 @@ func (s *Server) detach(id int64, delta bool) {
 		return
 	}
 	delete(s.proxies, p.key)
+	s.release(p, nil)
 	// Under s.mu, so that a reconnection of the same node id builds its state after this clear;
 	// under watchMu, never held during a generation, so that a push in flight publishes nothing
 	// after it.

@@ -1,8 +1,10 @@
 package xdsserver
 
 import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
-	"strconv"
 	"sync"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
@@ -17,15 +19,13 @@ type entry struct {
 }
 
 // typeSet is one type's resources in a proxy's snapshot. It is immutable once built and shared
-// between successive snapshots while its type does not change (an EDS-only push keeps the
-// clusters, listeners and routes of the previous snapshot).
+// between successive snapshots while its type does not change, and between proxies given the same
+// content. Its version is a hash of its content: a push that leaves a type as it was sends nothing
+// for it.
 type typeSet struct {
 	version string
 	names   []string // sorted: responses list resources in a stable order
 	entries map[string]entry
-	// items is the generator's slice: holding it keeps its backing array, whose address keys
-	// the shared typeSets, from being reused while the typeSet is cached.
-	items []types.Resource
 
 	// The maps go-control-plane's delta cache reads, built on first use: state-of-the-world
 	// proxies never pay for them.
@@ -36,29 +36,51 @@ type typeSet struct {
 	hashOnce  sync.Once
 	hashes    map[string]string
 	allOnce   sync.Once
-	anys      []*anypb.Any      // every resource, in name order
-	returned  map[string]string // every name at this version
+	anys      []*anypb.Any // every resource, in name order
+
+	// The last changedSince answer: every proxy moving from one set to this one asks the same.
+	diffMu                   sync.Mutex
+	diffFrom                 *typeSet
+	diffChanged, diffRemoved []string
 }
 
-func (ts *typeSet) buildAll() {
-	ts.allOnce.Do(func() {
-		ts.anys = make([]*anypb.Any, 0, len(ts.names))
-		ts.returned = make(map[string]string, len(ts.names))
-		for _, n := range ts.names {
-			ts.anys = append(ts.anys, ts.entries[n].m.any)
-			ts.returned[n] = ts.version
+// changedSince returns the names whose resource differs from old's or is new, and old's names
+// that are gone.
+func (ts *typeSet) changedSince(old *typeSet) (changed, removed []string) {
+	ts.diffMu.Lock()
+	defer ts.diffMu.Unlock()
+	if ts.diffFrom == old {
+		return ts.diffChanged, ts.diffRemoved
+	}
+	for _, n := range ts.names {
+		if e, ok := old.entries[n]; !ok || e.m.hash != ts.entries[n].m.hash {
+			changed = append(changed, n)
 		}
-	})
+	}
+	for _, n := range old.names {
+		if _, ok := ts.entries[n]; !ok {
+			removed = append(removed, n)
+		}
+	}
+	ts.diffFrom, ts.diffChanged, ts.diffRemoved = old, changed, removed
+	return changed, removed
 }
 
 // allAnys is shared by every response that carries the whole set: read-only.
-func (ts *typeSet) allAnys() []*anypb.Any { ts.buildAll(); return ts.anys }
+func (ts *typeSet) allAnys() []*anypb.Any {
+	ts.allOnce.Do(func() {
+		ts.anys = make([]*anypb.Any, 0, len(ts.names))
+		for _, n := range ts.names {
+			ts.anys = append(ts.anys, ts.entries[n].m.any)
+		}
+	})
+	return ts.anys
+}
 
-// allReturned must be cloned before it leaves: the server edits a stream's copy.
-func (ts *typeSet) allReturned() map[string]string { ts.buildAll(); return ts.returned }
-
-func newTypeSet(version, typeURL string, items []types.Resource, mc *marshalCache) (*typeSet, error) {
-	ts := &typeSet{version: version, items: items, entries: make(map[string]entry, len(items)), names: make([]string, 0, len(items))}
+// newTypeSet serializes items (through mc, once for all proxies) and versions them by content:
+// the hash of every name and resource hash, in name order.
+func newTypeSet(typeURL string, items []types.Resource, mc *marshalCache) (*typeSet, error) {
+	ts := &typeSet{entries: make(map[string]entry, len(items)), names: make([]string, 0, len(items))}
 	for _, r := range items {
 		m, err := mc.get(typeURL, r)
 		if err != nil {
@@ -70,7 +92,14 @@ func newTypeSet(version, typeURL string, items []types.Resource, mc *marshalCach
 		}
 		ts.entries[name] = entry{res: r, m: m}
 	}
-	slices.Sort(ts.names)
+	slices.SortFunc(ts.names, cmp.Compare)
+	h := sha256.New()
+	for _, n := range ts.names {
+		h.Write([]byte(n))
+		h.Write([]byte{0})
+		h.Write(ts.entries[n].m.sum[:])
+	}
+	ts.version = hex.EncodeToString(h.Sum(nil)[:8])
 	return ts, nil
 }
 
@@ -137,8 +166,8 @@ func (s *snapshot) GetVersionMap(typeURL string) map[string]string {
 	return s.set(typeURL).versionMap()
 }
 
-// next builds the snapshot that follows s: the types in update get res's resources under a new
-// version; the others are shared with s unchanged, so nothing is sent for them.
+// next builds the snapshot that follows s: the types in update get res's resources; the others,
+// and those whose content did not change, keep s's typeSet, so nothing is sent for them.
 func (s *snapshot) next(res map[string][]types.Resource, update func(types.ResponseType) bool, build func(typeURL string, items []types.Resource) (*typeSet, error)) (*snapshot, error) {
 	out := &snapshot{}
 	if s != nil {
@@ -160,11 +189,10 @@ func (s *snapshot) next(res map[string][]types.Resource, update func(types.Respo
 		if err != nil {
 			return nil, err
 		}
+		if old := out.sets[i]; old != nil && old.version == ts.version {
+			continue
+		}
 		out.sets[i] = ts
 	}
 	return out, nil
-}
-
-func formatVersion(epoch string, n uint64) string {
-	return epoch + "-" + strconv.FormatUint(n, 10)
 }

@@ -35,7 +35,7 @@ func (w watcher) CreateWatch(req *cache.Request, sub cache.Subscription, ch chan
 	}
 	p.watchMu.Lock()
 	defer p.watchMu.Unlock()
-	if resp := sotwRespond(p.published, req, sub, true); resp != nil {
+	if resp := sotwRespond(p.published, nil, req, sub, true); resp != nil {
 		// The channel holds one response per type and the server opens a type's next watch only
 		// after sending the previous response: this never blocks.
 		ch <- resp
@@ -66,9 +66,10 @@ func (s *Server) publish(p *proxyState, next *snapshot) error {
 		p.watchMu.Unlock()
 		return nil
 	}
+	prev := p.published
 	p.published = next
 	for id, w := range p.watches {
-		if resp := sotwRespond(next, w.req, w.sub, false); resp != nil {
+		if resp := sotwRespond(next, prev, w.req, w.sub, false); resp != nil {
 			w.ch <- resp
 			delete(p.watches, id)
 		}
@@ -81,7 +82,16 @@ func (s *Server) publish(p *proxyState, next *snapshot) error {
 // sotwRespond builds the response a request gets from snap, or nil when the proxy is up to date,
 // following the protocol as go-control-plane's snapshot cache does: a different version is
 // answered; on a new watch, so are resources subscribed but not yet returned.
-func sotwRespond(snap *snapshot, req *discovery.DiscoveryRequest, sub cache.Subscription, newWatch bool) cache.Response {
+//
+// A wildcard subscription (clusters, listeners) gets the whole set, as the protocol wants. A
+// subscription by name (endpoints, routes) gets only the resources whose version the stream does
+// not have: the protocol lets those types be sent in part, and the proxy keeps the others. The
+// versions the stream has are its returned resources: per resource for a subscription by name,
+// one entry for the whole set of a wildcard one (never a map per resource per stream).
+//
+// prev, when given, is the snapshot the proxy was published before snap: a stream that had its
+// version gets the difference computed once for all the proxies making the same move.
+func sotwRespond(snap, prev *snapshot, req *discovery.DiscoveryRequest, sub cache.Subscription, newWatch bool) cache.Response {
 	if snap == nil {
 		return nil
 	}
@@ -90,61 +100,83 @@ func sotwRespond(snap *snapshot, req *discovery.DiscoveryRequest, sub cache.Subs
 		// Not a type this proxy is given (or no snapshot yet): wait.
 		return nil
 	}
-	if req.GetVersionInfo() == set.version {
-		if !newWatch {
+	known := sub.ReturnedResources()
+	if sub.IsWildcard() {
+		if req.GetVersionInfo() == set.version && (!newWatch || known[wholeSet] == set.version) {
 			return nil
 		}
-		known := sub.ReturnedResources()
-		missing := false
-		if sub.IsWildcard() {
-			for _, n := range set.names {
-				if _, ok := known[n]; !ok {
-					missing = true
-					break
-				}
-			}
-		} else {
-			for n := range sub.SubscribedResources() {
-				_, sent := known[n]
-				if _, exists := set.entries[n]; exists && !sent {
-					missing = true
-					break
-				}
-			}
-		}
-		if !missing {
+		return &sotwResponse{req: req, version: set.version, resources: set.allAnys(),
+			returned: map[string]string{wholeSet: set.version}}
+	}
+	subscribed := sub.SubscribedResources()
+	if req.GetVersionInfo() == set.version {
+		if !newWatch || !missing(set, subscribed, known) {
 			return nil
 		}
 	}
-	out := &sotwResponse{req: req, version: set.version}
-	subscribed := sub.SubscribedResources()
-	if sub.IsWildcard() || coversAll(subscribed, set.names) {
-		// The whole set, as most requests are (CDS, LDS, and EDS for every cluster received):
-		// the list is shared, the map the server keeps per stream is a clone of a prebuilt one.
-		out.resources = set.allAnys()
-		out.returned = maps.Clone(set.allReturned())
+	if old := prev.set(req.GetTypeUrl()); prev != nil && !newWatch && old.version != "" && req.GetVersionInfo() == old.version {
+		// The stream has old (its returned resources say so, name by name).
+		changed, removed := set.changedSince(old)
+		out := &sotwResponse{req: req, version: set.version, returned: maps.Clone(known)}
+		if out.returned == nil {
+			out.returned = map[string]string{}
+		}
+		for _, n := range removed {
+			delete(out.returned, n)
+		}
+		for _, n := range changed {
+			if _, ok := subscribed[n]; ok {
+				m := set.entries[n].m
+				out.returned[n] = m.hash
+				out.resources = append(out.resources, m.any)
+			}
+		}
 		return out
 	}
-	out.returned = make(map[string]string, len(subscribed))
+	out := &sotwResponse{req: req, version: set.version, returned: make(map[string]string, len(subscribed))}
+	all := true
 	for _, n := range set.names {
-		if _, ok := subscribed[n]; ok {
-			out.resources = append(out.resources, set.entries[n].m.any)
-			out.returned[n] = set.version
+		if _, ok := subscribed[n]; !ok {
+			all = false
+			continue
 		}
+		m := set.entries[n].m
+		out.returned[n] = m.hash
+		if known[n] != m.hash {
+			out.resources = append(out.resources, m.any)
+		} else {
+			all = false
+		}
+	}
+	if all {
+		// The whole set, as a first response usually is: the list is shared.
+		out.resources = set.allAnys()
 	}
 	return out
 }
 
-func coversAll(subscribed map[string]struct{}, names []string) bool {
-	if len(subscribed) < len(names) {
+// wholeSet keys a wildcard stream's returned resources: it holds the version of the set it has.
+// No resource is named so (names are never empty-prefixed with NUL).
+const wholeSet = "\x00*"
+
+// missing: a subscribed resource of set whose version the stream does not have.
+func missing(set *typeSet, subscribed map[string]struct{}, known map[string]string) bool {
+	if len(known) == len(subscribed) {
+		// The library drops what is no longer subscribed from known: known's names are the
+		// subscribed ones, and only their versions need looking at.
+		for n, v := range known {
+			if e, ok := set.entries[n]; ok && v != e.m.hash {
+				return true
+			}
+		}
 		return false
 	}
-	for _, n := range names {
-		if _, ok := subscribed[n]; !ok {
-			return false
+	for n := range subscribed {
+		if e, ok := set.entries[n]; ok && known[n] != e.m.hash {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // sotwResponse carries resources already serialized.
