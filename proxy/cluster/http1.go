@@ -36,6 +36,9 @@ type h1Conn struct {
 	bw     *bufio.Writer
 	idleAt time.Time
 	reused bool
+	// interrupt unblocks the connection's reads and writes when a request is cancelled; made once
+	// per connection, not per request.
+	interrupt func()
 }
 
 const (
@@ -104,7 +107,9 @@ func (p *h1Pool) get(ctx context.Context, addr string) (*h1Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &h1Conn{pool: p, addr: addr, conn: conn, br: bufio.NewReaderSize(conn, h1BufferSize), bw: bufio.NewWriterSize(conn, h1BufferSize)}, nil
+	pc := &h1Conn{pool: p, addr: addr, conn: conn, br: bufio.NewReaderSize(conn, h1BufferSize), bw: bufio.NewWriterSize(conn, h1BufferSize)}
+	pc.interrupt = func() { _ = pc.conn.SetDeadline(time.Unix(1, 0)) }
+	return pc, nil
 }
 
 // alive reports whether an idle connection is still open: a read that must not block finds nothing
@@ -161,7 +166,7 @@ func (pc *h1Conn) roundTrip(req *http.Request) (*http.Response, error) {
 	// still usable).
 	stop := func() bool { return true }
 	if ctx.Done() != nil {
-		stop = context.AfterFunc(ctx, func() { _ = pc.conn.SetDeadline(time.Unix(1, 0)) })
+		stop = context.AfterFunc(ctx, pc.interrupt)
 	}
 	if err := pc.writeRequest(req); err != nil {
 		stop()

@@ -109,9 +109,10 @@ func rawFramed(buf []byte) (int, bool) {
 	if end < 0 {
 		return 0, false
 	}
-	head := buf[:end]
 	length := 0
-	for _, line := range bytes.Split(head, []byte("\r\n"))[1:] {
+	for rest := buf[:end]; len(rest) > 0; {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\r\n"))
 		k, v, ok := bytes.Cut(line, []byte(":"))
 		if ok && bytes.EqualFold(k, []byte("Content-Length")) {
 			length, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
