@@ -2,6 +2,7 @@ package accesslog
 
 import (
 	"io"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -63,9 +64,9 @@ func (i *Info) AppendText(b []byte) []byte {
 	b = append(b, ' ')
 	b = dash(b, i.UpstreamLocal)
 	b = append(b, ' ')
-	b = addr(b, i.DownstreamLocal.IsValid(), i.DownstreamLocal.String)
+	b = addr(b, i.DownstreamLocal)
 	b = append(b, ' ')
-	b = addr(b, i.DownstreamRemote.IsValid(), i.DownstreamRemote.String)
+	b = addr(b, i.DownstreamRemote)
 	b = append(b, ' ')
 	b = dash(b, i.ServerName)
 	b = append(b, ' ')
@@ -80,11 +81,12 @@ func dash(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-func addr(b []byte, ok bool, s func() string) []byte {
-	if !ok {
+// addr appends the address in place: no string per line.
+func addr(b []byte, ap netip.AddrPort) []byte {
+	if !ap.IsValid() {
 		return append(b, '-')
 	}
-	return append(b, s()...)
+	return ap.AppendTo(b)
 }
 
 // Logger writes access log lines to a writer, one write per line.

@@ -36,6 +36,9 @@ type h1Conn struct {
 	bw     *bufio.Writer
 	idleAt time.Time
 	reused bool
+	// interrupt unblocks the connection's reads and writes when a request is cancelled; made once
+	// per connection, not per request.
+	interrupt func()
 }
 
 const (
@@ -104,7 +107,9 @@ func (p *h1Pool) get(ctx context.Context, addr string) (*h1Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &h1Conn{pool: p, addr: addr, conn: conn, br: bufio.NewReaderSize(conn, h1BufferSize), bw: bufio.NewWriterSize(conn, h1BufferSize)}, nil
+	pc := &h1Conn{pool: p, addr: addr, conn: conn, br: bufio.NewReaderSize(conn, h1BufferSize), bw: bufio.NewWriterSize(conn, h1BufferSize)}
+	pc.interrupt = func() { _ = pc.conn.SetDeadline(time.Unix(1, 0)) }
+	return pc, nil
 }
 
 // alive reports whether an idle connection is still open: a read that must not block finds nothing
@@ -161,11 +166,19 @@ func (pc *h1Conn) roundTrip(req *http.Request) (*http.Response, error) {
 	// still usable).
 	stop := func() bool { return true }
 	if ctx.Done() != nil {
-		stop = context.AfterFunc(ctx, func() { _ = pc.conn.SetDeadline(time.Unix(1, 0)) })
+		stop = context.AfterFunc(ctx, pc.interrupt)
 	}
 	if err := pc.writeRequest(req); err != nil {
 		stop()
 		return nil, err
+	}
+	if resp, n, ok := readSimpleResponse(pc.br, req); ok {
+		b := &h1Body{pc: pc, remain: n, fixed: true, reuse: !req.Close, stop: stop}
+		resp.Body = b
+		if n == 0 {
+			b.finish(true) // nothing to read: the connection is free now
+		}
+		return resp, nil
 	}
 	for {
 		resp, err := http.ReadResponse(pc.br, req)
@@ -257,19 +270,47 @@ func (pc *h1Conn) writeRequest(req *http.Request) error {
 // h1Body streams an answer's body; read to its end, the connection goes back to the pool.
 type h1Body struct {
 	pc    *h1Conn
-	body  io.ReadCloser
+	body  io.ReadCloser // http.ReadResponse's body
 	reuse bool
 	done  bool
 	stop  func() bool
+	// fixed: a body of known length read straight from the connection (readSimpleResponse); remain
+	// is what is left of it.
+	fixed  bool
+	remain int64
 }
 
 func (b *h1Body) Read(p []byte) (int, error) {
 	if b.done {
 		return 0, io.EOF
 	}
+	if b.fixed {
+		return b.readFixed(p)
+	}
 	n, err := b.body.Read(p)
 	if err != nil {
 		b.finish(err == io.EOF)
+	}
+	return n, err
+}
+
+// readFixed reads the rest of a body of known length; its last bytes come with io.EOF, so the
+// connection is back in the pool before the caller writes them on.
+func (b *h1Body) readFixed(p []byte) (int, error) {
+	if int64(len(p)) > b.remain {
+		p = p[:b.remain]
+	}
+	n, err := b.pc.br.Read(p)
+	b.remain -= int64(n)
+	switch {
+	case b.remain == 0:
+		b.finish(true)
+		return n, io.EOF
+	case err == io.EOF:
+		b.finish(false)
+		return n, io.ErrUnexpectedEOF // cut short: not the end of the answer
+	case err != nil:
+		b.finish(false)
 	}
 	return n, err
 }

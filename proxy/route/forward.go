@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/meshctl/meshctl/proxy/accesslog"
@@ -223,11 +224,22 @@ func appendForwardedFor(h http.Header, ip string) {
 // outgoing is the upstream request for one attempt: the downstream request, its header map shared
 // (the proxy owns it), its URL pointing at the endpoint.
 func outgoing(ctx context.Context, r *http.Request, addr string) *http.Request {
-	out := r.WithContext(ctx)
-	u := *r.URL
-	u.Scheme, u.Host = "http", addr
-	out.URL = &u
+	o := new(outRequest) // the request and its URL in one allocation
+	if ctx == r.Context() {
+		o.req = *r // no timeout of its own: the copy keeps the downstream's context
+	} else {
+		o.req = *r.WithContext(ctx)
+	}
+	out := &o.req
+	o.url = *r.URL
+	o.url.Scheme, o.url.Host = "http", addr
+	out.URL = &o.url
 	out.RequestURI = ""
 	out.Close = false
 	return out
+}
+
+type outRequest struct {
+	req http.Request
+	url url.URL
 }

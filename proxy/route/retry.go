@@ -35,6 +35,7 @@ type exchange struct {
 	target cluster.Target
 	body   *replayBody
 	tried  [4]*cluster.Host
+	pick   cluster.Target // this attempt's: the target and the hosts to avoid
 
 	host      *cluster.Host // of the response run returned
 	cancelTry context.CancelFunc
@@ -128,11 +129,12 @@ func (ex *exchange) backoff(i int) bool {
 // attempt sends the request once; it returns the response (nil on failure, with the failure
 // recorded) and whether the outcome may be retried.
 func (ex *exchange) attempt(i int) (*http.Response, bool) {
-	t := ex.target
+	ex.pick = ex.target
+	t := &ex.pick // in the exchange, which is on the heap already: no allocation per attempt
 	if p := ex.f.cfg.Retry; p != nil && p.AvoidPreviousHosts {
 		t.Tried, t.Attempts = ex.tried[:min(i, len(ex.tried))], p.HostSelectionAttempts
 	}
-	h, err := ex.c.Pick(&t, ex.conn.OrigDst)
+	h, err := ex.c.Pick(t, ex.conn.OrigDst)
 	if err != nil {
 		ex.setFail(http.StatusServiceUnavailable, accesslog.NoHealthyUpstream, "no_healthy_upstream", bodyNoHealthy)
 		return nil, false
