@@ -102,18 +102,24 @@ func (c *Client) runSotw(ctx context.Context, ads discovery.AggregatedDiscoveryS
 	if err != nil {
 		return fmt.Errorf("open ADS stream: %w", err)
 	}
-	s := sotwSender{stream: stream, node: c.Node}
+	s := &sotwSender{stream: stream, node: c.Node}
+	return serve(c, s, stream.Recv, func(resp *discovery.DiscoveryResponse) error { return c.handleSotw(*s, resp) })
+}
+
+// serve is both protocols' stream loop: the wildcard subscriptions Envoy opens first (clusters,
+// listeners), then every response handed to handle until the stream ends.
+func serve[R any](c *Client, s sender, recv func() (R, error), handle func(R) error) error {
 	for _, t := range []string{resource.ClusterType, resource.ListenerType} {
 		if err := s.subscribe(t, c.types[t], nil); err != nil {
 			return err
 		}
 	}
 	for {
-		resp, err := stream.Recv()
+		resp, err := recv()
 		if err != nil {
 			return recvError(err)
 		}
-		if err := c.handleSotw(s, resp); err != nil {
+		if err := handle(resp); err != nil {
 			return err
 		}
 	}

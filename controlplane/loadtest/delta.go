@@ -7,7 +7,6 @@ import (
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
-	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
@@ -19,20 +18,7 @@ func (c *Client) runDelta(ctx context.Context, ads discovery.AggregatedDiscovery
 		return fmt.Errorf("open delta ADS stream: %w", err)
 	}
 	s := &deltaSender{stream: stream, node: c.Node}
-	for _, t := range []string{resource.ClusterType, resource.ListenerType} {
-		if err := s.subscribe(t, c.types[t], nil); err != nil {
-			return err
-		}
-	}
-	for {
-		resp, err := stream.Recv()
-		if err != nil {
-			return recvError(err)
-		}
-		if err := c.handleDelta(s, resp); err != nil {
-			return err
-		}
-	}
+	return serve(c, s, stream.Recv, func(resp *discovery.DeltaDiscoveryResponse) error { return c.handleDelta(s, resp) })
 }
 
 type deltaSender struct {
