@@ -146,6 +146,15 @@ func Affects(s *model.Snapshot, p *Proxy, c model.Change) bool {
 					return true
 				}
 			}
+		case model.KindPeerAuthentication:
+			// The root namespace's is mesh-wide; another's, that namespace's workloads (inbound)
+			// and the clients of its services (auto mTLS).
+			for _, ns := range c.Namespaces {
+				if ns == s.RootNamespace() {
+					return true
+				}
+			}
+			relevant = true
 		default:
 			relevant = true
 		}

@@ -48,17 +48,24 @@ func inboundPorts(s *model.Snapshot, p *Proxy) []inboundPort {
 }
 
 // inbound is the sidecar's inbound side: listener virtualInbound (15006) with a chain per served
-// port, their clusters, and a passthrough for the rest.
+// port, their clusters, and a passthrough for the rest. Each port's chains follow its
+// PeerAuthentication mode (peerChains).
 func inbound(s *model.Snapshot, p *Proxy, r *resources) {
+	pol := workloadPeerPolicy(s, p.Namespace(), p.Labels())
+	passthrough := &listenerv3.FilterChain{Name: inboundPassthrough,
+		Filters: []*listenerv3.Filter{tcpProxy(s, inboundPassthrough, []weighted{{inboundPassthrough, 1}})}}
+	if pol.mode == modeStrict {
+		// Ports no Service declares are the workload's too: STRICT holds there as well.
+		passthrough.TransportSocket = istioMutualDownstream()
+	}
 	l := &listenerv3.Listener{
-		Name:            virtualInbound,
-		Address:         listenerAddress("0.0.0.0", uint32(meshapi.ProxyInboundPort)),
-		ListenerFilters: []*listenerv3.ListenerFilter{originalDstFilter},
-		DefaultFilterChain: &listenerv3.FilterChain{Name: inboundPassthrough,
-			Filters: []*listenerv3.Filter{tcpProxy(s, inboundPassthrough, []weighted{{inboundPassthrough, 1}})}},
+		Name:               virtualInbound,
+		Address:            listenerAddress("0.0.0.0", uint32(meshapi.ProxyInboundPort)),
+		ListenerFilters:    []*listenerv3.ListenerFilter{originalDstFilter},
+		DefaultFilterChain: passthrough,
 	}
 	r.clusters = append(r.clusters, inboundCluster(s, inboundPassthrough))
-	sniffInbound := false
+	sniffInbound, inspectTLS := false, false
 	for _, ip := range inboundPorts(s, p) {
 		cluster := InboundCluster(ip.port)
 		c := inboundCluster(s, cluster)
@@ -68,26 +75,53 @@ func inbound(s *model.Snapshot, p *Proxy, r *resources) {
 		fc := &listenerv3.FilterChain{Name: listenerName("0.0.0.0", ip.port),
 			FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: u32(ip.port)}}
 		tcp := []*listenerv3.Filter{tcpProxy(s, cluster, []weighted{{cluster, 1}})}
-		if !isHTTP(ip.protocol) && !isSniffed(ip.protocol) {
+		var plain []*listenerv3.FilterChain
+		switch {
+		case !isHTTP(ip.protocol) && !isSniffed(ip.protocol):
 			fc.Filters = tcp
-			l.FilterChains = append(l.FilterChains, fc)
+			plain = []*listenerv3.FilterChain{fc}
+		default:
+			rc := &routev3.RouteConfiguration{Name: cluster, VirtualHosts: []*routev3.VirtualHost{{
+				Name: "inbound|http|" + port, Domains: []string{"*"},
+				Routes: []*routev3.Route{{Name: "default", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
+					Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}, Timeout: zeroTimeout()}}}},
+			}}}
+			fc.Filters = []*listenerv3.Filter{httpManager(s, "inbound_0.0.0.0_"+port, "", rc, false)}
+			plain = []*listenerv3.FilterChain{fc}
+			if isSniffed(ip.protocol) {
+				// As Istio: HTTP the proxy recognises is routed, the rest of the port is TCP.
+				fc.FilterChainMatch.ApplicationProtocols = sniffedProtocols
+				plain = append(plain, &listenerv3.FilterChain{Name: fc.Name + "_tcp",
+					FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: u32(ip.port)}, Filters: tcp})
+			}
+		}
+		mode := pol.at(ip.port)
+		if mode == modeDisable {
+			l.FilterChains = append(l.FilterChains, plain...)
+			sniffInbound = sniffInbound || isSniffed(ip.protocol)
 			continue
 		}
-		rc := &routev3.RouteConfiguration{Name: cluster, VirtualHosts: []*routev3.VirtualHost{{
-			Name: "inbound|http|" + port, Domains: []string{"*"},
-			Routes: []*routev3.Route{{Name: "default", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
-				Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}, Timeout: zeroTimeout()}}}},
-		}}}
-		fc.Filters = []*listenerv3.Filter{httpManager(s, "inbound_0.0.0.0_"+port, "", rc, false)}
+		// Mutual TLS: the port's filter once TLS is terminated. A port of unknown protocol is
+		// TCP inside the tunnel: sniffing reads the connection's first bytes, which are TLS.
+		mtls := &listenerv3.FilterChain{Name: fc.Name, FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: u32(ip.port)},
+			TransportSocket: istioMutualDownstream(), Filters: fc.Filters}
 		if isSniffed(ip.protocol) {
-			// As Istio: HTTP the proxy recognises is routed, the rest of the port is TCP.
-			fc.FilterChainMatch.ApplicationProtocols = sniffedProtocols
-			sniffInbound = true
-			l.FilterChains = append(l.FilterChains, fc, &listenerv3.FilterChain{Name: fc.Name + "_tcp",
-				FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: u32(ip.port)}, Filters: tcp})
+			mtls.Filters = tcp
+		}
+		if mode == modeStrict {
+			l.FilterChains = append(l.FilterChains, mtls)
 			continue
 		}
-		l.FilterChains = append(l.FilterChains, fc)
+		// PERMISSIVE: TLS with Istio's ALPN is terminated, anything else served as it comes.
+		mtls.Name += "_mtls"
+		mtls.FilterChainMatch.TransportProtocol, mtls.FilterChainMatch.ApplicationProtocols = "tls", istioInboundALPN
+		l.FilterChains = append(l.FilterChains, mtls)
+		l.FilterChains = append(l.FilterChains, plain...)
+		inspectTLS = true
+		sniffInbound = sniffInbound || isSniffed(ip.protocol)
+	}
+	if inspectTLS {
+		l.ListenerFilters = append(l.ListenerFilters, tlsInspectorFilter)
 	}
 	if sniffInbound {
 		l.ListenerFilters = append(l.ListenerFilters, httpInspectorFilter)

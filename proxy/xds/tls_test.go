@@ -89,10 +89,14 @@ func TestInboundTLSChain(t *testing.T) {
 	if err != nil || !strings.Contains(got.Warming, "kubernetes://bookinfo-cred") {
 		t.Errorf("a gateway credential: warming %q, err %v", got.Warming, err)
 	}
+	// A file the pod does not have: that chain waits, the rest of the configuration is used.
+	got, err = filterChain(chain(`"commonTlsContext":{"tlsCertificates":[{"certificateChain":{"filename":"/nonexistent/cert.pem"},"privateKey":{"filename":"/nonexistent/key.pem"}}]}`), false)
+	if err != nil || !strings.Contains(got.Warming, "/nonexistent/cert.pem") {
+		t.Errorf("a missing file: warming %q, err %v", got.Warming, err)
+	}
 	for name, ctx := range map[string]string{
 		"no certificate":   `"commonTlsContext":{}`,
 		"SDS not over ADS": `"commonTlsContext":{"tlsCertificateSdsSecretConfigs":[{"name":"default","sdsConfig":{"path":"/x"}}]}`,
-		"a missing file":   `"commonTlsContext":{"tlsCertificates":[{"certificateChain":{"filename":"/nonexistent/cert.pem"},"privateKey":{"filename":"/nonexistent/key.pem"}}]}`,
 	} {
 		fc := &listenerv3.FilterChain{}
 		js := `{"name":"c","transportSocket":{"name":"envoy.transport_sockets.tls","typedConfig":{"@type":"type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",` + ctx + `}},

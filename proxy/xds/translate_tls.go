@@ -2,7 +2,9 @@ package xds
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"io/fs"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
@@ -58,10 +60,10 @@ func commonTLS(c *tlsv3.CommonTlsContext, out *ir.TLS) (warming string, err erro
 	case len(certs)+len(sds) > 1:
 		return "", fmt.Errorf("tls_certificates, tls_certificate_sds_secret_configs: one certificate at most")
 	case len(certs) == 1:
-		if out.CertificatePEM, err = pemSource(certs[0].GetCertificateChain()); err != nil {
+		if out.CertificatePEM, err = pemSource(certs[0].GetCertificateChain(), &warming); err != nil {
 			return "", fmt.Errorf("tls_certificates[0].certificate_chain: %w", err)
 		}
-		if out.KeyPEM, err = pemSource(certs[0].GetPrivateKey()); err != nil {
+		if out.KeyPEM, err = pemSource(certs[0].GetPrivateKey(), &warming); err != nil {
 			return "", fmt.Errorf("tls_certificates[0].private_key: %w", err)
 		}
 	case len(sds) == 1:
@@ -93,7 +95,7 @@ func commonTLS(c *tlsv3.CommonTlsContext, out *ir.TLS) (warming string, err erro
 			if dynamic != nil {
 				return "", fmt.Errorf("validation context: trusted_ca and an SDS validation context both name the roots")
 			}
-			if out.TrustedCAPEM, err = pemSource(ca); err != nil {
+			if out.TrustedCAPEM, err = pemSource(ca, &warming); err != nil {
 				return "", fmt.Errorf("validation_context.trusted_ca: %w", err)
 			}
 		}
@@ -131,9 +133,18 @@ func sdsName(s *tlsv3.SdsSecretConfig, own string) (warming string, err error) {
 	return "", nil
 }
 
-// pemSource reads PEM inline or from a file in the proxy's container.
-func pemSource(d *corev3.DataSource) ([]byte, error) {
+// pemSource reads PEM inline or from a file in the proxy's container. A file the proxy cannot read
+// (a DestinationRule naming a path the pod does not mount) keeps the cluster or chain warming rather
+// than refusing the whole response: *warming gets the reason.
+func pemSource(d *corev3.DataSource, warming *string) ([]byte, error) {
 	s, err := dataSource(d)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		if *warming == "" {
+			*warming = "TLS file " + pe.Path + ": " + pe.Err.Error()
+		}
+		return nil, nil
+	}
 	if err == nil && s == "" {
 		err = fmt.Errorf("filename or inline_string: required")
 	}
