@@ -130,8 +130,8 @@ func TestStore(t *testing.T) {
 			t.Skip("Istio's CRDs are already installed on this cluster")
 		}
 		s, _ := startStore(t, env)
-		if len(s.MissingKinds()) != 6 {
-			t.Errorf("Missing = %v, want the six Istio kinds", s.MissingKinds())
+		if len(s.MissingKinds()) != 7 {
+			t.Errorf("Missing = %v, want the seven Istio kinds (six networking, PeerAuthentication)", s.MissingKinds())
 		}
 		if snap := s.Snapshot(); len(snap.VirtualServices) != 0 || snap.Mesh.GetRootNamespace() != meshapi.DefaultNamespace {
 			t.Errorf("snapshot without CRDs: %d VirtualServices, root %q", len(snap.VirtualServices), snap.Mesh.GetRootNamespace())
