@@ -28,7 +28,7 @@ type Cluster struct {
 	// proxy cannot resolve.
 	warming string
 	limits  limits
-	Stats     Stats
+	Stats   Stats
 
 	mu        sync.Mutex // serialises host set rebuilds
 	endpoints []ir.Endpoint

@@ -212,4 +212,3 @@ func TestRenewAt(t *testing.T) {
 		}
 	}
 }
-
