@@ -147,6 +147,8 @@ func TestClusterOriginatesMutualTLS(t *testing.T) {
 	auto := []ir.TLSMatch{{Name: "tlsMode-istio", Match: map[string]string{"tlsMode": "istio"}, TLS: proxytest.IstioMutual(false)}}
 	sidecar := &ir.Cluster{Name: "with-sidecar", Type: ir.ClusterStatic, TLSMatches: auto,
 		Endpoints: []ir.Endpoint{{Address: server.Addr(t, "in"), TLSMatch: map[string]string{"tlsMode": "istio"}}}}
+	h2 := &ir.Cluster{Name: "h2", Type: ir.ClusterStatic, TLSMatches: auto, HTTP2: true,
+		Endpoints: []ir.Endpoint{{Address: server.Addr(t, "in"), TLSMatch: map[string]string{"tlsMode": "istio"}}}}
 	legacy := &ir.Cluster{Name: "without", Type: ir.ClusterStatic, TLSMatches: auto, Endpoints: []ir.Endpoint{{Address: plainApp.Addr()}}}
 	wrongSAN := proxytest.IstioMutual(false)
 	wrongSAN.SubjectAltNames = []ir.SANMatch{{Type: ir.SANURI, Value: ir.StringMatch{Kind: ir.StringExact, Value: "spiffe://cluster.local/ns/default/sa/reviews"}}}
@@ -155,13 +157,17 @@ func TestClusterOriginatesMutualTLS(t *testing.T) {
 		{Name: "a", Domains: []string{"a"}, Routes: []*ir.Route{proxytest.To("with-sidecar")}},
 		{Name: "b", Domains: []string{"b"}, Routes: []*ir.Route{proxytest.To("without")}},
 		{Name: "c", Domains: []string{"c"}, Routes: []*ir.Route{proxytest.To("pinned")}},
+		{Name: "d", Domains: []string{"d"}, Routes: []*ir.Route{proxytest.To("h2")}},
 	}}
-	client := proxytest.Start(t, &ir.Config{Clusters: proxytest.Clusters(sidecar, legacy, pinned), Listeners: []*ir.Listener{proxytest.HTTPListener("out", rc)}},
+	client := proxytest.Start(t, &ir.Config{Clusters: proxytest.Clusters(sidecar, legacy, pinned, h2), Listeners: []*ir.Listener{proxytest.HTTPListener("out", rc)}},
 		listener.Options{Secrets: ca.Identity(t, "ns/default/sa/sleep")})
 
 	r := client.Get(t, "out", "a", "/")
 	if r.Status != 200 || !strings.HasSuffix(r.Header.Get(proxytest.HeaderEcho+xfcc), "URI=spiffe://cluster.local/ns/default/sa/sleep") {
 		t.Errorf("to the sidecar: %d, x-forwarded-client-cert %q", r.Status, r.Header.Get(proxytest.HeaderEcho+xfcc))
+	}
+	if r := client.Get(t, "out", "d", "/"); r.Status != 200 || r.Header.Get(proxytest.HeaderEcho+xfcc) == "" {
+		t.Errorf("HTTP/2 inside mutual TLS: %d, x-forwarded-client-cert %q", r.Status, r.Header.Get(proxytest.HeaderEcho+xfcc))
 	}
 	if r := client.Get(t, "out", "b", "/"); r.Status != 200 || r.Header.Get(proxytest.HeaderBackend) != "plain" {
 		t.Errorf("to the workload without a sidecar (plaintext): %d %q", r.Status, r.Header.Get(proxytest.HeaderBackend))
