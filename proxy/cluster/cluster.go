@@ -118,7 +118,7 @@ func (c *Cluster) setEndpoints(eps []ir.Endpoint) {
 	if c.warming != "" {
 		eps = nil
 	}
-	c.setEndpointTLS(eps)
+	eps = c.endpointTLS(eps)
 	c.rebuildLocked(expand(eps))
 }
 

@@ -21,6 +21,9 @@ type upstreamTLS struct {
 type tlsChoice struct {
 	match map[string]string
 	cfg   *tls.Config
+	// unusable says why the endpoints this match picks cannot be reached yet (a secret the proxy
+	// cannot resolve): they are left out, the cluster's other endpoints serve.
+	unusable string
 }
 
 // newUpstreamTLS builds the cluster's TLS configurations; a secret the proxy cannot resolve makes
@@ -46,23 +49,20 @@ func newUpstreamTLS(cfg *ir.Cluster, secrets tlsconf.Secrets) (*upstreamTLS, str
 	}
 	for _, m := range cfg.TLSMatches {
 		c, why := build(m.TLS)
-		if why != "" {
-			return nil, "transport_socket_matches " + m.Name + ": " + why
-		}
-		u.matches = append(u.matches, tlsChoice{m.Match, c})
+		u.matches = append(u.matches, tlsChoice{m.Match, c, why})
 	}
 	return u, ""
 }
 
 // forEndpoint is the transport of an endpoint with the given metadata: the first match that holds,
-// else the cluster's.
-func (u *upstreamTLS) forEndpoint(md map[string]string) *tls.Config {
+// else the cluster's; unusable says why the endpoint cannot be reached yet.
+func (u *upstreamTLS) forEndpoint(md map[string]string) (cfg *tls.Config, unusable string) {
 	for _, m := range u.matches {
 		if subset(m.match, md) {
-			return m.cfg
+			return m.cfg, m.unusable
 		}
 	}
-	return u.def
+	return u.def, ""
 }
 
 func subset(want, have map[string]string) bool {
@@ -87,16 +87,25 @@ func (c *Cluster) handshake(ctx context.Context, conn net.Conn, cfg *tls.Config,
 	return tc, nil
 }
 
-// setEndpointTLS records the transport of each endpoint the matches choose for (callers hold c.mu).
-func (c *Cluster) setEndpointTLS(eps []ir.Endpoint) {
+// endpointTLS records the transport of each endpoint the matches choose for, and returns the
+// endpoints that can be reached: without an identity, a proxy leaves out the endpoints it would speak
+// mutual TLS to and keeps the plaintext ones (callers hold c.mu).
+func (c *Cluster) endpointTLS(eps []ir.Endpoint) []ir.Endpoint {
 	if c.tls == nil || len(c.tls.matches) == 0 {
-		return
+		return eps
 	}
 	m := make(map[string]*tls.Config, len(eps))
+	usable := eps[:0:0]
 	for _, e := range eps {
-		m[e.Address] = c.tls.forEndpoint(e.TLSMatch)
+		cfg, why := c.tls.forEndpoint(e.TLSMatch)
+		if why != "" {
+			continue
+		}
+		m[e.Address] = cfg
+		usable = append(usable, e)
 	}
 	c.tlsByAddr.Store(&m)
+	return usable
 }
 
 // tlsFor is the TLS configuration to reach addr with (nil: plaintext).
@@ -109,5 +118,6 @@ func (c *Cluster) tlsFor(addr string) *tls.Config {
 			return cfg
 		}
 	}
-	return c.tls.forEndpoint(nil)
+	cfg, _ := c.tls.forEndpoint(nil)
+	return cfg
 }

@@ -190,4 +190,15 @@ func TestNoIdentityKeepsMutualTLSWarming(t *testing.T) {
 	if w := p.Clusters()["app"].Warming(); !strings.Contains(w, "no identity") {
 		t.Errorf("warming %q", w)
 	}
+	// Auto mTLS without an identity: the endpoints with a sidecar are left out, the plaintext ones serve.
+	plain := proxytest.NewBackend(t, "plain")
+	auto := &ir.Cluster{Name: "auto", Type: ir.ClusterStatic,
+		TLSMatches: []ir.TLSMatch{{Name: "tlsMode-istio", Match: map[string]string{"tlsMode": "istio"}, TLS: proxytest.IstioMutual(false)}},
+		Endpoints:  []ir.Endpoint{{Address: b.Addr(), TLSMatch: map[string]string{"tlsMode": "istio"}}, {Address: plain.Addr()}}}
+	p = proxytest.Start(t, &ir.Config{Clusters: proxytest.Clusters(auto), Listeners: []*ir.Listener{proxytest.HTTPListener("out", proxytest.Routes("r", proxytest.To("auto")))}}, listener.Options{})
+	for range 4 {
+		if r := p.Get(t, "out", "x", "/"); r.Status != 200 || r.Header.Get(proxytest.HeaderBackend) != "plain" {
+			t.Fatalf("auto mTLS without identity: %d from %q, want 200 from the plaintext endpoint", r.Status, r.Header.Get(proxytest.HeaderBackend))
+		}
+	}
 }
