@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"math/big"
 	"net/url"
 	"testing"
@@ -56,6 +57,11 @@ func (ca *MeshCA) Issue(t testing.TB, identity string) *tls.Certificate {
 	}
 	leaf, _ := x509.ParseCertificate(der)
 	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
+}
+
+// PEM is the root certificate, PEM-encoded (the mounted root-cert.pem).
+func (ca *MeshCA) PEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Cert.Raw})
 }
 
 // Pool is the root as a pool.
