@@ -73,8 +73,9 @@ func startCA(t *testing.T, ttl time.Duration) *meshCA {
 	serving := &ca.Serving{CA: cur, Identity: ca.Identity{DNSNames: []string{"istiod.istio-system.svc"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}}, TTL: time.Hour, Log: quiet}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	issued := serving.Issued() // before Run: the channel is made on first use
 	go func() { done <- serving.Run(ctx) }()
-	<-serving.Issued()
+	<-issued
 	srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(serving.TLSConfig())))
 	svc.Register(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
