@@ -26,6 +26,11 @@ const (
 	// LabelIstioConfig marks the ConfigMaps meshd publishes in workload namespaces (istio-ca-root-cert).
 	LabelIstioConfig = "istio.io/config"
 
+	// ProxyRootCertFile and ProxyTokenFile are where the injection template mounts the mesh's root
+	// (ConfigMap istio-ca-root-cert) and the projected token (audience CAAudience) in the proxy.
+	ProxyRootCertFile = "/var/run/secrets/istio/" + RootCertKey
+	ProxyTokenFile    = "/var/run/secrets/tokens/istio-token"
+
 	// LeaderElectionLease is the Lease meshd's replicas elect the leader of the singletons with (creating the
 	// self-signed CA, publishing istio-ca-root-cert): Istio's namespace controller's election.
 	LeaderElectionLease = "istio-namespace-controller-election"

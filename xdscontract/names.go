@@ -15,4 +15,14 @@ const (
 	RetryPreviousHosts     = "envoy.retry_host_predicates.previous_hosts"
 	AccessLoggerFile       = "envoy.access_loggers.file"
 	HTTPProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+
+	// The SDS secrets every proxy resolves itself, from its own agent (Istio's names): its workload
+	// certificate and the mesh's roots.
+	SecretWorkload = "default"
+	SecretRootCA   = "ROOTCA"
+	// TransportSocketMatch is the endpoint metadata filter transport_socket_matches read; meshd sets
+	// TLSModeKey to TLSModeIstio on endpoints with a sidecar (auto mTLS).
+	TransportSocketMatch = "envoy.transport_socket_match"
+	TLSModeKey           = "tlsMode"
+	TLSModeIstio         = "istio"
 )

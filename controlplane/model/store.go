@@ -12,6 +12,7 @@ import (
 	"time"
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 	istioclient "istio.io/client-go/pkg/clientset/versioned"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -50,7 +51,7 @@ type Store struct {
 	log       *slog.Logger
 	informers []kindInformer // Run's after NewStore
 	disco     discovery.DiscoveryInterface
-	istioREST rest.Interface
+	istioREST map[string]rest.Interface // by group/version
 
 	mu      sync.Mutex
 	w       *world
@@ -72,18 +73,25 @@ type kindInformer struct {
 	handled cache.InformerSynced
 }
 
-// istioKinds are the Istio resources the model watches (networking.istio.io/v1).
+// istioKinds are the Istio resources the model watches (networking.istio.io/v1, security.istio.io/v1).
 var istioKinds = []struct {
 	kind, resource string
 	obj            runtime.Object
+	gv             string
 }{
-	{KindVirtualService, "virtualservices", &networkingv1.VirtualService{}},
-	{KindDestinationRule, "destinationrules", &networkingv1.DestinationRule{}},
-	{KindGateway, "gateways", &networkingv1.Gateway{}},
-	{KindServiceEntry, "serviceentries", &networkingv1.ServiceEntry{}},
-	{KindWorkloadEntry, "workloadentries", &networkingv1.WorkloadEntry{}},
-	{KindSidecar, "sidecars", &networkingv1.Sidecar{}},
+	{KindVirtualService, "virtualservices", &networkingv1.VirtualService{}, networkingGV},
+	{KindDestinationRule, "destinationrules", &networkingv1.DestinationRule{}, networkingGV},
+	{KindGateway, "gateways", &networkingv1.Gateway{}, networkingGV},
+	{KindServiceEntry, "serviceentries", &networkingv1.ServiceEntry{}, networkingGV},
+	{KindWorkloadEntry, "workloadentries", &networkingv1.WorkloadEntry{}, networkingGV},
+	{KindSidecar, "sidecars", &networkingv1.Sidecar{}, networkingGV},
+	{KindPeerAuthentication, "peerauthentications", &securityv1.PeerAuthentication{}, securityGV},
 }
+
+var (
+	networkingGV = networkingv1.SchemeGroupVersion.String()
+	securityGV   = securityv1.SchemeGroupVersion.String()
+)
 
 // NewStore prepares the informers; Run starts them. An Istio kind whose CRD is not installed is
 // an empty kind (Missing lists them), not an error.
@@ -111,7 +119,8 @@ func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("istio client: %w", err)
 	}
-	s := &Store{opts: opts, log: opts.Log, w: newWorld(opts.ClusterDomain), disco: kube.Discovery(), istioREST: istio.NetworkingV1().RESTClient()}
+	s := &Store{opts: opts, log: opts.Log, w: newWorld(opts.ClusterDomain), disco: kube.Discovery(), istioREST: map[string]rest.Interface{
+		networkingGV: istio.NetworkingV1().RESTClient(), securityGV: istio.SecurityV1().RESTClient()}}
 	s.w.meshCM = opts.MeshConfigMap
 	core := kube.CoreV1().RESTClient()
 	s.add(KindService, cache.NewListWatchFromClient(core, "services", metav1.NamespaceAll, fields.Everything()), &corev1.Service{})
@@ -127,9 +136,9 @@ func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
 		return nil, err
 	}
 	for _, k := range istioKinds {
-		if !served[k.resource] {
+		if !served[k.gv+"/"+k.resource] {
 			s.missing = append(s.missing, k.kind)
-			s.log.Info("CRD not installed: the kind stays empty", "kind", k.kind, "group", networkingv1.SchemeGroupVersion.String())
+			s.log.Info("CRD not installed: the kind stays empty", "kind", k.kind, "group", k.gv)
 			continue
 		}
 		s.addIstio(k.kind)
@@ -137,18 +146,20 @@ func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
 	return s, nil
 }
 
-// served are the networking.istio.io/v1 resources the API server serves.
+// served are the Istio resources the API server serves, as group/version/resource.
 func (s *Store) served() (map[string]bool, error) {
 	served := map[string]bool{}
-	list, err := s.disco.ServerResourcesForGroupVersion(networkingv1.SchemeGroupVersion.String())
-	switch {
-	case err == nil:
-		for _, r := range list.APIResources {
-			served[r.Name] = true
+	for _, gv := range []string{networkingGV, securityGV} {
+		list, err := s.disco.ServerResourcesForGroupVersion(gv)
+		switch {
+		case err == nil:
+			for _, r := range list.APIResources {
+				served[gv+"/"+r.Name] = true
+			}
+		case apierrors.IsNotFound(err):
+		default:
+			return nil, fmt.Errorf("discover %s: %w", gv, err)
 		}
-	case apierrors.IsNotFound(err):
-	default:
-		return nil, fmt.Errorf("discover %s: %w", networkingv1.SchemeGroupVersion, err)
 	}
 	return served, nil
 }
@@ -156,7 +167,7 @@ func (s *Store) served() (map[string]bool, error) {
 func (s *Store) addIstio(kind string) cache.SharedIndexInformer {
 	for _, k := range istioKinds {
 		if k.kind == kind {
-			return s.add(kind, cache.NewListWatchFromClient(s.istioREST, k.resource, metav1.NamespaceAll, fields.Everything()), k.obj)
+			return s.add(kind, cache.NewListWatchFromClient(s.istioREST[k.gv], k.resource, metav1.NamespaceAll, fields.Everything()), k.obj)
 		}
 	}
 	return nil
@@ -277,7 +288,7 @@ func (s *Store) watchNewKinds(ctx context.Context, wg *sync.WaitGroup) {
 func kindResource(kind string) string {
 	for _, k := range istioKinds {
 		if k.kind == kind {
-			return k.resource
+			return k.gv + "/" + k.resource
 		}
 	}
 	return ""

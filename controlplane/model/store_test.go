@@ -17,7 +17,9 @@ import (
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	networkingapi "istio.io/api/networking/v1alpha3"
+	securityapi "istio.io/api/security/v1beta1"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 	istioclient "istio.io/client-go/pkg/clientset/versioned"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -130,8 +132,8 @@ func TestStore(t *testing.T) {
 			t.Skip("Istio's CRDs are already installed on this cluster")
 		}
 		s, _ := startStore(t, env)
-		if len(s.MissingKinds()) != 6 {
-			t.Errorf("Missing = %v, want the six Istio kinds", s.MissingKinds())
+		if len(s.MissingKinds()) != 7 {
+			t.Errorf("Missing = %v, want the seven Istio kinds (six networking, PeerAuthentication)", s.MissingKinds())
 		}
 		if snap := s.Snapshot(); len(snap.VirtualServices) != 0 || snap.Mesh.GetRootNamespace() != meshapi.DefaultNamespace {
 			t.Errorf("snapshot without CRDs: %d VirtualServices, root %q", len(snap.VirtualServices), snap.Mesh.GetRootNamespace())
@@ -271,6 +273,24 @@ func TestStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		eventually(t, "the deleted VirtualService gone", func() bool { return !has() })
+
+		pa := &securityv1.PeerAuthentication{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: ns},
+			Spec: securityapi.PeerAuthentication{Mtls: &securityapi.PeerAuthentication_MutualTLS{Mode: securityapi.PeerAuthentication_MutualTLS_STRICT}}}
+		if _, err := istio.SecurityV1().PeerAuthentications(ns).Create(ctx, pa, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the PeerAuthentication and its change", func() bool {
+			for _, c := range s.Snapshot().PeerAuthentications {
+				if c.Namespace == ns && c.Spec.GetMtls().GetMode() == securityapi.PeerAuthentication_MutualTLS_STRICT {
+					return ch.has(model.KindPeerAuthentication, ns)
+				}
+			}
+			return false
+		})
+		if err := istio.SecurityV1().PeerAuthentications(ns).Delete(ctx, "default", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the deleted PeerAuthentication gone", func() bool { return len(s.Snapshot().PeerAuthentications) == 0 })
 	})
 }
 
@@ -352,6 +372,18 @@ func installCRDs(t *testing.T, env *testenv.Env) {
 			}
 		}
 		return served == 6
+	})
+	eventually(t, "PeerAuthentication served", func() bool {
+		l, err := env.Client().Discovery().ServerResourcesForGroupVersion(securityv1.SchemeGroupVersion.String())
+		if err != nil {
+			return false
+		}
+		for _, r := range l.APIResources {
+			if r.Name == "peerauthentications" {
+				return true
+			}
+		}
+		return false
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	meshconfig "istio.io/api/mesh/v1alpha1"
 	networking "istio.io/api/networking/v1alpha3"
+	security "istio.io/api/security/v1beta1"
 
 	"github.com/meshctl/meshctl/meshapi"
 )
@@ -33,6 +34,8 @@ const (
 	KindServiceEntry    = "ServiceEntry"
 	KindWorkloadEntry   = "WorkloadEntry"
 	KindSidecar         = "Sidecar"
+	// KindPeerAuthentication is security.istio.io's: the workloads' inbound mTLS mode.
+	KindPeerAuthentication = "PeerAuthentication"
 )
 
 // Config is one Istio object: its identity and its spec (istio.io/api), never modified once stored.
@@ -119,6 +122,8 @@ type Snapshot struct {
 	ServiceEntries   []*Config[*networking.ServiceEntry]
 	WorkloadEntries  []*Config[*networking.WorkloadEntry]
 	Sidecars         []*Config[*networking.Sidecar]
+	// PeerAuthentications are sorted by namespace, then name.
+	PeerAuthentications []*Config[*security.PeerAuthentication]
 
 	memo memo
 	// config is shared with the previous snapshot when only endpoints changed since.

@@ -49,7 +49,7 @@ func outboundCluster(s *model.Snapshot, svc *model.Service, port model.Port, sub
 		c.LbPolicy = clusterv3.Cluster_CLUSTER_PROVIDED
 	}
 	upstreamProtocol(c, port.Protocol)
-	applyPolicy(c, policy, port.Port, svc)
+	applyPolicy(s, c, policy, port.Port, svc, subset)
 	return c
 }
 
@@ -129,8 +129,9 @@ func mergePolicy(base, over *networking.TrafficPolicy) *networking.TrafficPolicy
 }
 
 // applyPolicy sets what a DestinationRule's traffic policy asks for, the port's settings first.
-func applyPolicy(c *clusterv3.Cluster, p *networking.TrafficPolicy, port uint32, svc *model.Service) {
+func applyPolicy(s *model.Snapshot, c *clusterv3.Cluster, p *networking.TrafficPolicy, port uint32, svc *model.Service, subset string) {
 	if p == nil {
+		applyTLS(s, c, nil, svc, port, subset)
 		return
 	}
 	lb, pool, od, tls := p.GetLoadBalancer(), p.GetConnectionPool(), p.GetOutlierDetection(), p.GetTls()
@@ -154,7 +155,7 @@ func applyPolicy(c *clusterv3.Cluster, p *networking.TrafficPolicy, port uint32,
 	applyLB(c, lb)
 	applyPool(c, pool)
 	applyOutlier(c, od)
-	applyTLS(c, tls, svc)
+	applyTLS(s, c, tls, svc, port, subset)
 }
 
 func applyLB(c *clusterv3.Cluster, lb *networking.LoadBalancerSettings) {
@@ -273,49 +274,61 @@ func applyOutlier(c *clusterv3.Cluster, od *networking.OutlierDetection) {
 	c.CommonLbConfig = &clusterv3.Cluster_CommonLbConfig{HealthyPanicThreshold: &typev3.Percent{Value: float64(od.GetMinHealthPercent())}}
 }
 
-// applyTLS originates TLS as the rule asks. The proxy keeps such clusters warming until it speaks
-// TLS (docs/xds.md), so the settings are sent as the contract allows and no further.
-func applyTLS(c *clusterv3.Cluster, t *networking.ClientTLSSettings, svc *model.Service) {
-	if t == nil || t.GetMode() == networking.ClientTLSSettings_DISABLE {
+// applyTLS originates TLS as the rule asks; without a tls setting, auto mTLS decides per endpoint.
+func applyTLS(s *model.Snapshot, c *clusterv3.Cluster, t *networking.ClientTLSSettings, svc *model.Service, port uint32, subset string) {
+	if t == nil {
+		autoMTLS(s, c, svc, port, subset)
 		return
 	}
+	if t.GetMode() == networking.ClientTLSSettings_DISABLE {
+		return
+	}
+	if t.GetMode() == networking.ClientTLSSettings_ISTIO_MUTUAL {
+		sni := t.GetSni()
+		if sni == "" {
+			sni = istioSNI(port, subset, svc.Hostname)
+		}
+		c.TransportSocket = istioMutualUpstream(sni, t.GetSubjectAltNames())
+		return
+	}
+	// SIMPLE, MUTUAL: the files the rule names in the proxy's container, or a credential by SDS
+	// (kubernetes://NAME, which the proxy keeps warming: docs/xds.md).
 	ctx := &tlsv3.UpstreamTlsContext{Sni: t.GetSni(), CommonTlsContext: &tlsv3.CommonTlsContext{}}
-	switch t.GetMode() {
-	case networking.ClientTLSSettings_ISTIO_MUTUAL:
-		ctx.CommonTlsContext.TlsCertificateSdsSecretConfigs = []*tlsv3.SdsSecretConfig{{Name: "default", SdsConfig: adsSource}}
+	var validation *tlsv3.CertificateValidationContext
+	if t.GetCredentialName() != "" {
+		name := "kubernetes://" + t.GetCredentialName()
+		if t.GetMode() == networking.ClientTLSSettings_MUTUAL {
+			ctx.CommonTlsContext.TlsCertificateSdsSecretConfigs = []*tlsv3.SdsSecretConfig{sdsSecret(name)}
+		}
 		ctx.CommonTlsContext.ValidationContextType = &tlsv3.CommonTlsContext_ValidationContextSdsSecretConfig{
-			ValidationContextSdsSecretConfig: &tlsv3.SdsSecretConfig{Name: "ROOTCA", SdsConfig: adsSource}}
-		ctx.CommonTlsContext.AlpnProtocols = []string{"istio-peer-exchange", "istio"}
-		if ctx.Sni == "" {
-			ctx.Sni = c.Name
+			ValidationContextSdsSecretConfig: sdsSecret(name + "-cacert")}
+	} else {
+		if t.GetMode() == networking.ClientTLSSettings_MUTUAL && t.GetClientCertificate() != "" {
+			ctx.CommonTlsContext.TlsCertificates = []*tlsv3.TlsCertificate{{
+				CertificateChain: fileSource(t.GetClientCertificate()), PrivateKey: fileSource(t.GetPrivateKey())}}
 		}
-	default: // SIMPLE, MUTUAL
-		if t.GetCredentialName() != "" {
-			name := "kubernetes://" + t.GetCredentialName()
-			if t.GetMode() == networking.ClientTLSSettings_MUTUAL {
-				ctx.CommonTlsContext.TlsCertificateSdsSecretConfigs = []*tlsv3.SdsSecretConfig{{Name: name, SdsConfig: adsSource}}
-			}
-			ctx.CommonTlsContext.ValidationContextType = &tlsv3.CommonTlsContext_ValidationContextSdsSecretConfig{
-				ValidationContextSdsSecretConfig: &tlsv3.SdsSecretConfig{Name: name + "-cacert", SdsConfig: adsSource}}
+		if t.GetCaCertificates() != "" {
+			validation = &tlsv3.CertificateValidationContext{TrustedCa: fileSource(t.GetCaCertificates())}
+		}
+	}
+	if sans := t.GetSubjectAltNames(); len(sans) > 0 {
+		if validation == nil {
+			validation = &tlsv3.CertificateValidationContext{}
+		}
+		validation.MatchTypedSubjectAltNames = sanMatchers(sans, tlsv3.SubjectAltNameMatcher_DNS, tlsv3.SubjectAltNameMatcher_URI)
+	}
+	if validation != nil {
+		if sds := ctx.CommonTlsContext.GetValidationContextSdsSecretConfig(); sds != nil {
+			ctx.CommonTlsContext.ValidationContextType = &tlsv3.CommonTlsContext_CombinedValidationContext{CombinedValidationContext: &tlsv3.CommonTlsContext_CombinedCertificateValidationContext{
+				DefaultValidationContext: validation, ValidationContextSdsSecretConfig: sds}}
 		} else {
-			if t.GetMode() == networking.ClientTLSSettings_MUTUAL && t.GetClientCertificate() != "" {
-				ctx.CommonTlsContext.TlsCertificates = []*tlsv3.TlsCertificate{{
-					CertificateChain: fileSource(t.GetClientCertificate()), PrivateKey: fileSource(t.GetPrivateKey())}}
-			}
-			if t.GetCaCertificates() != "" {
-				ctx.CommonTlsContext.ValidationContextType = &tlsv3.CommonTlsContext_ValidationContext{
-					ValidationContext: &tlsv3.CertificateValidationContext{TrustedCa: fileSource(t.GetCaCertificates())}}
-			}
-		}
-		if ctx.Sni == "" && svc.FromServiceEntry {
-			ctx.Sni = svc.Hostname
+			ctx.CommonTlsContext.ValidationContextType = &tlsv3.CommonTlsContext_ValidationContext{ValidationContext: validation}
 		}
 	}
-	a, err := anypb.New(ctx)
-	if err != nil {
-		panic(err)
+	if ctx.Sni == "" && svc.FromServiceEntry {
+		ctx.Sni = svc.Hostname
 	}
-	c.TransportSocket = &corev3.TransportSocket{Name: xdscontract.TransportTLS, ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: a}}
+	c.TransportSocket = tlsSocket(ctx)
 }
 
 func fileSource(path string) *corev3.DataSource {

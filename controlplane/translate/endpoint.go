@@ -43,7 +43,7 @@ func localityGroups(eps []*model.Endpoint, portOf func(*model.Endpoint) (uint32,
 			out = append(out, g)
 		}
 		lb := &endpointv3.LbEndpoint{HostIdentifier: &endpointv3.LbEndpoint_Endpoint{Endpoint: &endpointv3.Endpoint{
-			Address: socketAddress(e.Address, p)}}}
+			Address: socketAddress(e.Address, p)}}, Metadata: endpointMetadata(e)}
 		if e.Weight > 0 {
 			lb.LoadBalancingWeight = wrapperspb.UInt32(e.Weight)
 		}

@@ -37,9 +37,10 @@ func Generate(s *model.Snapshot, p *Proxy) (_ map[string][]types.Resource, err e
 		// Sidecars of one scope serving the same ports get the very same slices: the xDS server
 		// then builds, serializes and keeps their configuration once for all of them.
 		ports := inboundPorts(s, p)
-		both := s.ConfigMemo(key+"|inbound|"+inboundKey(ports), func() any {
+		pol := workloadPeerPolicy(s, p.Namespace(), p.Labels())
+		both := s.ConfigMemo(key+"|inbound|"+inboundKey(ports, pol), func() any {
 			in := &resources{}
-			inbound(s, ports, in)
+			inbound(s, ports, pol, in)
 			return &resources{clusters: merge(out.clusters, in.clusters), listeners: merge(out.listeners, in.listeners)}
 		}).(*resources)
 		r = &resources{clusters: both.clusters, endpoints: eds, listeners: both.listeners, routes: out.routes}
@@ -151,6 +152,15 @@ func Affects(s *model.Snapshot, p *Proxy, c model.Change) bool {
 					return true
 				}
 			}
+		case model.KindPeerAuthentication:
+			// The root namespace's is mesh-wide; another's, that namespace's workloads (inbound)
+			// and the clients of its services (auto mTLS).
+			for _, ns := range c.Namespaces {
+				if ns == s.RootNamespace() {
+					return true
+				}
+			}
+			relevant = true
 		default:
 			relevant = true
 		}

@@ -71,6 +71,7 @@ var corpus = []struct {
 	{"sidecar-port", append(append([]string{}, nginxFiles...), "testdata/other-namespace.yaml", "testdata/sidecar-port.yaml"), sleepProxy},
 	{"sidecar-narrowed", append(append([]string{}, nginxFiles...), "testdata/other-namespace.yaml", "testdata/sidecar-narrow.yaml"), sleepProxy},
 	{"sniffed-sidecar", []string{"testdata/cluster.yaml", "testdata/sniffed.yaml"}, sleepProxy},
+	{"peerauth-sidecar", append(append([]string{}, nginxFiles...), "testdata/peerauth.yaml"), sleepProxy},
 }
 
 func load(t testing.TB, files []string) *model.Snapshot {

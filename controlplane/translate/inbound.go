@@ -47,31 +47,41 @@ func inboundPorts(s *model.Snapshot, p *Proxy) []inboundPort {
 	return out
 }
 
-// inboundKey identifies a list of inbound ports: proxies whose lists are equal share their
-// inbound configuration.
-func inboundKey(ports []inboundPort) string {
-	b := make([]byte, 0, 16*len(ports))
+// inboundKey identifies what a sidecar's inbound side is made of, its ports and their mTLS modes:
+// proxies with equal keys (in one namespace) share their inbound configuration.
+func inboundKey(ports []inboundPort, pol peerPolicy) string {
+	b := make([]byte, 0, 16*len(ports)+8)
 	for _, ip := range ports {
 		b = strconv.AppendUint(b, uint64(ip.port), 10)
 		b = append(b, '/')
 		b = append(b, ip.protocol...)
+		b = append(b, '/')
+		b = strconv.AppendInt(b, int64(pol.at(ip.port)), 10)
 		b = append(b, ',')
 	}
+	b = append(b, '|')
+	b = strconv.AppendInt(b, int64(pol.mode), 10) // the passthrough chain's
 	return string(b)
 }
 
 // inbound is the sidecar's inbound side for its served ports: listener virtualInbound (15006)
-// with a chain per port, their clusters, and a passthrough for the rest.
-func inbound(s *model.Snapshot, ports []inboundPort, r *resources) {
+// with a chain per port, their clusters, and a passthrough for the rest. Each port's chains follow
+// its PeerAuthentication mode (pol).
+func inbound(s *model.Snapshot, ports []inboundPort, pol peerPolicy, r *resources) {
+	passthrough := &listenerv3.FilterChain{Name: inboundPassthrough,
+		Filters: []*listenerv3.Filter{tcpProxy(s, inboundPassthrough, []weighted{{inboundPassthrough, 1}})}}
+	if pol.mode == modeStrict {
+		// Ports no Service declares are the workload's too: STRICT holds there as well.
+		passthrough.TransportSocket = istioMutualDownstream()
+	}
 	l := &listenerv3.Listener{
-		Name:            virtualInbound,
-		Address:         listenerAddress("0.0.0.0", uint32(meshapi.ProxyInboundPort)),
-		ListenerFilters: []*listenerv3.ListenerFilter{originalDstFilter},
-		DefaultFilterChain: &listenerv3.FilterChain{Name: inboundPassthrough,
-			Filters: []*listenerv3.Filter{tcpProxy(s, inboundPassthrough, []weighted{{inboundPassthrough, 1}})}},
+		Name:               virtualInbound,
+		Address:            listenerAddress("0.0.0.0", uint32(meshapi.ProxyInboundPort)),
+		ListenerFilters:    []*listenerv3.ListenerFilter{originalDstFilter},
+		DefaultFilterChain: passthrough,
 	}
 	r.clusters = append(r.clusters, inboundCluster(s, inboundPassthrough))
-	sniffInbound := false
+	sniffInbound, inspectTLS := false, false
 	for _, ip := range ports {
 		cluster := InboundCluster(ip.port)
 		c := inboundCluster(s, cluster)
@@ -81,26 +91,53 @@ func inbound(s *model.Snapshot, ports []inboundPort, r *resources) {
 		fc := &listenerv3.FilterChain{Name: listenerName("0.0.0.0", ip.port),
 			FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: u32(ip.port)}}
 		tcp := []*listenerv3.Filter{tcpProxy(s, cluster, []weighted{{cluster, 1}})}
-		if !isHTTP(ip.protocol) && !isSniffed(ip.protocol) {
+		var plain []*listenerv3.FilterChain
+		switch {
+		case !isHTTP(ip.protocol) && !isSniffed(ip.protocol):
 			fc.Filters = tcp
-			l.FilterChains = append(l.FilterChains, fc)
+			plain = []*listenerv3.FilterChain{fc}
+		default:
+			rc := &routev3.RouteConfiguration{Name: cluster, VirtualHosts: []*routev3.VirtualHost{{
+				Name: "inbound|http|" + port, Domains: []string{"*"},
+				Routes: []*routev3.Route{{Name: "default", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
+					Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}, Timeout: zeroTimeout()}}}},
+			}}}
+			fc.Filters = []*listenerv3.Filter{httpManager(s, "inbound_0.0.0.0_"+port, "", rc, false)}
+			plain = []*listenerv3.FilterChain{fc}
+			if isSniffed(ip.protocol) {
+				// As Istio: HTTP the proxy recognises is routed, the rest of the port is TCP.
+				fc.FilterChainMatch.ApplicationProtocols = sniffedProtocols
+				plain = append(plain, &listenerv3.FilterChain{Name: fc.Name + "_tcp",
+					FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: u32(ip.port)}, Filters: tcp})
+			}
+		}
+		mode := pol.at(ip.port)
+		if mode == modeDisable {
+			l.FilterChains = append(l.FilterChains, plain...)
+			sniffInbound = sniffInbound || isSniffed(ip.protocol)
 			continue
 		}
-		rc := &routev3.RouteConfiguration{Name: cluster, VirtualHosts: []*routev3.VirtualHost{{
-			Name: "inbound|http|" + port, Domains: []string{"*"},
-			Routes: []*routev3.Route{{Name: "default", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
-				Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}, Timeout: zeroTimeout()}}}},
-		}}}
-		fc.Filters = []*listenerv3.Filter{httpManager(s, "inbound_0.0.0.0_"+port, "", rc, false)}
+		// Mutual TLS: the port's filter once TLS is terminated. A port of unknown protocol is
+		// TCP inside the tunnel: sniffing reads the connection's first bytes, which are TLS.
+		mtls := &listenerv3.FilterChain{Name: fc.Name, FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: u32(ip.port)},
+			TransportSocket: istioMutualDownstream(), Filters: fc.Filters}
 		if isSniffed(ip.protocol) {
-			// As Istio: HTTP the proxy recognises is routed, the rest of the port is TCP.
-			fc.FilterChainMatch.ApplicationProtocols = sniffedProtocols
-			sniffInbound = true
-			l.FilterChains = append(l.FilterChains, fc, &listenerv3.FilterChain{Name: fc.Name + "_tcp",
-				FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: u32(ip.port)}, Filters: tcp})
+			mtls.Filters = tcp
+		}
+		if mode == modeStrict {
+			l.FilterChains = append(l.FilterChains, mtls)
 			continue
 		}
-		l.FilterChains = append(l.FilterChains, fc)
+		// PERMISSIVE: TLS with Istio's ALPN is terminated, anything else served as it comes.
+		mtls.Name += "_mtls"
+		mtls.FilterChainMatch.TransportProtocol, mtls.FilterChainMatch.ApplicationProtocols = "tls", istioInboundALPN
+		l.FilterChains = append(l.FilterChains, mtls)
+		l.FilterChains = append(l.FilterChains, plain...)
+		inspectTLS = true
+		sniffInbound = sniffInbound || isSniffed(ip.protocol)
+	}
+	if inspectTLS {
+		l.ListenerFilters = append(l.ListenerFilters, tlsInspectorFilter)
 	}
 	if sniffInbound {
 		l.ListenerFilters = append(l.ListenerFilters, httpInspectorFilter)

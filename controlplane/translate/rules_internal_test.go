@@ -171,6 +171,10 @@ func TestScopeAndAffects(t *testing.T) {
 		{"first sync", model.Change{Kinds: []string{model.KindService, model.KindVirtualService, model.KindSidecar}}, true},
 		{"sidecar of the root", model.Change{Kinds: []string{model.KindSidecar}, Namespaces: []string{"istio-system"}}, true},
 		{"sidecar elsewhere", model.Change{Kinds: []string{model.KindSidecar}, Namespaces: []string{"b"}}, false},
+		{"mesh-wide PeerAuthentication", model.Change{Kinds: []string{model.KindPeerAuthentication}, Namespaces: []string{"istio-system"}}, true},
+		{"own namespace's PeerAuthentication", model.Change{Kinds: []string{model.KindPeerAuthentication}, Namespaces: []string{"a"}}, true},
+		{"a seen namespace's PeerAuthentication (auto mTLS)", model.Change{Kinds: []string{model.KindPeerAuthentication}, Namespaces: []string{"shared"}}, true},
+		{"an unseen namespace's PeerAuthentication", model.Change{Kinds: []string{model.KindPeerAuthentication}, Namespaces: []string{"b"}}, false},
 	} {
 		if got := Affects(s, p, c.c); got != c.want {
 			t.Errorf("%s: Affects = %v, want %v", c.name, got, c.want)

@@ -34,6 +34,10 @@ type Options struct {
 	// Listen addresses of the proxy's own servers; Complete sets Istio's ports.
 	AdminAddr, HealthAddr, PrometheusAddr, StatusAddr string
 
+	// The workload identity: the CA (CA_ADDR, else the discovery address) and the mounted root and
+	// token (Istio's paths; tests replace them). Without the root file the proxy has no identity.
+	CAAddr, RootCertFile, TokenFile string
+
 	// From the environment.
 	PodName, PodNamespace, ServiceAccount, ClusterDomain string
 	InstanceIP                                           netip.Addr
@@ -124,6 +128,9 @@ func (o *Options) Complete(getenv func(string) string, environ []string) error {
 	if o.DiscoveryAddress == "" {
 		o.DiscoveryAddress = meshapi.DiscoveryAddress("", meshapi.DefaultNamespace)
 	}
+	o.CAAddr = firstNonEmpty(o.CAAddr, getenv("CA_ADDR"), o.DiscoveryAddress)
+	o.RootCertFile = firstNonEmpty(o.RootCertFile, meshapi.ProxyRootCertFile)
+	o.TokenFile = firstNonEmpty(o.TokenFile, meshapi.ProxyTokenFile)
 	if o.ProxyConfig.TerminationDrainDuration == 0 {
 		o.ProxyConfig.TerminationDrainDuration = Duration(DefaultTerminationDrain)
 	}

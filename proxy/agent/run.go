@@ -18,11 +18,15 @@ import (
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/meshctl/meshctl/meshapi"
 	"github.com/meshctl/meshctl/proxy/accesslog"
 	"github.com/meshctl/meshctl/proxy/admin"
+	"github.com/meshctl/meshctl/proxy/identity"
 	"github.com/meshctl/meshctl/proxy/listener"
 	"github.com/meshctl/meshctl/proxy/stats"
 	"github.com/meshctl/meshctl/proxy/xds"
@@ -75,10 +79,25 @@ func Run(ctx context.Context, o *Options, version string, stdout, stderr io.Writ
 	// The listeners outlive ctx: they drain after it ends.
 	serveCtx, stopServing := context.WithCancel(context.Background())
 	defer stopServing()
-	mgr := listener.New(serveCtx, listener.Options{
+	// The identity, when the pod has the mesh's root mounted (injected pods do): its certificate
+	// comes before the configuration, which names it.
+	var id *identity.Agent
+	if o.ConfigPath == "" {
+		if _, err := os.Stat(o.RootCertFile); err == nil {
+			id = identity.New(identity.Options{CAAddr: o.CAAddr, RootCertFile: o.RootCertFile, TokenFile: o.TokenFile,
+				Log: log.With("component", "identity")})
+		} else {
+			log.Warn("no mesh root certificate: the proxy has no workload identity (mTLS chains and clusters stay warming)", "file", o.RootCertFile)
+		}
+	}
+	lopts := listener.Options{
 		Log: log, AccessLog: accesslog.NewLogger(accessLog), Observe: recorder.Observe,
 		DrainPorts: []uint16{uint16(meshapi.ProxyInboundPort)},
-	})
+	}
+	if id != nil {
+		lopts.Secrets = id
+	}
+	mgr := listener.New(serveCtx, lopts)
 	defer mgr.Close()
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(recorder, stats.Envoy{Proxy: mgr})
@@ -104,7 +123,10 @@ func Run(ctx context.Context, o *Options, version string, stdout, stderr io.Writ
 		}
 		srv.ConfigDump = func() ([]byte, error) { return xds.ConfigDump(st, node) }
 	} else {
-		client = &xds.Client{Addr: plaintextDiscovery(o.DiscoveryAddress), Node: node, Log: log, Apply: mgr.Apply}
+		client = &xds.Client{Addr: o.DiscoveryAddress, Node: node, Log: log, Apply: mgr.Apply}
+		if err := discoveryTransport(client, o, id); err != nil {
+			return err
+		}
 		srv.ConfigDump = func() ([]byte, error) { return xds.ConfigDump(client.Accepted(), node) }
 	}
 
@@ -144,10 +166,24 @@ func Run(ctx context.Context, o *Options, version string, stdout, stderr io.Writ
 		}
 		wg.Wait()
 	}()
+	if id != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id.Run(ctx)
+		}()
+	}
 	if client != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if id != nil {
+				select { // the configuration names the certificate: ask for it once there is one
+				case <-id.Ready():
+				case <-ctx.Done():
+					return
+				}
+			}
 			_ = client.Run(ctx)
 		}()
 	}
@@ -195,14 +231,32 @@ func (o *Options) node(version string) (*corev3.Node, error) {
 	}, nil
 }
 
-// plaintextDiscovery: until the proxy speaks TLS to meshd (part 2), it dials meshd's plaintext port
-// where the configuration names the TLS one.
-func plaintextDiscovery(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err == nil && port == meshapi.DiscoveryPort.String() {
-		return net.JoinHostPort(host, meshapi.DiscoveryPlaintextPort.String())
+// discoveryTransport: TLS to meshd (15012), verified with the mesh's root, when the proxy has an
+// identity; plaintext when the address names the plaintext port (15010). Without an identity the
+// proxy cannot verify meshd: it dials the plaintext port of the same host instead.
+func discoveryTransport(c *xds.Client, o *Options, id *identity.Agent) error {
+	host, port, err := net.SplitHostPort(o.DiscoveryAddress)
+	if err != nil {
+		return fmt.Errorf("--discoveryAddress %q: %w", o.DiscoveryAddress, err)
 	}
-	return addr
+	if port == meshapi.DiscoveryPlaintextPort.String() {
+		return nil
+	}
+	if id == nil {
+		if port == meshapi.DiscoveryPort.String() {
+			c.Addr = net.JoinHostPort(host, meshapi.DiscoveryPlaintextPort.String())
+		}
+		return nil
+	}
+	cfg, err := id.ClientTLS(o.DiscoveryAddress)
+	if err != nil {
+		return fmt.Errorf("xDS over TLS to %s: %w", o.DiscoveryAddress, err)
+	}
+	c.DialOptions = []grpc.DialOption{
+		grpc.WithTransportCredentials(credentials.NewTLS(cfg)),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+	}
+	return nil
 }
 
 // Wait blocks until the proxy at url answers 200 (the postStart hook `mesh-proxy wait`), or timeout.

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/meshctl/meshctl/proxy/ir"
+	"github.com/meshctl/meshctl/proxy/tlsconf"
 )
 
 // Cluster is the running form of an ir.Cluster.
@@ -20,8 +22,13 @@ type Cluster struct {
 	hosts     atomic.Pointer[hostSet]
 	rr        atomic.Uint64
 	transport *transport
-	limits    limits
-	Stats     Stats
+	tls       *upstreamTLS
+	tlsByAddr atomic.Pointer[map[string]*tls.Config] // the matches' choice per endpoint
+	// warming says why the cluster has no endpoints yet: the configuration's reason, or a secret the
+	// proxy cannot resolve.
+	warming string
+	limits  limits
+	Stats   Stats
 
 	mu        sync.Mutex // serialises host set rebuilds
 	endpoints []ir.Endpoint
@@ -36,6 +43,7 @@ type Stats struct {
 	CxTotal, CxActive, CxConnectFail      atomic.Int64
 	EjectionsTotal, EjectionsActive       atomic.Int64
 	NoHealthyUpstream                     atomic.Int64
+	SSLHandshakeFail                      atomic.Int64
 }
 
 // hostSet is an immutable view of the endpoints.
@@ -57,20 +65,29 @@ type level struct {
 	load   int // percent
 }
 
-func newCluster(ctx context.Context, cfg *ir.Cluster, log *slog.Logger) *Cluster {
+func newCluster(ctx context.Context, cfg *ir.Cluster, log *slog.Logger, secrets tlsconf.Secrets) *Cluster {
 	ctx, cancel := context.WithCancel(ctx)
-	c := &Cluster{cfg: cfg, log: log.With("cluster", cfg.Name), stop: cancel}
+	c := &Cluster{cfg: cfg, log: log.With("cluster", cfg.Name), stop: cancel, warming: cfg.Warming}
+	if c.warming == "" {
+		c.tls, c.warming = newUpstreamTLS(cfg, secrets)
+		if c.warming != "" {
+			c.log.Warn("cluster warming: TLS secret not available", "reason", c.warming)
+		}
+	}
 	c.limits.init(cfg.Limits, cfg.HTTP2)
 	c.transport = newTransport(c)
 	c.setEndpoints(cfg.Endpoints)
 	if cfg.Outlier != nil {
 		go c.sweepOutliers(ctx)
 	}
-	if cfg.Type == ir.ClusterStrictDNS && cfg.Warming == "" {
+	if cfg.Type == ir.ClusterStrictDNS && c.warming == "" {
 		go c.resolveLoop(ctx)
 	}
 	return c
 }
+
+// Warming says why the cluster has no endpoints yet ("": it is in service).
+func (c *Cluster) Warming() string { return c.warming }
 
 // Name is the cluster's name.
 func (c *Cluster) Name() string { return c.cfg.Name }
@@ -98,9 +115,10 @@ func (c *Cluster) setEndpoints(eps []ir.Endpoint) {
 	if c.cfg.Type == ir.ClusterStrictDNS {
 		return // resolveLoop turns the names into hosts
 	}
-	if c.cfg.Warming != "" {
+	if c.warming != "" {
 		eps = nil
 	}
+	eps = c.endpointTLS(eps)
 	c.rebuildLocked(expand(eps))
 }
 
@@ -235,7 +253,7 @@ func (c *Cluster) priorityLevels(all []*Host) []level {
 // ORIGINAL_DST clusters).
 func (c *Cluster) Pick(t *Target, dst netip.AddrPort) (*Host, error) {
 	if c.cfg.Type == ir.ClusterOriginalDst {
-		if !dst.IsValid() || c.cfg.Warming != "" {
+		if !dst.IsValid() || c.warming != "" {
 			c.Stats.NoHealthyUpstream.Add(1)
 			return nil, ErrNoHealthyUpstream
 		}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/meshctl/meshctl/proxy/ir"
+	"github.com/meshctl/meshctl/proxy/tlsconf"
 )
 
 // Manager keeps the running clusters across configurations: a cluster whose settings stay the same
@@ -16,6 +17,9 @@ type Manager struct {
 	log      *slog.Logger
 	mu       sync.Mutex
 	clusters map[string]*Cluster
+	// Secrets resolve the SDS names of clusters' TLS settings; set before the first Update (nil: a
+	// cluster that names one warms).
+	Secrets tlsconf.Secrets
 }
 
 // NewManager runs clusters until ctx ends.
@@ -35,7 +39,7 @@ func (m *Manager) Update(cfgs map[string]*ir.Cluster) map[string]*Cluster {
 			next[name] = c
 			continue
 		}
-		next[name] = newCluster(m.ctx, cfg, m.log)
+		next[name] = newCluster(m.ctx, cfg, m.log, m.Secrets)
 	}
 	for name, c := range m.clusters {
 		if next[name] != c {

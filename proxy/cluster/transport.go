@@ -115,6 +115,12 @@ func (c *Cluster) dialAddr(ctx context.Context, network, addr string) (net.Conn,
 		c.Stats.CxConnectFail.Add(1)
 		return nil, &ConnectError{Addr: addr, Err: err}
 	}
+	if cfg := c.tlsFor(addr); cfg != nil {
+		if conn, err = c.handshake(ctx, conn, cfg, d.Timeout); err != nil {
+			c.Stats.CxConnectFail.Add(1)
+			return nil, &ConnectError{Addr: addr, Err: err}
+		}
+	}
 	c.Stats.CxActive.Add(1)
 	h := c.hosts.Load().byAddr[addr]
 	if h != nil {

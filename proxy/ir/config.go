@@ -48,9 +48,54 @@ type FilterChain struct {
 	Match ChainMatch
 	HTTP  *HTTPManager
 	TCP   *TCPProxy
-	// Warming says why the chain cannot be used yet (TLS termination before part 2): it is left out
-	// of chain matching.
+	// TLS terminates TLS on the chain's connections before its filter (nil: plaintext).
+	TLS *TLS
+	// Warming says why the chain cannot be used yet (a secret the proxy cannot resolve): it is left
+	// out of chain matching.
 	Warming string
+}
+
+// TLS is one side of a TLS connection (Envoy's Upstream/DownstreamTlsContext): the certificate the
+// proxy presents and how it verifies the peer. Secrets named by SDS name are resolved at each
+// handshake, so a renewed certificate is used at once.
+type TLS struct {
+	// CertificateSecret names the certificate (xdscontract.SecretWorkload); else CertificatePEM and
+	// KeyPEM, else none.
+	CertificateSecret      string
+	CertificatePEM, KeyPEM []byte
+	// ValidationSecret names the trusted roots (xdscontract.SecretRootCA); else TrustedCAPEM; else
+	// the peer is not verified (Envoy's behaviour without a validation context).
+	ValidationSecret string
+	TrustedCAPEM     []byte
+	// SubjectAltNames: the peer's certificate must have a SAN matching one (none: any).
+	SubjectAltNames []SANMatch
+	ALPN            []string
+	SNI             string // upstream: the server name sent
+	// RequireClientCert: downstream, a client without a certificate is refused.
+	RequireClientCert      bool
+	MinVersion, MaxVersion uint16 // crypto/tls versions; 0: Go's defaults
+}
+
+// SANMatch matches a certificate's subject alternative name of one type.
+type SANMatch struct {
+	Type  SANType
+	Value StringMatch
+}
+
+// SANType is the kind of subject alternative name a SANMatch reads.
+type SANType int
+
+const (
+	SANURI SANType = iota
+	SANDNS
+)
+
+// TLSMatch picks a transport for the endpoints whose metadata (envoy.transport_socket_match) has
+// every pair of Match; TLS nil: plaintext.
+type TLSMatch struct {
+	Name  string
+	Match map[string]string
+	TLS   *TLS
 }
 
 // ChainMatch: every set field must hold. Among the chains that match, the most specific wins at each
@@ -119,7 +164,12 @@ type Cluster struct {
 	// BindAddress is the local address of upstream connections (invalid: the system's choice).
 	BindAddress netip.Addr
 	Keepalive   *TCPKeepalive
-	// Warming says why the cluster cannot be used yet (TLS before part 2): it has no endpoints.
+	// TLS originates TLS to the endpoints (nil: plaintext); TLSMatches, tried in order, choose per
+	// endpoint first (auto mTLS), TLS being the transport of the endpoints none matches.
+	TLS        *TLS
+	TLSMatches []TLSMatch
+	// Warming says why the cluster cannot be used yet (a secret the proxy cannot resolve): it has no
+	// endpoints.
 	Warming string
 }
 
@@ -146,6 +196,8 @@ type Endpoint struct {
 	// Priority is the endpoint's locality failover level: requests go to level 0 while it is healthy
 	// enough, spilling to the next levels as its endpoints are ejected (Envoy's priorities).
 	Priority uint32
+	// TLSMatch is the endpoint's envoy.transport_socket_match metadata (the cluster's TLSMatches).
+	TLSMatch map[string]string
 }
 
 // LBPolicy picks an endpoint per request (or connection).

@@ -1,6 +1,7 @@
 package listener
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net/netip"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/meshctl/meshctl/proxy/cluster"
 	"github.com/meshctl/meshctl/proxy/ir"
 	"github.com/meshctl/meshctl/proxy/route"
+	"github.com/meshctl/meshctl/proxy/tlsconf"
 )
 
 // snapshot is a compiled configuration: what a connection or request reads, through one atomic load,
@@ -46,6 +48,7 @@ type chain struct {
 	tcp      []tcpTarget
 	total    uint32
 	logs     []*accesslog.Logger // the chain's access logs; none: the proxy's own
+	tls      *tls.Config         // TLS termination; nil: plaintext
 }
 
 type tcpTarget struct {
@@ -57,7 +60,7 @@ type tcpTarget struct {
 // logFile resolves an access log path to its logger.
 type logFile func(path string) (*accesslog.Logger, error)
 
-func compile(cfg *ir.Config, clusters map[string]*cluster.Cluster, ropts route.Options, logs logFile) (*snapshot, error) {
+func compile(cfg *ir.Config, clusters map[string]*cluster.Cluster, ropts route.Options, logs logFile, secrets tlsconf.Secrets) (*snapshot, error) {
 	s := &snapshot{
 		cfg: cfg, clusters: clusters,
 		routes:    map[string]*route.Table{},
@@ -80,10 +83,10 @@ func compile(cfg *ir.Config, clusters map[string]*cluster.Cluster, ropts route.O
 			return nil, fmt.Errorf("listener %s: the name is used twice", l.Name)
 		}
 		for _, fc := range l.Chains {
-			if fc.Warming != "" {
+			if fc.Warming != "" || tlsconf.Unresolvable(fc.TLS, secrets) != "" {
 				continue // not usable yet: connections it would match fall to the default chain
 			}
-			c, err := compileChain(l, fc, clusters, ropts, logs)
+			c, err := compileChain(l, fc, clusters, ropts, logs, secrets)
 			if err != nil {
 				return nil, err
 			}
@@ -101,8 +104,8 @@ func compile(cfg *ir.Config, clusters map[string]*cluster.Cluster, ropts route.O
 				}
 			}
 		}
-		if l.DefaultChain != nil {
-			c, err := compileChain(l, l.DefaultChain, clusters, ropts, logs)
+		if d := l.DefaultChain; d != nil && d.Warming == "" && tlsconf.Unresolvable(d.TLS, secrets) == "" {
+			c, err := compileChain(l, d, clusters, ropts, logs, secrets)
 			if err != nil {
 				return nil, err
 			}
@@ -125,8 +128,15 @@ func compile(cfg *ir.Config, clusters map[string]*cluster.Cluster, ropts route.O
 	return s, nil
 }
 
-func compileChain(l *ir.Listener, fc *ir.FilterChain, clusters map[string]*cluster.Cluster, ropts route.Options, logs logFile) (*chain, error) {
+func compileChain(l *ir.Listener, fc *ir.FilterChain, clusters map[string]*cluster.Cluster, ropts route.Options, logs logFile, secrets tlsconf.Secrets) (*chain, error) {
 	c := &chain{cfg: fc, listener: l.Name}
+	if fc.TLS != nil {
+		t, err := tlsconf.Server(fc.TLS, secrets)
+		if err != nil {
+			return nil, fmt.Errorf("listener %s: chain %s: transport_socket: %w", l.Name, fc.Name, err)
+		}
+		c.tls = t
+	}
 	var paths []string
 	if fc.HTTP != nil {
 		paths = fc.HTTP.AccessLogs

@@ -2,6 +2,7 @@ package listener
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/binary"
 	"encoding/hex"
 	"io"
@@ -25,6 +26,10 @@ type connState struct {
 	rconn         route.Conn
 	local, remote netip.AddrPort
 	sni           string
+	// principal is the peer's identity on a TLS chain (its certificate's SPIFFE URI without
+	// spiffe://, cluster.local/ns/default/sa/sleep: Istio's source.principal); "" otherwise.
+	principal string
+	peer      *x509.Certificate // the peer's certificate on a TLS chain
 }
 
 type stateKey struct{}
@@ -95,6 +100,9 @@ func (m *Manager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info.FromRequest(r)
 	info.DownstreamLocal, info.DownstreamRemote, info.ServerName = st.local, st.remote, st.sni
 	info.Inbound = st.chain.cfg.HTTP.Inbound
+	if info.Inbound {
+		m.forwardClientCert(r, st)
+	}
 	var body *countingBody
 	if r.Body != nil && r.Body != http.NoBody {
 		body = &countingBody{r: r.Body}

@@ -25,6 +25,7 @@ import (
 	"github.com/meshctl/meshctl/proxy/cluster"
 	"github.com/meshctl/meshctl/proxy/ir"
 	"github.com/meshctl/meshctl/proxy/route"
+	"github.com/meshctl/meshctl/proxy/tlsconf"
 )
 
 // Defaults, Envoy's and Istio's where they have one.
@@ -58,6 +59,9 @@ type Options struct {
 	// DrainPorts are the ports whose listeners stop accepting when draining starts (the inbound
 	// capture port: callers are told the workload is going away, while its own calls still work).
 	DrainPorts []uint16
+	// Secrets resolve the SDS names of TLS settings (the workload certificate and the mesh's roots,
+	// from the proxy's agent); nil: chains and clusters that name one stay warming.
+	Secrets tlsconf.Secrets
 }
 
 // Manager serves the listeners of the current configuration.
@@ -85,6 +89,7 @@ type Manager struct {
 // Stats are the downstream counters, Envoy's http.*/listener.* names without the prefix.
 type Stats struct {
 	CxTotal, RqTotal, Rq1xx, Rq2xx, Rq3xx, Rq4xx, Rq5xx atomic.Int64
+	SSLHandshakeFail                                    atomic.Int64 // listener.ssl.connection_error
 }
 
 // New starts a Manager with no configuration; it serves until ctx ends or Close.
@@ -119,6 +124,7 @@ func New(ctx context.Context, opts Options) *Manager {
 		httpLn:   newChanListener(),
 		logs:     &accessLogs{open: opts.OpenAccessLog},
 	}
+	m.clusters.Secrets = opts.Secrets
 	m.current.Store(&snapshot{cfg: &ir.Config{}, routes: map[string]*route.Table{}, listeners: map[string]*listener{},
 		bound: map[netip.AddrPort]*listener{}, byAddr: map[netip.AddrPort]*listener{}, byPort: map[uint16]*listener{}})
 	m.srv = m.newHTTPServer()
@@ -139,11 +145,11 @@ func (m *Manager) Apply(cfg *ir.Config) error {
 	defer m.mu.Unlock()
 	// Compile once without clusters first: the cluster manager replaces and closes clusters, which
 	// the configuration in service must keep when the new one is refused.
-	if _, err := compile(cfg, nil, route.Options{Log: m.log}, m.logs.get); err != nil {
+	if _, err := compile(cfg, nil, route.Options{Log: m.log}, m.logs.get, m.opts.Secrets); err != nil {
 		return err
 	}
 	clusters := m.clusters.Update(cfg.Clusters)
-	snap, err := compile(cfg, clusters, route.Options{Mirror: m.mirror, Log: m.log}, m.logs.get)
+	snap, err := compile(cfg, clusters, route.Options{Mirror: m.mirror, Log: m.log}, m.logs.get, m.opts.Secrets)
 	if err != nil {
 		return err
 	}
@@ -271,6 +277,20 @@ func (m *Manager) handle(c *net.TCPConn, bound netip.AddrPort) {
 		return
 	}
 	st := &connState{chain: ch, local: local, remote: remote, sni: s.sni}
+	if ch.tls != nil {
+		tc, err := m.terminateTLS(conn, ch)
+		if err != nil {
+			m.log.Debug("TLS handshake failed; closing", "listener", l.cfg.Name, "chain", ch.cfg.Name, "remote", remote, "err", err)
+			c.Close()
+			return
+		}
+		conn = tc
+		cs := tc.ConnectionState()
+		st.principal = tlsconf.Principal(&cs)
+		if len(cs.PeerCertificates) > 0 {
+			st.peer = cs.PeerCertificates[0]
+		}
+	}
 	st.rconn.Remote = remote
 	st.rconn.RemoteIP = remote.Addr().Unmap().String()
 	if redirected {

@@ -85,30 +85,7 @@ func headerValue(r *http.Request, name string) (string, bool) {
 	return strings.Join(vs, ","), true
 }
 
-func stringMatches(m *ir.StringMatch, v string) bool {
-	if m.IgnoreCase && m.Kind != ir.StringRegex {
-		v, want := strings.ToLower(v), strings.ToLower(m.Value)
-		return compare(m.Kind, v, want)
-	}
-	if m.Kind == ir.StringRegex {
-		return m.Regex.MatchString(v)
-	}
-	return compare(m.Kind, v, m.Value)
-}
-
-func compare(kind ir.StringKind, v, want string) bool {
-	switch kind {
-	case ir.StringExact:
-		return v == want
-	case ir.StringPrefix:
-		return strings.HasPrefix(v, want)
-	case ir.StringSuffix:
-		return strings.HasSuffix(v, want)
-	case ir.StringContains:
-		return strings.Contains(v, want)
-	}
-	return false
-}
+func stringMatches(m *ir.StringMatch, v string) bool { return m.Matches(v) }
 
 func queryMatches(q *ir.QueryMatch, raw string) bool {
 	v, ok := queryValue(raw, q.Name)

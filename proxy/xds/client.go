@@ -39,7 +39,7 @@ type Client struct {
 	Node  *corev3.Node
 	Log   *slog.Logger
 	Apply func(*ir.Config) error
-	// DialOptions replace the default (plaintext) transport, for tests and TLS later.
+	// DialOptions replace the default (plaintext) transport: TLS to meshd (the agent sets it), tests.
 	DialOptions []grpc.DialOption
 
 	mu       sync.Mutex

@@ -12,6 +12,7 @@ import (
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/meshctl/meshctl/proxy/ir"
@@ -113,9 +114,31 @@ func cluster(c *clusterv3.Cluster, eds map[string]*endpointv3.ClusterLoadAssignm
 		out.PanicThreshold = p.GetValue()
 	}
 	if ts := c.GetTransportSocket(); ts != nil {
-		// TLS to endpoints comes with part 2 (docs/xds.md: such a cluster stays warming until the
-		// proxy can use it); until then the cluster has no endpoint it may use.
-		out.Warming = "TLS to upstream endpoints (transport_socket " + ts.GetName() + ") is not supported yet"
+		t, warming, err := transportSocket(ts, true)
+		if err != nil {
+			return nil, fmt.Errorf("transport_socket: %w", err)
+		}
+		out.TLS, out.Warming = t, warming
+	}
+	for i, m := range c.GetTransportSocketMatches() {
+		tm := ir.TLSMatch{Name: m.GetName(), Match: map[string]string{}}
+		for k, v := range m.GetMatch().GetFields() {
+			s, ok := v.GetKind().(*structpb.Value_StringValue)
+			if !ok {
+				return nil, fmt.Errorf("transport_socket_matches[%d].match.%s: want a string", i, k)
+			}
+			tm.Match[k] = s.StringValue
+		}
+		if ts := m.GetTransportSocket(); ts != nil {
+			t, warming, err := transportSocket(ts, true)
+			if err != nil {
+				return nil, fmt.Errorf("transport_socket_matches[%d].transport_socket: %w", i, err)
+			}
+			tm.TLS, out.Warming = t, firstNonEmpty(out.Warming, warming)
+		}
+		out.TLSMatches = append(out.TLSMatches, tm)
+	}
+	if out.Warming != "" {
 		out.Endpoints = nil
 	}
 	if b := c.GetUpstreamBindConfig(); b != nil {
@@ -174,7 +197,21 @@ func endpoints(cla *endpointv3.ClusterLoadAssignment, hostnames bool) ([]ir.Endp
 			if lbw := e.GetLoadBalancingWeight(); lbw != nil {
 				w = lbw.GetValue()
 			}
-			out = append(out, ir.Endpoint{Address: addr, Weight: w, Locality: locality, LocalityWeight: lw, Priority: loc.GetPriority()})
+			ep := ir.Endpoint{Address: addr, Weight: w, Locality: locality, LocalityWeight: lw, Priority: loc.GetPriority()}
+			for k, v := range e.GetMetadata().GetFilterMetadata() {
+				if k != xdscontract.TransportSocketMatch {
+					return nil, fmt.Errorf("endpoints[%d].lb_endpoints[%d].metadata.filter_metadata[%s]: only %s", i, j, k, xdscontract.TransportSocketMatch)
+				}
+				ep.TLSMatch = map[string]string{}
+				for mk, mv := range v.GetFields() {
+					s, ok := mv.GetKind().(*structpb.Value_StringValue)
+					if !ok {
+						return nil, fmt.Errorf("endpoints[%d].lb_endpoints[%d].metadata.filter_metadata[%s].%s: want a string", i, j, k, mk)
+					}
+					ep.TLSMatch[mk] = s.StringValue
+				}
+			}
+			out = append(out, ep)
 		}
 	}
 	return out, nil

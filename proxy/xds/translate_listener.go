@@ -109,7 +109,11 @@ func filterChain(fc *listenerv3.FilterChain, inbound bool) (*ir.FilterChain, err
 		}
 	}
 	if ts := fc.GetTransportSocket(); ts != nil {
-		out.Warming = "TLS termination (transport_socket " + ts.GetName() + ") is not supported yet"
+		t, warming, err := transportSocket(ts, false)
+		if err != nil {
+			return nil, fmt.Errorf("transport_socket: %w", err)
+		}
+		out.TLS, out.Warming = t, warming
 	}
 	if len(fc.GetFilters()) != 1 {
 		return nil, fmt.Errorf("filters: exactly one network filter, got %d", len(fc.GetFilters()))
