@@ -2,6 +2,7 @@ package model
 
 import (
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -38,5 +39,9 @@ func (w *world) remove(o runtime.Object) {
 		delete(w.we, key(o.Namespace, o.Name))
 	case *networkingv1.Sidecar:
 		delete(w.sc, key(o.Namespace, o.Name))
+	case *securityv1.AuthorizationPolicy:
+		delete(w.authz, key(o.Namespace, o.Name))
+	case *securityv1.RequestAuthentication:
+		delete(w.reqAuthn, key(o.Namespace, o.Name))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	meshconfig "istio.io/api/mesh/v1alpha1"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 	istioscheme "istio.io/client-go/pkg/clientset/versioned/scheme"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -83,6 +84,10 @@ func (w *world) set(o runtime.Object) error {
 		w.we[key(o.Namespace, o.Name)] = newConfig(o.ObjectMeta, &o.Spec)
 	case *networkingv1.Sidecar:
 		w.sc[key(o.Namespace, o.Name)] = newConfig(o.ObjectMeta, &o.Spec)
+	case *securityv1.AuthorizationPolicy:
+		w.authz[key(o.Namespace, o.Name)] = newConfig(o.ObjectMeta, &o.Spec)
+	case *securityv1.RequestAuthentication:
+		w.reqAuthn[key(o.Namespace, o.Name)] = newConfig(o.ObjectMeta, &o.Spec)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 	istioclient "istio.io/client-go/pkg/clientset/versioned"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -19,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -50,7 +52,7 @@ type Store struct {
 	log       *slog.Logger
 	informers []kindInformer // Run's after NewStore
 	disco     discovery.DiscoveryInterface
-	istioREST rest.Interface
+	istioREST map[schema.GroupVersion]rest.Interface
 
 	mu      sync.Mutex
 	w       *world
@@ -72,17 +74,20 @@ type kindInformer struct {
 	handled cache.InformerSynced
 }
 
-// istioKinds are the Istio resources the model watches (networking.istio.io/v1).
+// istioKinds are the Istio resources the model watches (networking.istio.io/v1, security.istio.io/v1).
 var istioKinds = []struct {
 	kind, resource string
 	obj            runtime.Object
+	gv             schema.GroupVersion
 }{
-	{KindVirtualService, "virtualservices", &networkingv1.VirtualService{}},
-	{KindDestinationRule, "destinationrules", &networkingv1.DestinationRule{}},
-	{KindGateway, "gateways", &networkingv1.Gateway{}},
-	{KindServiceEntry, "serviceentries", &networkingv1.ServiceEntry{}},
-	{KindWorkloadEntry, "workloadentries", &networkingv1.WorkloadEntry{}},
-	{KindSidecar, "sidecars", &networkingv1.Sidecar{}},
+	{KindVirtualService, "virtualservices", &networkingv1.VirtualService{}, networkingv1.SchemeGroupVersion},
+	{KindDestinationRule, "destinationrules", &networkingv1.DestinationRule{}, networkingv1.SchemeGroupVersion},
+	{KindGateway, "gateways", &networkingv1.Gateway{}, networkingv1.SchemeGroupVersion},
+	{KindServiceEntry, "serviceentries", &networkingv1.ServiceEntry{}, networkingv1.SchemeGroupVersion},
+	{KindWorkloadEntry, "workloadentries", &networkingv1.WorkloadEntry{}, networkingv1.SchemeGroupVersion},
+	{KindSidecar, "sidecars", &networkingv1.Sidecar{}, networkingv1.SchemeGroupVersion},
+	{KindAuthorizationPolicy, "authorizationpolicies", &securityv1.AuthorizationPolicy{}, securityv1.SchemeGroupVersion},
+	{KindRequestAuthentication, "requestauthentications", &securityv1.RequestAuthentication{}, securityv1.SchemeGroupVersion},
 }
 
 // NewStore prepares the informers; Run starts them. An Istio kind whose CRD is not installed is
@@ -111,7 +116,10 @@ func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("istio client: %w", err)
 	}
-	s := &Store{opts: opts, log: opts.Log, w: newWorld(opts.ClusterDomain), disco: kube.Discovery(), istioREST: istio.NetworkingV1().RESTClient()}
+	s := &Store{opts: opts, log: opts.Log, w: newWorld(opts.ClusterDomain), disco: kube.Discovery(), istioREST: map[schema.GroupVersion]rest.Interface{
+		networkingv1.SchemeGroupVersion: istio.NetworkingV1().RESTClient(),
+		securityv1.SchemeGroupVersion:   istio.SecurityV1().RESTClient(),
+	}}
 	s.w.meshCM = opts.MeshConfigMap
 	core := kube.CoreV1().RESTClient()
 	s.add(KindService, cache.NewListWatchFromClient(core, "services", metav1.NamespaceAll, fields.Everything()), &corev1.Service{})
@@ -127,9 +135,9 @@ func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
 		return nil, err
 	}
 	for _, k := range istioKinds {
-		if !served[k.resource] {
+		if !served[k.gv.WithResource(k.resource)] {
 			s.missing = append(s.missing, k.kind)
-			s.log.Info("CRD not installed: the kind stays empty", "kind", k.kind, "group", networkingv1.SchemeGroupVersion.String())
+			s.log.Info("CRD not installed: the kind stays empty", "kind", k.kind, "group", k.gv.String())
 			continue
 		}
 		s.addIstio(k.kind)
@@ -137,18 +145,20 @@ func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
 	return s, nil
 }
 
-// served are the networking.istio.io/v1 resources the API server serves.
-func (s *Store) served() (map[string]bool, error) {
-	served := map[string]bool{}
-	list, err := s.disco.ServerResourcesForGroupVersion(networkingv1.SchemeGroupVersion.String())
-	switch {
-	case err == nil:
-		for _, r := range list.APIResources {
-			served[r.Name] = true
+// served are the Istio resources (of the groups the model watches) the API server serves.
+func (s *Store) served() (map[schema.GroupVersionResource]bool, error) {
+	served := map[schema.GroupVersionResource]bool{}
+	for gv := range s.istioREST {
+		list, err := s.disco.ServerResourcesForGroupVersion(gv.String())
+		switch {
+		case err == nil:
+			for _, r := range list.APIResources {
+				served[gv.WithResource(r.Name)] = true
+			}
+		case apierrors.IsNotFound(err):
+		default:
+			return nil, fmt.Errorf("discover %s: %w", gv, err)
 		}
-	case apierrors.IsNotFound(err):
-	default:
-		return nil, fmt.Errorf("discover %s: %w", networkingv1.SchemeGroupVersion, err)
 	}
 	return served, nil
 }
@@ -156,7 +166,7 @@ func (s *Store) served() (map[string]bool, error) {
 func (s *Store) addIstio(kind string) cache.SharedIndexInformer {
 	for _, k := range istioKinds {
 		if k.kind == kind {
-			return s.add(kind, cache.NewListWatchFromClient(s.istioREST, k.resource, metav1.NamespaceAll, fields.Everything()), k.obj)
+			return s.add(kind, cache.NewListWatchFromClient(s.istioREST[k.gv], k.resource, metav1.NamespaceAll, fields.Everything()), k.obj)
 		}
 	}
 	return nil
@@ -250,8 +260,8 @@ func (s *Store) watchNewKinds(ctx context.Context, wg *sync.WaitGroup) {
 		return
 	}
 	for _, kind := range s.MissingKinds() {
-		k := kindResource(kind)
-		if !served[k] {
+		k, ok := kindResource(kind)
+		if !ok || !served[k] {
 			continue
 		}
 		inf := s.addIstio(kind)
@@ -274,13 +284,13 @@ func (s *Store) watchNewKinds(ctx context.Context, wg *sync.WaitGroup) {
 	}
 }
 
-func kindResource(kind string) string {
+func kindResource(kind string) (schema.GroupVersionResource, bool) {
 	for _, k := range istioKinds {
 		if k.kind == kind {
-			return k.resource
+			return k.gv.WithResource(k.resource), true
 		}
 	}
-	return ""
+	return schema.GroupVersionResource{}, false
 }
 
 // HasSynced: every informer has listed its kind once.

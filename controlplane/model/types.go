@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	meshconfig "istio.io/api/mesh/v1alpha1"
 	networking "istio.io/api/networking/v1alpha3"
+	security "istio.io/api/security/v1beta1"
 
 	"github.com/meshctl/meshctl/meshapi"
 )
@@ -33,6 +34,9 @@ const (
 	KindServiceEntry    = "ServiceEntry"
 	KindWorkloadEntry   = "WorkloadEntry"
 	KindSidecar         = "Sidecar"
+
+	KindAuthorizationPolicy   = "AuthorizationPolicy"
+	KindRequestAuthentication = "RequestAuthentication"
 )
 
 // Config is one Istio object: its identity and its spec (istio.io/api), never modified once stored.
@@ -119,6 +123,12 @@ type Snapshot struct {
 	ServiceEntries   []*Config[*networking.ServiceEntry]
 	WorkloadEntries  []*Config[*networking.WorkloadEntry]
 	Sidecars         []*Config[*networking.Sidecar]
+
+	AuthorizationPolicies  []*Config[*security.AuthorizationPolicy]
+	RequestAuthentications []*Config[*security.RequestAuthentication]
+	// JWKS are the key sets meshd fetched for RequestAuthentication jwksUris, by URI (JSON). A URI
+	// not fetched (yet) is missing.
+	JWKS map[string]string
 
 	memo memo
 	// config is shared with the previous snapshot when only endpoints changed since.

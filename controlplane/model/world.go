@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	meshconfig "istio.io/api/mesh/v1alpha1"
 	networking "istio.io/api/networking/v1alpha3"
+	security "istio.io/api/security/v1beta1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/meshctl/meshctl/meshapi"
@@ -32,6 +33,9 @@ type world struct {
 	seHosts    map[string][]*Service // the services of each ServiceEntry, kept with it
 	we         map[string]*Config[*networking.WorkloadEntry]
 	sc         map[string]*Config[*networking.Sidecar]
+	authz      map[string]*Config[*security.AuthorizationPolicy]
+	reqAuthn   map[string]*Config[*security.RequestAuthentication]
+	jwks       map[string]string // fetched key sets by URI
 }
 
 func newWorld(domain string) *world {
@@ -41,7 +45,9 @@ func newWorld(domain string) *world {
 		vs: map[string]*Config[*networking.VirtualService]{}, dr: map[string]*Config[*networking.DestinationRule]{},
 		gw: map[string]*Config[*networking.Gateway]{}, se: map[string]*Config[*networking.ServiceEntry]{},
 		seHosts: map[string][]*Service{},
-		we:      map[string]*Config[*networking.WorkloadEntry]{}, sc: map[string]*Config[*networking.Sidecar]{}}
+		we:      map[string]*Config[*networking.WorkloadEntry]{}, sc: map[string]*Config[*networking.Sidecar]{},
+		authz: map[string]*Config[*security.AuthorizationPolicy]{}, reqAuthn: map[string]*Config[*security.RequestAuthentication]{},
+		jwks: map[string]string{}}
 }
 
 // DefaultMeshConfig is what meshd assumes without ConfigMap istio: Istio's defaults for the fields
@@ -112,6 +118,9 @@ func (w *world) build(version uint64, prev *Snapshot, endpointsOnly bool) *Snaps
 	s.ServiceEntries = ses
 	s.WorkloadEntries = sortedConfigs(w.we)
 	s.Sidecars = sortedConfigs(w.sc)
+	s.AuthorizationPolicies = sortedConfigs(w.authz)
+	s.RequestAuthentications = sortedConfigs(w.reqAuthn)
+	s.JWKS = maps.Clone(w.jwks)
 	w.buildEndpoints(s)
 	if prev != nil && endpointsOnly {
 		s.config = prev.config

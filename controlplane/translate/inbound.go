@@ -50,12 +50,15 @@ func inboundPorts(s *model.Snapshot, p *Proxy) []inboundPort {
 // inbound is the sidecar's inbound side: listener virtualInbound (15006) with a chain per served
 // port, their clusters, and a passthrough for the rest.
 func inbound(s *model.Snapshot, p *Proxy, r *resources) {
+	// AuthorizationPolicy and RequestAuthentication on every chain, the passthrough's too, as Istio.
+	tcpAuthz := authzRBAC(s, p, true)
+	httpAuth := authFilters(s, p)
 	l := &listenerv3.Listener{
 		Name:            virtualInbound,
 		Address:         listenerAddress("0.0.0.0", uint32(meshapi.ProxyInboundPort)),
 		ListenerFilters: []*listenerv3.ListenerFilter{originalDstFilter},
 		DefaultFilterChain: &listenerv3.FilterChain{Name: inboundPassthrough,
-			Filters: []*listenerv3.Filter{tcpProxy(s, inboundPassthrough, []weighted{{inboundPassthrough, 1}})}},
+			Filters: append(rbacNetworkFilters(tcpAuthz, "tcp."), tcpProxy(s, inboundPassthrough, []weighted{{inboundPassthrough, 1}}))},
 	}
 	r.clusters = append(r.clusters, inboundCluster(s, inboundPassthrough))
 	sniffInbound := false
@@ -67,7 +70,7 @@ func inbound(s *model.Snapshot, p *Proxy, r *resources) {
 		port := strconv.Itoa(int(ip.port))
 		fc := &listenerv3.FilterChain{Name: listenerName("0.0.0.0", ip.port),
 			FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: u32(ip.port)}}
-		tcp := []*listenerv3.Filter{tcpProxy(s, cluster, []weighted{{cluster, 1}})}
+		tcp := append(rbacNetworkFilters(tcpAuthz, "tcp."), tcpProxy(s, cluster, []weighted{{cluster, 1}}))
 		if !isHTTP(ip.protocol) && !isSniffed(ip.protocol) {
 			fc.Filters = tcp
 			l.FilterChains = append(l.FilterChains, fc)
@@ -78,7 +81,7 @@ func inbound(s *model.Snapshot, p *Proxy, r *resources) {
 			Routes: []*routev3.Route{{Name: "default", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
 				Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}, Timeout: zeroTimeout()}}}},
 		}}}
-		fc.Filters = []*listenerv3.Filter{httpManager(s, "inbound_0.0.0.0_"+port, "", rc, false)}
+		fc.Filters = []*listenerv3.Filter{httpManager(s, "inbound_0.0.0.0_"+port, "", rc, false, httpAuth...)}
 		if isSniffed(ip.protocol) {
 			// As Istio: HTTP the proxy recognises is routed, the rest of the port is TCP.
 			fc.FilterChainMatch.ApplicationProtocols = sniffedProtocols
