@@ -71,6 +71,8 @@ var corpus = []struct {
 	{"sidecar-port", append(append([]string{}, nginxFiles...), "testdata/other-namespace.yaml", "testdata/sidecar-port.yaml"), sleepProxy},
 	{"sidecar-narrowed", append(append([]string{}, nginxFiles...), "testdata/other-namespace.yaml", "testdata/sidecar-narrow.yaml"), sleepProxy},
 	{"sniffed-sidecar", []string{"testdata/cluster.yaml", "testdata/sniffed.yaml"}, sleepProxy},
+	{"authz-sidecar", []string{"testdata/cluster.yaml", "testdata/authz.yaml"}, sleepProxy},
+	{"authz-gateway", append(append([]string{}, nginxFiles...), "testdata/authz.yaml"), gatewayProxy},
 }
 
 func load(t testing.TB, files []string) *model.Snapshot {
