@@ -46,6 +46,7 @@ type chain struct {
 	tcp      []tcpTarget
 	total    uint32
 	logs     []*accesslog.Logger // the chain's access logs; none: the proxy's own
+	auth     *chainAuth          // jwt_authn and RBAC; nil: none
 }
 
 type tcpTarget struct {
@@ -140,6 +141,11 @@ func compileChain(l *ir.Listener, fc *ir.FilterChain, clusters map[string]*clust
 		}
 		c.logs = append(c.logs, lg)
 	}
+	auth, err := compileAuth(fc)
+	if err != nil {
+		return nil, fmt.Errorf("listener %s: chain %s: %w", l.Name, fc.Name, err)
+	}
+	c.auth = auth
 	switch {
 	case fc.HTTP != nil && fc.TCP == nil:
 		if fc.HTTP.Route != nil {

@@ -24,6 +24,11 @@ type connState struct {
 	rconn         route.Conn
 	local, remote netip.AddrPort
 	sni           string
+	// principal is the peer certificate's SPIFFE identity without "spiffe://"
+	// (cluster.local/ns/NS/sa/SA); empty: no authenticated peer.
+	principal string
+	// dst is the connection's original destination (RBAC's destination port).
+	dst netip.AddrPort
 }
 
 type stateKey struct{}
@@ -100,7 +105,11 @@ func (m *Manager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = body
 	}
 	defer m.finish(rq, body, st.chain)
-	t := m.current.Load().table(st.chain)
+	snap := m.current.Load()
+	if a := snap.latest(st.chain).auth; a != nil && !m.authorizeHTTP(a, &rq.w, r, st, info) {
+		return
+	}
+	t := snap.table(st.chain)
 	if t == nil {
 		// The route configuration has not arrived: Envoy answers 404 with NR too.
 		info.Fail(http.StatusNotFound, accesslog.NoRouteFound, "route_not_found")

@@ -85,6 +85,9 @@ type Manager struct {
 // Stats are the downstream counters, Envoy's http.*/listener.* names without the prefix.
 type Stats struct {
 	CxTotal, RqTotal, Rq1xx, Rq2xx, Rq3xx, Rq4xx, Rq5xx atomic.Int64
+	// RBACDenied counts requests and connections RBAC refused (Envoy's rbac.denied), RBACAudited
+	// those a LOG (AUDIT) policy matched, JWTDenied requests refused for their token (401).
+	RBACDenied, RBACAudited, JWTDenied atomic.Int64
 }
 
 // New starts a Manager with no configuration; it serves until ctx ends or Close.
@@ -270,7 +273,7 @@ func (m *Manager) handle(c *net.TCPConn, bound netip.AddrPort) {
 		c.Close()
 		return
 	}
-	st := &connState{chain: ch, local: local, remote: remote, sni: s.sni}
+	st := &connState{chain: ch, local: local, remote: remote, sni: s.sni, dst: dst}
 	st.rconn.Remote = remote
 	st.rconn.RemoteIP = remote.Addr().Unmap().String()
 	if redirected {
