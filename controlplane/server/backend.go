@@ -117,14 +117,14 @@ func configz(s *model.Snapshot) map[string]any {
 		"authorizationPolicies":  s.AuthorizationPolicies,
 		"requestAuthentications": s.RequestAuthentications,
 		"authorizationWarnings":  translate.AuthorizationWarnings(s),
-		"version":          s.Version,
-		"mesh":             s.Mesh,
-		"virtualServices":  s.VirtualServices,
-		"destinationRules": s.DestinationRules,
-		"gateways":         s.Gateways,
-		"serviceEntries":   s.ServiceEntries,
-		"workloadEntries":  s.WorkloadEntries,
-		"sidecars":         s.Sidecars,
+		"version":                s.Version,
+		"mesh":                   s.Mesh,
+		"virtualServices":        s.VirtualServices,
+		"destinationRules":       s.DestinationRules,
+		"gateways":               s.Gateways,
+		"serviceEntries":         s.ServiceEntries,
+		"workloadEntries":        s.WorkloadEntries,
+		"sidecars":               s.Sidecars,
 	}
 }
 
