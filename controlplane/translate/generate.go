@@ -120,8 +120,9 @@ func nameOf(r types.Resource) string {
 }
 
 // Affects reports whether a change can alter what p receives: the mesh config always; for a
-// sidecar, a Sidecar of its namespace or the root namespace, and objects of namespaces its egress
-// hosts reach (Gateways never); for a gateway, anything but Sidecars.
+// sidecar, a Sidecar, AuthorizationPolicy or RequestAuthentication of its namespace or the root
+// namespace, and objects of namespaces its egress hosts reach (Gateways never); for a gateway,
+// anything but Sidecars.
 func Affects(s *model.Snapshot, p *Proxy, c model.Change) bool {
 	for _, k := range c.Kinds {
 		if k == model.KindMeshConfig || k == model.KindNode {
@@ -140,7 +141,12 @@ func Affects(s *model.Snapshot, p *Proxy, c model.Change) bool {
 	for _, k := range c.Kinds {
 		switch k {
 		case model.KindGateway, model.KindNamespace:
-		case model.KindSidecar:
+		case model.KindSidecar, model.KindAuthorizationPolicy, model.KindRequestAuthentication:
+			// Security policies (and Sidecars) apply to the workloads of their namespace, or of all
+			// namespaces from the root namespace; a key set fetched (no namespace) to all.
+			if len(c.Namespaces) == 0 && k != model.KindSidecar {
+				return true
+			}
 			for _, ns := range c.Namespaces {
 				if ns == p.Namespace() || ns == s.RootNamespace() {
 					return true
