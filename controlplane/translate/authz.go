@@ -329,6 +329,7 @@ func claimPath(key string) []string {
 const AuthnFilter = "istio_authn"
 
 func authnMetadata(v, key string) *rbacv3.Principal {
+	//lint:ignore SA1019 Istio sends metadata (not sourced_metadata) for request.auth.*
 	return &rbacv3.Principal{Identifier: &rbacv3.Principal_Metadata{Metadata: &matcherv3.MetadataMatcher{
 		Filter: AuthnFilter, Path: []*matcherv3.MetadataMatcher_PathSegment{pathKey(key)},
 		Value: &matcherv3.ValueMatcher{MatchPattern: &matcherv3.ValueMatcher_StringMatch{StringMatch: valueMatch(v)}}}}}
@@ -340,6 +341,7 @@ func claimMetadata(path []string, v string) *rbacv3.Principal {
 	for i, k := range path {
 		segs[i] = pathKey(k)
 	}
+	//lint:ignore SA1019 Istio sends metadata (not sourced_metadata) for request.auth.*
 	return &rbacv3.Principal{Identifier: &rbacv3.Principal_Metadata{Metadata: &matcherv3.MetadataMatcher{
 		Filter: AuthnFilter, Path: segs,
 		Value: &matcherv3.ValueMatcher{MatchPattern: &matcherv3.ValueMatcher_ListMatch{ListMatch: &matcherv3.ListMatcher{

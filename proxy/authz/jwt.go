@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -136,7 +135,7 @@ func (j *JWT) Authenticate(r *http.Request, now time.Time) (_ *Authn, msg string
 			found = true
 			claims, payload, err := p.verify(t.raw, now)
 			if err != nil {
-				if !errors.Is(err, errOtherIssuer) || msg == msgIssuer {
+				if err != errOtherIssuer || msg == msgIssuer {
 					msg = err.Error()
 				}
 				continue
@@ -156,12 +155,17 @@ func (j *JWT) Authenticate(r *http.Request, now time.Time) (_ *Authn, msg string
 	return nil, "", true
 }
 
-var errOtherIssuer = errors.New(msgIssuer)
+// denial is a verification failure whose text is Envoy's answer to the client.
+type denial string
+
+func (d denial) Error() string { return string(d) }
+
+const errOtherIssuer = denial(msgIssuer)
 
 // verify checks one token against the provider: form, issuer, signature (a key of the set: the one
 // its kid names, else any), exp, nbf and audiences. It returns the claims and the payload segment.
 func (p *jwtProvider) verify(raw string, now time.Time) (map[string]any, string, error) {
-	fail := errors.New(msgVerificationFails)
+	const fail = denial(msgVerificationFails)
 	if len(raw) > maxTokenSize || strings.Count(raw, ".") != 2 {
 		return nil, "", fail
 	}
@@ -202,15 +206,15 @@ func (p *jwtProvider) verify(raw string, now time.Time) (map[string]any, string,
 		return nil, "", fail
 	}
 	if exp, ok := numericDate(claims["exp"]); ok && now.After(exp.Add(clockSkew)) {
-		return nil, "", errors.New(msgExpired)
+		return nil, "", denial(msgExpired)
 	} else if _, present := claims["exp"]; present && !ok {
 		return nil, "", fail
 	}
 	if nbf, ok := numericDate(claims["nbf"]); ok && now.Add(clockSkew).Before(nbf) {
-		return nil, "", errors.New(msgNotYetValid)
+		return nil, "", denial(msgNotYetValid)
 	}
 	if len(p.cfg.Audiences) > 0 && !audienceAllowed(audiences(claims["aud"]), p.cfg.Audiences) {
-		return nil, "", errors.New(msgAudience)
+		return nil, "", denial(msgAudience)
 	}
 	return claims, payloadSeg, nil
 }

@@ -18,7 +18,9 @@ func regex(v string) ir.StringMatch {
 	return ir.StringMatch{Kind: ir.StringRegex, Value: v, Regex: regexp.MustCompile("^(?:" + v + ")$")}
 }
 
-func header(name string, m ir.StringMatch) ir.HeaderMatch { return ir.HeaderMatch{Name: name, Value: m} }
+func header(name string, m ir.StringMatch) ir.HeaderMatch {
+	return ir.HeaderMatch{Name: name, Value: m}
+}
 
 var (
 	anyPerm      = ir.Permission{Kind: ir.PermAny}

@@ -60,6 +60,7 @@ func headerPolicy(name string) *rbacv3.RBAC {
 				HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{
 					MatchPattern: &matcherv3.StringMatcher_Suffix{Suffix: "X"}, IgnoreCase: true}}}}}}},
 		"a": {Permissions: []*rbacv3.Permission{{Rule: &rbacv3.Permission_DestinationPort{DestinationPort: 80}}},
+			//lint:ignore SA1019 Istio sends metadata (not sourced_metadata) for request.auth.*
 			Principals: []*rbacv3.Principal{{Identifier: &rbacv3.Principal_Metadata{Metadata: &matcherv3.MetadataMatcher{
 				Filter: "istio_authn", Path: []*matcherv3.MetadataMatcher_PathSegment{{Segment: &matcherv3.MetadataMatcher_PathSegment_Key{Key: "request.auth.principal"}}},
 				Value: &matcherv3.ValueMatcher{MatchPattern: &matcherv3.ValueMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: "iss/sub"}}}}}}}},
@@ -99,6 +100,7 @@ func TestAuthFilters(t *testing.T) {
 	reqs := noMissing.Rules[0].GetRequires().GetRequiresAny()
 	reqs.Requirements = reqs.Requirements[:1]
 	otherMeta := headerPolicy("x")
+	//lint:ignore SA1019 Istio sends metadata (not sourced_metadata) for request.auth.*
 	otherMeta.Policies["a"].Principals[0].GetMetadata().Filter = "envoy.filters.http.jwt_authn"
 	deep := &rbacv3.Permission{Rule: &rbacv3.Permission_Any{Any: true}}
 	for range 40 {

@@ -167,6 +167,7 @@ func principal(p *rbacv3.Principal, depth int) (ir.Principal, error) {
 		h, err := rbacHeader(id.Header)
 		return ir.Principal{Kind: ir.PrincipalHeader, Header: h}, err
 	case *rbacv3.Principal_Metadata:
+		//lint:ignore SA1019 Istio sends metadata (not sourced_metadata) for request.auth.*
 		m, err := metadataMatch(id.Metadata)
 		return ir.Principal{Kind: ir.PrincipalMetadata, Metadata: m}, wrapErr("metadata", err)
 	}
