@@ -130,8 +130,8 @@ func TestStore(t *testing.T) {
 			t.Skip("Istio's CRDs are already installed on this cluster")
 		}
 		s, _ := startStore(t, env)
-		if len(s.MissingKinds()) != 6 {
-			t.Errorf("Missing = %v, want the six Istio kinds", s.MissingKinds())
+		if len(s.MissingKinds()) != 8 {
+			t.Errorf("Missing = %v, want the eight Istio kinds (six of networking, two of security)", s.MissingKinds())
 		}
 		if snap := s.Snapshot(); len(snap.VirtualServices) != 0 || snap.Mesh.GetRootNamespace() != meshapi.DefaultNamespace {
 			t.Errorf("snapshot without CRDs: %d VirtualServices, root %q", len(snap.VirtualServices), snap.Mesh.GetRootNamespace())
@@ -339,19 +339,22 @@ func installCRDs(t *testing.T, env *testenv.Env) {
 			t.Fatalf("create CRD %s: %v", crd.Name, err)
 		}
 	}
-	eventually(t, "the networking CRDs served", func() bool {
-		l, err := env.Client().Discovery().ServerResourcesForGroupVersion(networkingv1.SchemeGroupVersion.String())
-		if err != nil {
-			return false
-		}
+	eventually(t, "the networking and security CRDs served", func() bool {
 		served := 0
-		for _, r := range l.APIResources {
-			switch r.Name {
-			case "virtualservices", "destinationrules", "gateways", "serviceentries", "workloadentries", "sidecars":
-				served++
+		for _, gv := range []string{networkingv1.SchemeGroupVersion.String(), "security.istio.io/v1"} {
+			l, err := env.Client().Discovery().ServerResourcesForGroupVersion(gv)
+			if err != nil {
+				return false
+			}
+			for _, r := range l.APIResources {
+				switch r.Name {
+				case "virtualservices", "destinationrules", "gateways", "serviceentries", "workloadentries", "sidecars",
+					"authorizationpolicies", "requestauthentications":
+					served++
+				}
 			}
 		}
-		return served == 6
+		return served == 8
 	})
 }
 
