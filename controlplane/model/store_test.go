@@ -18,6 +18,7 @@ import (
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	networkingapi "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 	istioclient "istio.io/client-go/pkg/clientset/versioned"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -266,6 +267,18 @@ func TestStore(t *testing.T) {
 		eventually(t, "the ServiceEntry's host and endpoint", func() bool {
 			svc := service(s.Snapshot(), "api.example.com")
 			return svc != nil && len(s.Snapshot().Endpoints(svc)) == 1
+		})
+		ap := &securityv1.AuthorizationPolicy{ObjectMeta: metav1.ObjectMeta{Name: "deny-all", Namespace: ns}}
+		if _, err := istio.SecurityV1().AuthorizationPolicies(ns).Create(ctx, ap, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the AuthorizationPolicy and its change", func() bool {
+			for _, c := range s.Snapshot().AuthorizationPolicies {
+				if c.Namespace == ns && c.Name == "deny-all" {
+					return ch.has(model.KindAuthorizationPolicy, ns)
+				}
+			}
+			return false
 		})
 		if err := istio.NetworkingV1().VirtualServices(ns).Delete(ctx, "reviews", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
