@@ -93,9 +93,10 @@ func authzRBAC(s *model.Snapshot, p *Proxy, tcp bool) rbacSet {
 	return set
 }
 
-// AuthorizationWarnings are what meshd enforces otherwise than the policy says, for its debug
+// AuthorizationWarnings are what meshd enforces otherwise than the policies say, for its debug
 // endpoints and logs: CUSTOM policies (no external authorizer: their rules deny, failing closed,
-// as Istio does when a policy's provider is unusable) and rules with fields the proxy cannot check.
+// as Istio does when a policy's provider is unusable), rules with conditions the proxy cannot
+// check, and RequestAuthentication fields left out.
 func AuthorizationWarnings(s *model.Snapshot) []string {
 	var out []string
 	for _, ap := range s.AuthorizationPolicies {
@@ -109,6 +110,14 @@ func AuthorizationWarnings(s *model.Snapshot) []string {
 					out = append(out, fmt.Sprintf("AuthorizationPolicy %s/%s: rules[%d]: condition %q is not supported: an ALLOW rule with it matches nothing, a DENY rule ignores it",
 						ap.Namespace, ap.Name, i, c.GetKey()))
 				}
+			}
+		}
+	}
+	for _, ra := range s.RequestAuthentications {
+		for i, r := range ra.Spec.GetJwtRules() {
+			if len(r.GetFromCookies()) > 0 || len(r.GetOutputClaimToHeaders()) > 0 {
+				out = append(out, fmt.Sprintf("RequestAuthentication %s/%s: jwtRules[%d]: fromCookies and outputClaimToHeaders are not supported: left out",
+					ra.Namespace, ra.Name, i))
 			}
 		}
 	}

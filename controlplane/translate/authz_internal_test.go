@@ -113,8 +113,10 @@ func TestAuthorizationWarnings(t *testing.T) {
 			ActionDetail: &security.AuthorizationPolicy_Provider{Provider: &security.AuthorizationPolicy_ExtensionProvider{Name: "opa"}}}},
 		{Name: "ok", Namespace: "a", Spec: &security.AuthorizationPolicy{Rules: []*security.Rule{{When: []*security.Condition{{Key: "request.headers[x]", Values: []string{"1"}}}}}}},
 	}
+	s.RequestAuthentications = []*model.Config[*security.RequestAuthentication]{{Name: "ra", Namespace: "a", Spec: &security.RequestAuthentication{
+		JwtRules: []*security.JWTRule{{Issuer: "i"}, {Issuer: "j", FromCookies: []string{"session"}}}}}}
 	w := AuthorizationWarnings(s)
-	if len(w) != 1 || !strings.Contains(w[0], "a/ext") || !strings.Contains(w[0], `"opa"`) {
+	if len(w) != 2 || !strings.Contains(w[0], "a/ext") || !strings.Contains(w[0], `"opa"`) || !strings.Contains(w[1], "a/ra: jwtRules[1]") {
 		t.Errorf("warnings %q", w)
 	}
 }
