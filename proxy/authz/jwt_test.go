@@ -158,6 +158,23 @@ func mustJSON(v any) []byte {
 	return b
 }
 
+// TestCachedTokenExpires: a token verified once is remembered, and refused once it expires.
+func TestCachedTokenExpires(t *testing.T) {
+	k := newKeys(t)
+	j := jwtFilter(t, k, nil)
+	now := time.Now()
+	tok := k.sign(t, "ec", claims("exp", float64(now.Add(time.Minute).Unix())))
+	for _, c := range []struct {
+		at  time.Time
+		ok  bool
+		msg string
+	}{{now, true, ""}, {now, true, ""}, {now.Add(time.Hour), false, "Jwt is expired"}} {
+		if _, msg, ok := j.Authenticate(bearer(tok), c.at); ok != c.ok || msg != c.msg {
+			t.Errorf("at %v: %v %q, want %v %q", c.at.Sub(now), ok, msg, c.ok, c.msg)
+		}
+	}
+}
+
 // TestTokenLocations: the default locations, configured headers and parameters, forwarding and
 // the payload header.
 func TestTokenLocations(t *testing.T) {
