@@ -6,14 +6,18 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
+	"github.com/meshctl/meshctl/controlplane/model"
+	"github.com/meshctl/meshctl/controlplane/translate"
 	"github.com/meshctl/meshctl/proxy/authz"
 	"github.com/meshctl/meshctl/proxy/ir"
 	proxyxds "github.com/meshctl/meshctl/proxy/xds"
+	"github.com/meshctl/meshctl/xdscontract"
 )
 
 // The sleep workload of testdata/cluster.yaml serves HTTP on 8000; this adds a TCP port, 5432.
@@ -181,4 +185,48 @@ func TestAuthorizationSemantics(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzAuthorizationPolicy: whatever AuthorizationPolicies and RequestAuthentications select the
+// sleep workload, its inbound listener keeps the contract and the proxy accepts it (a regex that
+// does not compile, a port out of range would be NACKed: the workload would keep stale policies).
+func FuzzAuthorizationPolicy(f *testing.F) {
+	b, err := os.ReadFile("testdata/authz.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(b))
+	f.Add("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: a}\nspec:\n  rules: [{to: [{operation: {paths: [\"/a(b{*}/{**}\"], ports: [\"99999\"]}}], from: [{source: {namespaces: [\"a.b*\"], ipBlocks: [\"::1/200\"]}}]}]\n")
+	base, err := os.ReadFile("testdata/cluster.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, policies string) {
+		objs, err := model.DecodeYAML(strings.NewReader(string(base) + "\n---\n" + policies))
+		if err != nil {
+			return
+		}
+		s, err := model.FromObjects(model.DefaultClusterDomain, objs...)
+		if err != nil {
+			return
+		}
+		res, err := translate.Generate(s, sleepProxy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := proxyxds.NewState()
+		for _, r := range res[resourcev3.ListenerType] {
+			l := r.(*listenerv3.Listener)
+			if l.GetName() != "virtualInbound" {
+				continue
+			}
+			if err := xdscontract.Check(l); err != nil {
+				t.Fatal(err)
+			}
+			st.Listeners[l.GetName()] = l
+		}
+		if _, err := st.Translate(); err != nil {
+			t.Fatalf("the proxy refuses: %v", err)
+		}
+	})
 }
