@@ -131,7 +131,7 @@ var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.extensions.filters.network.rbac.v3.RBAC":                                                   {"rules", "stat_prefix"},
 	"envoy.config.rbac.v3.RBAC":                                                                       {"action", "policies"},
 	"envoy.config.rbac.v3.Policy":                                                                     {"permissions", "principals"},
-	"envoy.config.rbac.v3.Permission":                                                                 {"and_rules", "or_rules", "any", "header", "url_path", "destination_port", "not_rule", "requested_server_name"},
+	"envoy.config.rbac.v3.Permission":                                                                 {"and_rules", "or_rules", "any", "header", "url_path", "destination_ip", "destination_port", "not_rule", "requested_server_name"},
 	"envoy.config.rbac.v3.Permission.Set":                                                             {"rules"},
 	"envoy.config.rbac.v3.Principal":                                                                  {"and_ids", "or_ids", "any", "authenticated", "direct_remote_ip", "remote_ip", "header", "metadata", "not_id"},
 	"envoy.config.rbac.v3.Principal.Set":                                                              {"ids"},

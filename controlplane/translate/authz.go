@@ -241,6 +241,7 @@ var conditions = map[string]bool{
 	"request.auth.audiences": true,
 	"request.auth.presenter": true,
 	"request.auth.claims":    true,
+	"destination.ip":         false,
 	"destination.port":       false,
 	"connection.sni":         false,
 }
@@ -285,6 +286,10 @@ func (t *ruleTranslator) condition(c *security.Condition) (*rbacv3.Principal, *r
 	case "request.auth.claims":
 		path := claimPath(c.GetKey())
 		one = func(v string) *rbacv3.Principal { return claimMetadata(path, v) }
+	case "destination.ip":
+		perm = func(v string) *rbacv3.Permission {
+			return &rbacv3.Permission{Rule: &rbacv3.Permission_DestinationIp{DestinationIp: cidr(v)}}
+		}
 	case "destination.port":
 		perm = destinationPort
 	case "connection.sni":

@@ -151,7 +151,8 @@ func destinationPort(v string) *rbacv3.Permission {
 	return &rbacv3.Permission{Rule: &rbacv3.Permission_DestinationPort{DestinationPort: uint32(n)}}
 }
 
-// cidr is an address or CIDR; an unreadable one becomes 0.0.0.0/32 (never a peer).
+// cidr is an address or CIDR; an unreadable one (which validation refuses at admission) becomes
+// 0.0.0.0/32, never a peer.
 func cidr(v string) *corev3.CidrRange {
 	if p, err := netip.ParsePrefix(v); err == nil {
 		return &corev3.CidrRange{AddressPrefix: p.Addr().String(), PrefixLen: wrapperspb.UInt32(uint32(p.Bits()))}

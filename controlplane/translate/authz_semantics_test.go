@@ -74,7 +74,8 @@ type req struct {
 }
 
 func (r req) attributes(tcp bool) *authz.Attributes {
-	a := &authz.Attributes{Source: netip.MustParseAddr("10.244.0.7"), DestinationPort: 8000, Authn: r.authn}
+	a := &authz.Attributes{Source: netip.MustParseAddr("10.244.0.7"), DestinationIP: netip.MustParseAddr("10.244.0.20"),
+		DestinationPort: 8000, Authn: r.authn}
 	if r.source != "" {
 		a.Source = netip.MustParseAddr(r.source)
 	}
@@ -171,6 +172,8 @@ func TestAuthorizationSemantics(t *testing.T) {
 		{"source.namespace and destination.port", policy("DENY", "", `[{when: [{key: source.namespace, values: [ops]}, {key: destination.port, values: ["8000"]}]}]`), []check{
 			{req{peer: "cluster.local/ns/ops/sa/x"}, false, true},
 			{req{peer: "cluster.local/ns/default/sa/x"}, true, true}}},
+		{"destination.ip", policy("ALLOW", "", `[{when: [{key: destination.ip, values: [10.244.0.0/24]}]}]`), []check{{req{}, true, true}}},
+		{"destination.ip elsewhere", policy("ALLOW", "", `[{when: [{key: destination.ip, values: [10.9.0.0/24]}]}]`), []check{{req{}, false, false}}},
 		{"CUSTOM fails closed on its rules", policy("CUSTOM", "", `[{to: [{operation: {paths: [/opa/*]}}]}]`), []check{
 			{req{path: "/opa/x"}, false, false}, {req{path: "/other"}, true, false}}},
 		{"AUDIT never denies", policy("AUDIT", "", "[{}]"), []check{{req{}, true, true}}},

@@ -14,7 +14,8 @@ type Attributes struct {
 	Peer string
 	// Source is the connection's peer address; Remote the client's (x-forwarded-for or Source).
 	Source, Remote netip.Addr
-	// DestinationPort is the connection's original destination port.
+	// DestinationIP and DestinationPort are the connection's original destination.
+	DestinationIP   netip.Addr
 	DestinationPort uint16
 	SNI             string
 	// Request is nil on a TCP connection: header and path permissions never match there.
@@ -109,6 +110,8 @@ func permissionMatches(p *ir.Permission, a *Attributes) bool {
 		return a.Request != nil && route.MatchString(&p.String, a.Request.URL.Path)
 	case ir.PermDestinationPort:
 		return a.DestinationPort == p.Port
+	case ir.PermDestinationIP:
+		return a.DestinationIP.IsValid() && p.CIDR.Contains(a.DestinationIP.Unmap())
 	case ir.PermServerName:
 		return route.MatchString(&p.String, a.SNI)
 	}

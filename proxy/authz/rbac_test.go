@@ -39,7 +39,7 @@ func request() *authz.Attributes {
 	return &authz.Attributes{
 		Peer:   "spiffe://cluster.local/ns/default/sa/curl",
 		Source: netip.MustParseAddr("10.0.0.5"), Remote: netip.MustParseAddr("192.0.2.9"),
-		DestinationPort: 8000, SNI: "shop.svc.cluster.local", Request: r,
+		DestinationIP: netip.MustParseAddr("10.0.0.9"), DestinationPort: 8000, SNI: "shop.svc.cluster.local", Request: r,
 		Authn: &authz.Authn{Principal: "issuer/alice", Audiences: []string{"a", "shop"}, Presenter: "web",
 			Claims: map[string]any{"groups": []any{"dev", "admins"}, "role": "owner", "realm": map[string]any{"level": "gold"}, "n": 3.0}},
 	}
@@ -67,6 +67,8 @@ func TestPermissions(t *testing.T) {
 		{"path other", ir.Permission{Kind: ir.PermPath, String: prefix("/admin")}, request(), false},
 		{"port", ir.Permission{Kind: ir.PermDestinationPort, Port: 8000}, request(), true},
 		{"other port", ir.Permission{Kind: ir.PermDestinationPort, Port: 9000}, request(), false},
+		{"destination ip", ir.Permission{Kind: ir.PermDestinationIP, CIDR: netip.MustParsePrefix("10.0.0.0/28")}, request(), true},
+		{"other destination ip", ir.Permission{Kind: ir.PermDestinationIP, CIDR: netip.MustParsePrefix("10.0.0.16/28")}, request(), false},
 		{"sni", ir.Permission{Kind: ir.PermServerName, String: suffix(".svc.cluster.local")}, request(), true},
 		{"and", ir.Permission{Kind: ir.PermAnd, Rules: []ir.Permission{{Kind: ir.PermDestinationPort, Port: 8000}, {Kind: ir.PermPath, String: prefix("/admin")}}}, request(), false},
 		{"or", ir.Permission{Kind: ir.PermOr, Rules: []ir.Permission{{Kind: ir.PermDestinationPort, Port: 1}, {Kind: ir.PermPath, String: prefix("/api")}}}, request(), true},

@@ -41,6 +41,7 @@ const (
 	PermHeader
 	PermPath // the path without its query
 	PermDestinationPort
+	PermDestinationIP
 	PermServerName // the connection's TLS SNI
 )
 
@@ -51,6 +52,7 @@ type Permission struct {
 	Header HeaderMatch // names canonical (http.CanonicalHeaderKey), pseudo-headers as they are
 	String StringMatch // PermPath, PermServerName
 	Port   uint16
+	CIDR   netip.Prefix // PermDestinationIP
 }
 
 // PrincipalKind says which field of a Principal applies.

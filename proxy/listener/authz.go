@@ -65,7 +65,7 @@ func (m *Manager) authorizeHTTP(a *chainAuth, w http.ResponseWriter, r *http.Req
 		return true
 	}
 	attrs := authz.Attributes{Peer: st.peerIdentity(), Source: st.remote.Addr(), Remote: st.remote.Addr(),
-		DestinationPort: st.dst.Port(), SNI: st.sni, Request: r, Authn: authn}
+		DestinationIP: st.dst.Addr(), DestinationPort: st.dst.Port(), SNI: st.sni, Request: r, Authn: authn}
 	if !st.rconn.UseRemoteAddress {
 		// The client is the last address x-forwarded-for names, when there is one (Envoy with
 		// use_remote_address false and no trusted hops).
@@ -92,7 +92,7 @@ func (m *Manager) authorizeHTTP(a *chainAuth, w http.ResponseWriter, r *http.Req
 // authorizeTCP runs a TCP chain's network RBAC filters on a new connection; false: close it.
 func (m *Manager) authorizeTCP(a *chainAuth, st *connState, info *accesslog.Info) bool {
 	d := authz.Evaluate(a.rbac, &authz.Attributes{Peer: st.peerIdentity(), Source: st.remote.Addr(), Remote: st.remote.Addr(),
-		DestinationPort: st.dst.Port(), SNI: st.sni})
+		DestinationIP: st.dst.Addr(), DestinationPort: st.dst.Port(), SNI: st.sni})
 	if d.Audited {
 		m.Stats.RBACAudited.Add(1)
 	}

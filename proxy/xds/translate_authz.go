@@ -104,6 +104,9 @@ func permission(p *rbacv3.Permission, depth int) (ir.Permission, error) {
 			return ir.Permission{}, fmt.Errorf("destination_port %d", r.DestinationPort)
 		}
 		return ir.Permission{Kind: ir.PermDestinationPort, Port: uint16(r.DestinationPort)}, nil
+	case *rbacv3.Permission_DestinationIp:
+		c, err := cidrRange(r.DestinationIp)
+		return ir.Permission{Kind: ir.PermDestinationIP, CIDR: c}, wrapErr("destination_ip", err)
 	case *rbacv3.Permission_RequestedServerName:
 		m, err := stringMatch(r.RequestedServerName)
 		if err != nil {
