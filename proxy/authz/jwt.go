@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -37,7 +38,26 @@ var algorithms = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, j
 // JWT is a compiled jwt_authn filter.
 type JWT struct {
 	providers []jwtProvider
+	// cache holds tokens verified lately, as Envoy's jwt_cache does: a signature check costs tens
+	// of microseconds, and clients send the same token request after request. exp and nbf are
+	// checked again at each use.
+	mu    sync.Mutex
+	cache map[cacheKey]*verified
 }
+
+type cacheKey struct {
+	provider int
+	raw      string
+}
+
+type verified struct {
+	claims   map[string]any
+	payload  string
+	exp, nbf time.Time // zero: none
+}
+
+// cacheSize bounds the verified tokens kept per filter (Envoy's default is 100).
+const cacheSize = 256
 
 type jwtProvider struct {
 	cfg  ir.JWTProvider
@@ -55,6 +75,7 @@ func NewJWT(cfg *ir.JWTAuthn) (*JWT, error) {
 		}
 		j.providers = append(j.providers, jwtProvider{cfg: p, keys: keys})
 	}
+	j.cache = map[cacheKey]*verified{}
 	return j, nil
 }
 
@@ -133,7 +154,7 @@ func (j *JWT) Authenticate(r *http.Request, now time.Time) (_ *Authn, msg string
 		p := &j.providers[i]
 		for _, t := range p.tokens(r) {
 			found = true
-			claims, payload, err := p.verify(t.raw, now)
+			claims, payload, err := j.verifyCached(i, t.raw, now)
 			if err != nil {
 				if err != errOtherIssuer || msg == msgIssuer {
 					msg = err.Error()
@@ -153,6 +174,41 @@ func (j *JWT) Authenticate(r *http.Request, now time.Time) (_ *Authn, msg string
 		return nil, msg, false
 	}
 	return nil, "", true
+}
+
+// verifyCached is verify, remembering the tokens that verified; a remembered token's time claims
+// are checked again against now.
+func (j *JWT) verifyCached(i int, raw string, now time.Time) (map[string]any, string, error) {
+	k := cacheKey{i, raw}
+	j.mu.Lock()
+	v := j.cache[k]
+	j.mu.Unlock()
+	if v == nil {
+		claims, payload, err := j.providers[i].verify(raw, now)
+		if err != nil {
+			return nil, "", err
+		}
+		v = &verified{claims: claims, payload: payload}
+		v.exp, _ = numericDate(claims["exp"])
+		v.nbf, _ = numericDate(claims["nbf"])
+		j.mu.Lock()
+		if len(j.cache) >= cacheSize {
+			for old := range j.cache { // any one: the map's order is random enough
+				delete(j.cache, old)
+				break
+			}
+		}
+		j.cache[k] = v
+		j.mu.Unlock()
+		return v.claims, v.payload, nil
+	}
+	if !v.exp.IsZero() && now.After(v.exp.Add(clockSkew)) {
+		return nil, "", denial(msgExpired)
+	}
+	if !v.nbf.IsZero() && now.Add(clockSkew).Before(v.nbf) {
+		return nil, "", denial(msgNotYetValid)
+	}
+	return v.claims, v.payload, nil
 }
 
 // denial is a verification failure whose text is Envoy's answer to the client.
