@@ -27,7 +27,7 @@ type connState struct {
 	// principal is the peer certificate's SPIFFE identity without "spiffe://"
 	// (cluster.local/ns/NS/sa/SA); empty: no authenticated peer.
 	principal string
-	// dst is the connection's original destination (RBAC's destination port).
+	// dst is the connection's original destination (RBAC's destination address and port).
 	dst netip.AddrPort
 }
 
