@@ -20,7 +20,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -52,7 +51,7 @@ type Store struct {
 	log       *slog.Logger
 	informers []kindInformer // Run's after NewStore
 	disco     discovery.DiscoveryInterface
-	istioREST map[schema.GroupVersion]rest.Interface
+	istioREST map[string]rest.Interface // by group/version
 
 	mu      sync.Mutex
 	w       *world
@@ -78,17 +77,22 @@ type kindInformer struct {
 var istioKinds = []struct {
 	kind, resource string
 	obj            runtime.Object
-	gv             schema.GroupVersion
+	gv             string
 }{
-	{KindVirtualService, "virtualservices", &networkingv1.VirtualService{}, networkingv1.SchemeGroupVersion},
-	{KindDestinationRule, "destinationrules", &networkingv1.DestinationRule{}, networkingv1.SchemeGroupVersion},
-	{KindGateway, "gateways", &networkingv1.Gateway{}, networkingv1.SchemeGroupVersion},
-	{KindServiceEntry, "serviceentries", &networkingv1.ServiceEntry{}, networkingv1.SchemeGroupVersion},
-	{KindWorkloadEntry, "workloadentries", &networkingv1.WorkloadEntry{}, networkingv1.SchemeGroupVersion},
-	{KindSidecar, "sidecars", &networkingv1.Sidecar{}, networkingv1.SchemeGroupVersion},
-	{KindAuthorizationPolicy, "authorizationpolicies", &securityv1.AuthorizationPolicy{}, securityv1.SchemeGroupVersion},
-	{KindRequestAuthentication, "requestauthentications", &securityv1.RequestAuthentication{}, securityv1.SchemeGroupVersion},
+	{KindVirtualService, "virtualservices", &networkingv1.VirtualService{}, networkingGV},
+	{KindDestinationRule, "destinationrules", &networkingv1.DestinationRule{}, networkingGV},
+	{KindGateway, "gateways", &networkingv1.Gateway{}, networkingGV},
+	{KindServiceEntry, "serviceentries", &networkingv1.ServiceEntry{}, networkingGV},
+	{KindWorkloadEntry, "workloadentries", &networkingv1.WorkloadEntry{}, networkingGV},
+	{KindSidecar, "sidecars", &networkingv1.Sidecar{}, networkingGV},
+	{KindAuthorizationPolicy, "authorizationpolicies", &securityv1.AuthorizationPolicy{}, securityGV},
+	{KindRequestAuthentication, "requestauthentications", &securityv1.RequestAuthentication{}, securityGV},
 }
+
+var (
+	networkingGV = networkingv1.SchemeGroupVersion.String()
+	securityGV   = securityv1.SchemeGroupVersion.String()
+)
 
 // NewStore prepares the informers; Run starts them. An Istio kind whose CRD is not installed is
 // an empty kind (Missing lists them), not an error.
@@ -116,10 +120,8 @@ func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("istio client: %w", err)
 	}
-	s := &Store{opts: opts, log: opts.Log, w: newWorld(opts.ClusterDomain), disco: kube.Discovery(), istioREST: map[schema.GroupVersion]rest.Interface{
-		networkingv1.SchemeGroupVersion: istio.NetworkingV1().RESTClient(),
-		securityv1.SchemeGroupVersion:   istio.SecurityV1().RESTClient(),
-	}}
+	s := &Store{opts: opts, log: opts.Log, w: newWorld(opts.ClusterDomain), disco: kube.Discovery(), istioREST: map[string]rest.Interface{
+		networkingGV: istio.NetworkingV1().RESTClient(), securityGV: istio.SecurityV1().RESTClient()}}
 	s.w.meshCM = opts.MeshConfigMap
 	core := kube.CoreV1().RESTClient()
 	s.add(KindService, cache.NewListWatchFromClient(core, "services", metav1.NamespaceAll, fields.Everything()), &corev1.Service{})
@@ -135,9 +137,9 @@ func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
 		return nil, err
 	}
 	for _, k := range istioKinds {
-		if !served[k.gv.WithResource(k.resource)] {
+		if !served[k.gv+"/"+k.resource] {
 			s.missing = append(s.missing, k.kind)
-			s.log.Info("CRD not installed: the kind stays empty", "kind", k.kind, "group", k.gv.String())
+			s.log.Info("CRD not installed: the kind stays empty", "kind", k.kind, "group", k.gv)
 			continue
 		}
 		s.addIstio(k.kind)
@@ -145,15 +147,15 @@ func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
 	return s, nil
 }
 
-// served are the Istio resources (of the groups the model watches) the API server serves.
-func (s *Store) served() (map[schema.GroupVersionResource]bool, error) {
-	served := map[schema.GroupVersionResource]bool{}
-	for gv := range s.istioREST {
-		list, err := s.disco.ServerResourcesForGroupVersion(gv.String())
+// served are the Istio resources the API server serves, as group/version/resource.
+func (s *Store) served() (map[string]bool, error) {
+	served := map[string]bool{}
+	for _, gv := range []string{networkingGV, securityGV} {
+		list, err := s.disco.ServerResourcesForGroupVersion(gv)
 		switch {
 		case err == nil:
 			for _, r := range list.APIResources {
-				served[gv.WithResource(r.Name)] = true
+				served[gv+"/"+r.Name] = true
 			}
 		case apierrors.IsNotFound(err):
 		default:
@@ -260,8 +262,8 @@ func (s *Store) watchNewKinds(ctx context.Context, wg *sync.WaitGroup) {
 		return
 	}
 	for _, kind := range s.MissingKinds() {
-		k, ok := kindResource(kind)
-		if !ok || !served[k] {
+		k := kindResource(kind)
+		if !served[k] {
 			continue
 		}
 		inf := s.addIstio(kind)
@@ -284,13 +286,13 @@ func (s *Store) watchNewKinds(ctx context.Context, wg *sync.WaitGroup) {
 	}
 }
 
-func kindResource(kind string) (schema.GroupVersionResource, bool) {
+func kindResource(kind string) string {
 	for _, k := range istioKinds {
 		if k.kind == kind {
-			return k.gv.WithResource(k.resource), true
+			return k.gv + "/" + k.resource
 		}
 	}
-	return schema.GroupVersionResource{}, false
+	return ""
 }
 
 // HasSynced: every informer has listed its kind once.
