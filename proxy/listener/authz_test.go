@@ -1,12 +1,14 @@
 package listener_test
 
 import (
+	"bufio"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -161,5 +163,48 @@ func TestAuthorizationOverTCP(t *testing.T) {
 	}
 	if n := denied.Stats.RBACDenied.Load(); n != 1 {
 		t.Errorf("rbac denied %d, want 1", n)
+	}
+}
+
+// TestPolicyUpdateReachesOpenConnections: a policy pushed while a client keeps its connection
+// open applies to that connection's next request (the chain's policies are looked up per request).
+func TestPolicyUpdateReachesOpenConnections(t *testing.T) {
+	b := proxytest.NewBackend(t, "app")
+	l := proxytest.HTTPListener("l", proxytest.Routes("r", proxytest.To("app")))
+	cfg := &ir.Config{Clusters: proxytest.Clusters(proxytest.Cluster("app", b)), Listeners: []*ir.Listener{l}}
+	p := proxytest.Start(t, cfg, listener.Options{})
+	addr := p.Addr(t, "l")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rd := bufio.NewReader(c)
+	get := func() int {
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: app\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(rd, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if s := get(); s != 200 {
+		t.Fatalf("before the policy: %d", s)
+	}
+	denyAll := *l
+	chain := *l.Chains[0]
+	h := *chain.HTTP
+	h.RBAC = []*ir.RBAC{{Action: ir.RBACAllow}}
+	chain.HTTP, denyAll.Chains = &h, []*ir.FilterChain{&chain}
+	if err := p.Apply(&ir.Config{Clusters: cfg.Clusters, Listeners: []*ir.Listener{&denyAll}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := get(); s != 403 {
+		t.Errorf("after an ALLOW policy without rules, on the same connection: %d, want 403", s)
 	}
 }
