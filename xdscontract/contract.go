@@ -21,11 +21,14 @@ import (
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/file/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/jwt_authn/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/rbac/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/http_inspector/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/original_dst/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/rbac/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/retry/host/previous_hosts/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
@@ -60,7 +63,7 @@ var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.config.route.v3.VirtualHost":                                                               {"name", "domains", "routes", "require_tls"},
 	"envoy.config.route.v3.Route":                                                                     {"name", "match", "route", "redirect", "direct_response", "request_headers_to_add", "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove", "typed_per_filter_config"},
 	"envoy.config.route.v3.RouteMatch":                                                                {"prefix", "path", "safe_regex", "case_sensitive", "headers", "query_parameters"},
-	"envoy.config.route.v3.HeaderMatcher":                                                             {"name", "string_match", "invert_match"},
+	"envoy.config.route.v3.HeaderMatcher":                                                             {"name", "string_match", "present_match", "invert_match"},
 	"envoy.config.route.v3.QueryParameterMatcher":                                                     {"name", "string_match"},
 	"envoy.config.route.v3.RouteAction":                                                               {"cluster", "weighted_clusters", "timeout", "retry_policy", "request_mirror_policies", "prefix_rewrite", "regex_rewrite", "host_rewrite_literal", "hash_policy"},
 	"envoy.config.route.v3.WeightedCluster":                                                           {"clusters"},
@@ -125,7 +128,27 @@ var contract = map[protoreflect.FullName][]protoreflect.Name{
 	"envoy.config.core.v3.RuntimeFractionalPercent":                                                   {"default_value"},
 	"envoy.type.v3.FractionalPercent":                                                                 {"numerator", "denominator"},
 	"envoy.type.v3.Percent":                                                                           {"value"},
-	"envoy.type.matcher.v3.StringMatcher":                                                             {"exact", "prefix", "safe_regex"},
+	"envoy.type.matcher.v3.StringMatcher":                                                             {"exact", "prefix", "suffix", "safe_regex", "ignore_case"},
+	"envoy.extensions.filters.http.rbac.v3.RBAC":                                                      {"rules"},
+	"envoy.extensions.filters.network.rbac.v3.RBAC":                                                   {"rules", "stat_prefix"},
+	"envoy.config.rbac.v3.RBAC":                                                                       {"action", "policies"},
+	"envoy.config.rbac.v3.Policy":                                                                     {"permissions", "principals"},
+	"envoy.config.rbac.v3.Permission":                                                                 {"and_rules", "or_rules", "any", "header", "url_path", "destination_ip", "destination_port", "not_rule", "requested_server_name"},
+	"envoy.config.rbac.v3.Permission.Set":                                                             {"rules"},
+	"envoy.config.rbac.v3.Principal":                                                                  {"and_ids", "or_ids", "any", "authenticated", "direct_remote_ip", "remote_ip", "header", "metadata", "not_id"},
+	"envoy.config.rbac.v3.Principal.Set":                                                              {"ids"},
+	"envoy.config.rbac.v3.Principal.Authenticated":                                                    {"principal_name"},
+	"envoy.type.matcher.v3.PathMatcher":                                                               {"path"},
+	"envoy.type.matcher.v3.MetadataMatcher":                                                           {"filter", "path", "value"},
+	"envoy.type.matcher.v3.MetadataMatcher.PathSegment":                                               {"key"},
+	"envoy.type.matcher.v3.ValueMatcher":                                                              {"string_match", "list_match"},
+	"envoy.type.matcher.v3.ListMatcher":                                                               {"one_of"},
+	"envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication":                                    {"providers", "rules"},
+	"envoy.extensions.filters.http.jwt_authn.v3.JwtProvider":                                          {"issuer", "audiences", "local_jwks", "from_headers", "from_params", "forward", "forward_payload_header"},
+	"envoy.extensions.filters.http.jwt_authn.v3.JwtHeader":                                            {"name", "value_prefix"},
+	"envoy.extensions.filters.http.jwt_authn.v3.RequirementRule":                                      {"match", "requires"},
+	"envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement":                                       {"provider_name", "requires_any", "allow_missing"},
+	"envoy.extensions.filters.http.jwt_authn.v3.JwtRequirementOrList":                                 {"requirements"},
 	"envoy.type.matcher.v3.RegexMatcher":                                                              {"regex"},
 	"envoy.type.matcher.v3.RegexMatchAndSubstitute":                                                   {"pattern", "substitution"},
 }

@@ -41,5 +41,9 @@ func (w *world) remove(o runtime.Object) {
 		delete(w.sc, key(o.Namespace, o.Name))
 	case *securityv1.PeerAuthentication:
 		delete(w.pa, key(o.Namespace, o.Name))
+	case *securityv1.AuthorizationPolicy:
+		delete(w.authz, key(o.Namespace, o.Name))
+	case *securityv1.RequestAuthentication:
+		delete(w.reqAuthn, key(o.Namespace, o.Name))
 	}
 }

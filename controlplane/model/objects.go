@@ -86,6 +86,10 @@ func (w *world) set(o runtime.Object) error {
 		w.sc[key(o.Namespace, o.Name)] = newConfig(o.ObjectMeta, &o.Spec)
 	case *securityv1.PeerAuthentication:
 		w.pa[key(o.Namespace, o.Name)] = newConfig(o.ObjectMeta, &o.Spec)
+	case *securityv1.AuthorizationPolicy:
+		w.authz[key(o.Namespace, o.Name)] = newConfig(o.ObjectMeta, &o.Spec)
+	case *securityv1.RequestAuthentication:
+		w.reqAuthn[key(o.Namespace, o.Name)] = newConfig(o.ObjectMeta, &o.Spec)
 	}
 	return nil
 }

@@ -86,6 +86,8 @@ var istioKinds = []struct {
 	{KindWorkloadEntry, "workloadentries", &networkingv1.WorkloadEntry{}, networkingGV},
 	{KindSidecar, "sidecars", &networkingv1.Sidecar{}, networkingGV},
 	{KindPeerAuthentication, "peerauthentications", &securityv1.PeerAuthentication{}, securityGV},
+	{KindAuthorizationPolicy, "authorizationpolicies", &securityv1.AuthorizationPolicy{}, securityGV},
+	{KindRequestAuthentication, "requestauthentications", &securityv1.RequestAuthentication{}, securityGV},
 }
 
 var (

@@ -132,8 +132,8 @@ func TestStore(t *testing.T) {
 			t.Skip("Istio's CRDs are already installed on this cluster")
 		}
 		s, _ := startStore(t, env)
-		if len(s.MissingKinds()) != 7 {
-			t.Errorf("Missing = %v, want the seven Istio kinds (six networking, PeerAuthentication)", s.MissingKinds())
+		if len(s.MissingKinds()) != 9 {
+			t.Errorf("Missing = %v, want the nine Istio kinds (six of networking, three of security)", s.MissingKinds())
 		}
 		if snap := s.Snapshot(); len(snap.VirtualServices) != 0 || snap.Mesh.GetRootNamespace() != meshapi.DefaultNamespace {
 			t.Errorf("snapshot without CRDs: %d VirtualServices, root %q", len(snap.VirtualServices), snap.Mesh.GetRootNamespace())
@@ -269,6 +269,18 @@ func TestStore(t *testing.T) {
 			svc := service(s.Snapshot(), "api.example.com")
 			return svc != nil && len(s.Snapshot().Endpoints(svc)) == 1
 		})
+		ap := &securityv1.AuthorizationPolicy{ObjectMeta: metav1.ObjectMeta{Name: "deny-all", Namespace: ns}}
+		if _, err := istio.SecurityV1().AuthorizationPolicies(ns).Create(ctx, ap, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the AuthorizationPolicy and its change", func() bool {
+			for _, c := range s.Snapshot().AuthorizationPolicies {
+				if c.Namespace == ns && c.Name == "deny-all" {
+					return ch.has(model.KindAuthorizationPolicy, ns)
+				}
+			}
+			return false
+		})
 		if err := istio.NetworkingV1().VirtualServices(ns).Delete(ctx, "reviews", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -359,19 +371,22 @@ func installCRDs(t *testing.T, env *testenv.Env) {
 			t.Fatalf("create CRD %s: %v", crd.Name, err)
 		}
 	}
-	eventually(t, "the networking CRDs served", func() bool {
-		l, err := env.Client().Discovery().ServerResourcesForGroupVersion(networkingv1.SchemeGroupVersion.String())
-		if err != nil {
-			return false
-		}
+	eventually(t, "the networking and security CRDs served", func() bool {
 		served := 0
-		for _, r := range l.APIResources {
-			switch r.Name {
-			case "virtualservices", "destinationrules", "gateways", "serviceentries", "workloadentries", "sidecars":
-				served++
+		for _, gv := range []string{networkingv1.SchemeGroupVersion.String(), "security.istio.io/v1"} {
+			l, err := env.Client().Discovery().ServerResourcesForGroupVersion(gv)
+			if err != nil {
+				return false
+			}
+			for _, r := range l.APIResources {
+				switch r.Name {
+				case "virtualservices", "destinationrules", "gateways", "serviceentries", "workloadentries", "sidecars",
+					"authorizationpolicies", "requestauthentications":
+					served++
+				}
 			}
 		}
-		return served == 6
+		return served == 8
 	})
 	eventually(t, "PeerAuthentication served", func() bool {
 		l, err := env.Client().Discovery().ServerResourcesForGroupVersion(securityv1.SchemeGroupVersion.String())

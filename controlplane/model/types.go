@@ -36,6 +36,9 @@ const (
 	KindSidecar         = "Sidecar"
 	// KindPeerAuthentication is security.istio.io's: the workloads' inbound mTLS mode.
 	KindPeerAuthentication = "PeerAuthentication"
+	// The other two security.istio.io kinds: RBAC and jwt_authn of the workloads they select.
+	KindAuthorizationPolicy   = "AuthorizationPolicy"
+	KindRequestAuthentication = "RequestAuthentication"
 )
 
 // Config is one Istio object: its identity and its spec (istio.io/api), never modified once stored.
@@ -124,6 +127,12 @@ type Snapshot struct {
 	Sidecars         []*Config[*networking.Sidecar]
 	// PeerAuthentications are sorted by namespace, then name.
 	PeerAuthentications []*Config[*security.PeerAuthentication]
+
+	AuthorizationPolicies  []*Config[*security.AuthorizationPolicy]
+	RequestAuthentications []*Config[*security.RequestAuthentication]
+	// JWKS are the key sets meshd fetched for RequestAuthentication jwksUris, by URI (JSON). A URI
+	// not fetched (yet) is missing.
+	JWKS map[string]string
 
 	memo memo
 	// config is shared with the previous snapshot when only endpoints changed since.

@@ -34,6 +34,9 @@ type world struct {
 	we         map[string]*Config[*networking.WorkloadEntry]
 	sc         map[string]*Config[*networking.Sidecar]
 	pa         map[string]*Config[*security.PeerAuthentication]
+	authz      map[string]*Config[*security.AuthorizationPolicy]
+	reqAuthn   map[string]*Config[*security.RequestAuthentication]
+	jwks       map[string]string // fetched key sets by URI
 }
 
 func newWorld(domain string) *world {
@@ -44,7 +47,9 @@ func newWorld(domain string) *world {
 		gw: map[string]*Config[*networking.Gateway]{}, se: map[string]*Config[*networking.ServiceEntry]{},
 		seHosts: map[string][]*Service{},
 		we:      map[string]*Config[*networking.WorkloadEntry]{}, sc: map[string]*Config[*networking.Sidecar]{},
-		pa: map[string]*Config[*security.PeerAuthentication]{}}
+		pa:    map[string]*Config[*security.PeerAuthentication]{},
+		authz: map[string]*Config[*security.AuthorizationPolicy]{}, reqAuthn: map[string]*Config[*security.RequestAuthentication]{},
+		jwks: map[string]string{}}
 }
 
 // DefaultMeshConfig is what meshd assumes without ConfigMap istio: Istio's defaults for the fields
@@ -116,6 +121,9 @@ func (w *world) build(version uint64, prev *Snapshot, endpointsOnly bool) *Snaps
 	s.WorkloadEntries = sortedConfigs(w.we)
 	s.Sidecars = sortedConfigs(w.sc)
 	s.PeerAuthentications = sortedConfigs(w.pa)
+	s.AuthorizationPolicies = sortedConfigs(w.authz)
+	s.RequestAuthentications = sortedConfigs(w.reqAuthn)
+	s.JWKS = maps.Clone(w.jwks)
 	w.buildEndpoints(s)
 	if prev != nil && endpointsOnly {
 		s.config = prev.config

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"k8s.io/client-go/rest"
 
+	"github.com/meshctl/meshctl/controlplane/jwks"
 	"github.com/meshctl/meshctl/controlplane/metrics"
 	"github.com/meshctl/meshctl/controlplane/model"
 	"github.com/meshctl/meshctl/controlplane/translate"
@@ -52,14 +55,44 @@ func NewModelBackend(opts model.StoreOptions) BackendFactory {
 		if err != nil {
 			return nil, fmt.Errorf("model: %w", err)
 		}
+		keys := &jwks.Fetcher{URIs: func() []string { return store.Snapshot().JWKSURIs() }, Set: store.SetJWKS,
+			Log: log.With("component", "jwks")}
+		store.OnChange(func(c model.Change) {
+			if slices.Contains(c.Kinds, model.KindRequestAuthentication) {
+				keys.Kick()
+			}
+			if slices.Contains(c.Kinds, model.KindAuthorizationPolicy) {
+				for _, w := range translate.AuthorizationWarnings(store.Snapshot()) {
+					log.Warn(w)
+				}
+			}
+		})
 		return &Backend{
 			Generator: generator{translate.Generator{Snapshot: store.Snapshot}},
-			Run:       store.Run,
+			Run: func(ctx context.Context) error {
+				ctx, cancel := context.WithCancel(ctx)
+				var wg sync.WaitGroup
+				defer wg.Wait()
+				defer cancel()
+				wg.Add(1)
+				// The key sets are fetched once the model has synced: before, it names none.
+				go func() {
+					defer wg.Done()
+					if store.WaitForSync(ctx) == nil {
+						_ = keys.Run(ctx)
+					}
+				}()
+				return store.Run(ctx)
+			},
 			HasSynced: store.HasSynced,
 			OnChange: func(f func(xdsserver.Change)) {
 				store.OnChange(func(c model.Change) { f(xdsserver.Change(c)) })
 			},
-			Configz:   func() any { return configz(store.Snapshot()) },
+			Configz: func() any {
+				c := configz(store.Snapshot())
+				c["jwksErrors"] = keys.Errors()
+				return c
+			},
 			Registryz: func() any { return store.Snapshot().Services },
 			Endpointz: func() any { return endpointz(store.Snapshot()) },
 		}, nil
@@ -77,17 +110,21 @@ func (g generator) Affects(p *xdsserver.Proxy, c xdsserver.Change) bool {
 	return g.g.Affects((*translate.Proxy)(p), model.Change(c))
 }
 
-// configz is the Istio configuration of a snapshot, by kind.
-func configz(s *model.Snapshot) any {
+// configz is the Istio configuration of a snapshot, by kind, with what meshd enforces otherwise
+// than the policies say (authorizationWarnings).
+func configz(s *model.Snapshot) map[string]any {
 	return map[string]any{
-		"version":          s.Version,
-		"mesh":             s.Mesh,
-		"virtualServices":  s.VirtualServices,
-		"destinationRules": s.DestinationRules,
-		"gateways":         s.Gateways,
-		"serviceEntries":   s.ServiceEntries,
-		"workloadEntries":  s.WorkloadEntries,
-		"sidecars":         s.Sidecars,
+		"authorizationPolicies":  s.AuthorizationPolicies,
+		"requestAuthentications": s.RequestAuthentications,
+		"authorizationWarnings":  translate.AuthorizationWarnings(s),
+		"version":                s.Version,
+		"mesh":                   s.Mesh,
+		"virtualServices":        s.VirtualServices,
+		"destinationRules":       s.DestinationRules,
+		"gateways":               s.Gateways,
+		"serviceEntries":         s.ServiceEntries,
+		"workloadEntries":        s.WorkloadEntries,
+		"sidecars":               s.Sidecars,
 	}
 }
 

@@ -79,7 +79,7 @@ func gateway(s *model.Snapshot, p *Proxy) *resources {
 				l.FilterChains = append(l.FilterChains, &listenerv3.FilterChain{Name: name,
 					FilterChainMatch: &listenerv3.FilterChainMatch{ServerNames: sniNames(srv.GetHosts())},
 					TransportSocket:  downstreamTLS(tls),
-					Filters:          []*listenerv3.Filter{httpManager(s, "outbound_0.0.0.0_"+strconv.Itoa(int(tp)), name, nil, true)}})
+					Filters:          []*listenerv3.Filter{httpManager(s, "outbound_0.0.0.0_"+strconv.Itoa(int(tp)), name, nil, true, authFilters(s, p)...)}})
 			case proto == "HTTP" || proto == "HTTP2" || proto == "GRPC" || proto == "GRPC-WEB":
 				plain = append(plain, gs)
 			case proto == "TCP" || proto == "MONGO" || proto == "REDIS" || proto == "MYSQL":
@@ -92,7 +92,7 @@ func gateway(s *model.Snapshot, p *Proxy) *resources {
 			name := "http." + strconv.Itoa(int(tp))
 			r.routes = append(r.routes, gatewayRoutes(s, p, name, port, plain, dests))
 			l.FilterChains = append(l.FilterChains, &listenerv3.FilterChain{Name: name,
-				Filters: []*listenerv3.Filter{httpManager(s, "outbound_0.0.0.0_"+strconv.Itoa(int(tp)), name, nil, true)}})
+				Filters: []*listenerv3.Filter{httpManager(s, "outbound_0.0.0.0_"+strconv.Itoa(int(tp)), name, nil, true, authFilters(s, p)...)}})
 		}
 		for _, fc := range l.FilterChains {
 			if fc.GetFilterChainMatch() != nil && len(fc.GetFilterChainMatch().GetServerNames()) > 0 {

@@ -38,9 +38,9 @@ func Generate(s *model.Snapshot, p *Proxy) (_ map[string][]types.Resource, err e
 		// then builds, serializes and keeps their configuration once for all of them.
 		ports := inboundPorts(s, p)
 		pol := workloadPeerPolicy(s, p.Namespace(), p.Labels())
-		both := s.ConfigMemo(key+"|inbound|"+inboundKey(ports, pol), func() any {
+		both := s.ConfigMemo(key+"|inbound|"+inboundKey(s, p, ports, pol), func() any {
 			in := &resources{}
-			inbound(s, ports, pol, in)
+			inbound(s, p, ports, pol, in)
 			return &resources{clusters: merge(out.clusters, in.clusters), listeners: merge(out.listeners, in.listeners)}
 		}).(*resources)
 		r = &resources{clusters: both.clusters, endpoints: eds, listeners: both.listeners, routes: out.routes}
@@ -126,8 +126,9 @@ func nameOf(r types.Resource) string {
 }
 
 // Affects reports whether a change can alter what p receives: the mesh config always; for a
-// sidecar, a Sidecar of its namespace or the root namespace, and objects of namespaces its egress
-// hosts reach (Gateways never); for a gateway, anything but Sidecars.
+// sidecar, a Sidecar, AuthorizationPolicy or RequestAuthentication of its namespace or the root
+// namespace, and objects of namespaces its egress hosts reach (Gateways never); for a gateway,
+// anything but Sidecars.
 func Affects(s *model.Snapshot, p *Proxy, c model.Change) bool {
 	for _, k := range c.Kinds {
 		if k == model.KindMeshConfig || k == model.KindNode {
@@ -146,7 +147,12 @@ func Affects(s *model.Snapshot, p *Proxy, c model.Change) bool {
 	for _, k := range c.Kinds {
 		switch k {
 		case model.KindGateway, model.KindNamespace:
-		case model.KindSidecar:
+		case model.KindSidecar, model.KindAuthorizationPolicy, model.KindRequestAuthentication:
+			// Security policies (and Sidecars) apply to the workloads of their namespace, or of all
+			// namespaces from the root namespace; a key set fetched (no namespace) to all.
+			if len(c.Namespaces) == 0 && k != model.KindSidecar {
+				return true
+			}
 			for _, ns := range c.Namespaces {
 				if ns == p.Namespace() || ns == s.RootNamespace() {
 					return true

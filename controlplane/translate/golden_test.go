@@ -72,6 +72,8 @@ var corpus = []struct {
 	{"sidecar-narrowed", append(append([]string{}, nginxFiles...), "testdata/other-namespace.yaml", "testdata/sidecar-narrow.yaml"), sleepProxy},
 	{"sniffed-sidecar", []string{"testdata/cluster.yaml", "testdata/sniffed.yaml"}, sleepProxy},
 	{"peerauth-sidecar", append(append([]string{}, nginxFiles...), "testdata/peerauth.yaml"), sleepProxy},
+	{"authz-sidecar", []string{"testdata/cluster.yaml", "testdata/authz.yaml"}, sleepProxy},
+	{"authz-gateway", append(append([]string{}, nginxFiles...), "testdata/authz.yaml"), gatewayProxy},
 }
 
 func load(t testing.TB, files []string) *model.Snapshot {

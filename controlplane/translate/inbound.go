@@ -47,9 +47,10 @@ func inboundPorts(s *model.Snapshot, p *Proxy) []inboundPort {
 	return out
 }
 
-// inboundKey identifies what a sidecar's inbound side is made of, its ports and their mTLS modes:
-// proxies with equal keys (in one namespace) share their inbound configuration.
-func inboundKey(ports []inboundPort, pol peerPolicy) string {
+// inboundKey identifies what a sidecar's inbound side is made of: its ports, their mTLS modes, and
+// the AuthorizationPolicies and RequestAuthentications that select it. Proxies with equal keys (in
+// one namespace) share their inbound configuration.
+func inboundKey(s *model.Snapshot, p *Proxy, ports []inboundPort, pol peerPolicy) string {
 	b := make([]byte, 0, 16*len(ports)+8)
 	for _, ip := range ports {
 		b = strconv.AppendUint(b, uint64(ip.port), 10)
@@ -61,15 +62,26 @@ func inboundKey(ports []inboundPort, pol peerPolicy) string {
 	}
 	b = append(b, '|')
 	b = strconv.AppendInt(b, int64(pol.mode), 10) // the passthrough chain's
+	for _, ap := range authzPolicies(s, p) {
+		b = append(b, "|ap:"...)
+		b = append(b, ap.Namespace+"/"+ap.Name...)
+	}
+	for _, ra := range requestAuthentications(s, p) {
+		b = append(b, "|ra:"...)
+		b = append(b, ra.Namespace+"/"+ra.Name...)
+	}
 	return string(b)
 }
 
 // inbound is the sidecar's inbound side for its served ports: listener virtualInbound (15006)
 // with a chain per port, their clusters, and a passthrough for the rest. Each port's chains follow
-// its PeerAuthentication mode (pol).
-func inbound(s *model.Snapshot, ports []inboundPort, pol peerPolicy, r *resources) {
+// its PeerAuthentication mode (pol); every chain, the passthrough's too, carries the
+// AuthorizationPolicies and RequestAuthentications selecting p, as Istio's.
+func inbound(s *model.Snapshot, p *Proxy, ports []inboundPort, pol peerPolicy, r *resources) {
+	tcpAuthz := authzRBAC(s, p, true)
+	httpAuth := authFilters(s, p)
 	passthrough := &listenerv3.FilterChain{Name: inboundPassthrough,
-		Filters: []*listenerv3.Filter{tcpProxy(s, inboundPassthrough, []weighted{{inboundPassthrough, 1}})}}
+		Filters: append(rbacNetworkFilters(tcpAuthz, "tcp."), tcpProxy(s, inboundPassthrough, []weighted{{inboundPassthrough, 1}}))}
 	if pol.mode == modeStrict {
 		// Ports no Service declares are the workload's too: STRICT holds there as well.
 		passthrough.TransportSocket = istioMutualDownstream()
@@ -90,7 +102,7 @@ func inbound(s *model.Snapshot, ports []inboundPort, pol peerPolicy, r *resource
 		port := strconv.Itoa(int(ip.port))
 		fc := &listenerv3.FilterChain{Name: listenerName("0.0.0.0", ip.port),
 			FilterChainMatch: &listenerv3.FilterChainMatch{DestinationPort: u32(ip.port)}}
-		tcp := []*listenerv3.Filter{tcpProxy(s, cluster, []weighted{{cluster, 1}})}
+		tcp := append(rbacNetworkFilters(tcpAuthz, "tcp."), tcpProxy(s, cluster, []weighted{{cluster, 1}}))
 		var plain []*listenerv3.FilterChain
 		switch {
 		case !isHTTP(ip.protocol) && !isSniffed(ip.protocol):
@@ -102,7 +114,7 @@ func inbound(s *model.Snapshot, ports []inboundPort, pol peerPolicy, r *resource
 				Routes: []*routev3.Route{{Name: "default", Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
 					Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: cluster}, Timeout: zeroTimeout()}}}},
 			}}}
-			fc.Filters = []*listenerv3.Filter{httpManager(s, "inbound_0.0.0.0_"+port, "", rc, false)}
+			fc.Filters = []*listenerv3.Filter{httpManager(s, "inbound_0.0.0.0_"+port, "", rc, false, httpAuth...)}
 			plain = []*listenerv3.FilterChain{fc}
 			if isSniffed(ip.protocol) {
 				// As Istio: HTTP the proxy recognises is routed, the rest of the port is TCP.

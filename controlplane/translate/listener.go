@@ -37,9 +37,13 @@ var httpFilters = func() []*hcmv3.HttpFilter {
 	}
 }()
 
-// httpManager is the network filter of an HTTP chain: routes by RDS name, or inline.
-func httpManager(s *model.Snapshot, statPrefix, rds string, inline *routev3.RouteConfiguration, gateway bool) *listenerv3.Filter {
+// httpManager is the network filter of an HTTP chain: routes by RDS name, or inline. auth are the
+// chain's authentication and authorization filters (authFilters), which go first.
+func httpManager(s *model.Snapshot, statPrefix, rds string, inline *routev3.RouteConfiguration, gateway bool, auth ...*hcmv3.HttpFilter) *listenerv3.Filter {
 	h := &hcmv3.HttpConnectionManager{StatPrefix: statPrefix, HttpFilters: httpFilters, AccessLog: accessLogs(s)}
+	if len(auth) > 0 {
+		h.HttpFilters = append(auth[:len(auth):len(auth)], httpFilters...)
+	}
 	if inline != nil {
 		h.RouteSpecifier = &hcmv3.HttpConnectionManager_RouteConfig{RouteConfig: inline}
 	} else {

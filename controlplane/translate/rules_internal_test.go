@@ -175,6 +175,11 @@ func TestScopeAndAffects(t *testing.T) {
 		{"own namespace's PeerAuthentication", model.Change{Kinds: []string{model.KindPeerAuthentication}, Namespaces: []string{"a"}}, true},
 		{"a seen namespace's PeerAuthentication (auto mTLS)", model.Change{Kinds: []string{model.KindPeerAuthentication}, Namespaces: []string{"shared"}}, true},
 		{"an unseen namespace's PeerAuthentication", model.Change{Kinds: []string{model.KindPeerAuthentication}, Namespaces: []string{"b"}}, false},
+		{"authorization policy of its namespace", model.Change{Kinds: []string{model.KindAuthorizationPolicy}, Namespaces: []string{"a"}}, true},
+		{"authorization policy of the root", model.Change{Kinds: []string{model.KindAuthorizationPolicy}, Namespaces: []string{"istio-system"}}, true},
+		{"authorization policy of an egress namespace", model.Change{Kinds: []string{model.KindAuthorizationPolicy}, Namespaces: []string{"shared"}}, false},
+		{"request authentication elsewhere", model.Change{Kinds: []string{model.KindRequestAuthentication}, Namespaces: []string{"b"}}, false},
+		{"a key set fetched", model.Change{Kinds: []string{model.KindRequestAuthentication}}, true},
 	} {
 		if got := Affects(s, p, c.c); got != c.want {
 			t.Errorf("%s: Affects = %v, want %v", c.name, got, c.want)

@@ -7,6 +7,11 @@ import (
 	"unsafe"
 
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	securityapi "istio.io/api/security/v1beta1"
+	typev1beta1 "istio.io/api/type/v1beta1"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/meshctl/meshctl/controlplane/model"
 	"github.com/meshctl/meshctl/controlplane/translate"
@@ -58,5 +63,45 @@ func TestSameScopeSharesResources(t *testing.T) {
 				t.Errorf("%s: %s shared with the first proxy's: %v, want %v", tc.name, typ, same, tc.same[typ])
 			}
 		}
+	}
+}
+
+// A security policy that selects one workload keeps its inbound side apart: sidecars share inbound
+// configuration only when the same PeerAuthentication modes and the same AuthorizationPolicies and
+// RequestAuthentications apply to them.
+func TestSecurityPoliciesSplitSharing(t *testing.T) {
+	sel := &typev1beta1.WorkloadSelector{MatchLabels: map[string]string{"app": "svc-2"}}
+	policies := map[string]runtime.Object{
+		"AuthorizationPolicy": &securityv1.AuthorizationPolicy{ObjectMeta: metav1.ObjectMeta{Name: "deny", Namespace: "ns-0"},
+			Spec: securityapi.AuthorizationPolicy{Selector: sel, Action: securityapi.AuthorizationPolicy_DENY,
+				Rules: []*securityapi.Rule{{To: []*securityapi.Rule_To{{Operation: &securityapi.Operation{Paths: []string{"/admin"}}}}}}}},
+		"RequestAuthentication": &securityv1.RequestAuthentication{ObjectMeta: metav1.ObjectMeta{Name: "jwt", Namespace: "ns-0"},
+			Spec: securityapi.RequestAuthentication{Selector: sel, JwtRules: []*securityapi.JWTRule{{Issuer: "https://issuer.example", Jwks: `{"keys":[]}`}}}},
+		"PeerAuthentication": &securityv1.PeerAuthentication{ObjectMeta: metav1.ObjectMeta{Name: "strict", Namespace: "ns-0"},
+			Spec: securityapi.PeerAuthentication{Selector: sel, Mtls: &securityapi.PeerAuthentication_MutualTLS{Mode: securityapi.PeerAuthentication_MutualTLS_STRICT}}},
+	}
+	proxy := func(i int, app string) *translate.Proxy {
+		return &translate.Proxy{ID: meshapi.NewNodeID(meshapi.Sidecar, netip.AddrFrom4([4]byte{10, 200, 0, byte(i)}), fmt.Sprintf("p-%d", i), "ns-0", "cluster.local"),
+			Meta: meshapi.NodeMetadata{Namespace: "ns-0", Labels: map[string]string{"app": app}}}
+	}
+	for kind, pol := range policies {
+		t.Run(kind, func(t *testing.T) {
+			s, err := model.FromObjects(model.DefaultClusterDomain, append(loadObjects(20, 2, 2), pol)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// svc-0's and svc-2's workloads serve equal ports: only the policy tells them apart.
+			plain, err := translate.Generate(s, proxy(1, "svc-0"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			selected, err := translate.Generate(s, proxy(2, "svc-2"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if unsafe.SliceData(plain[resource.ListenerType]) == unsafe.SliceData(selected[resource.ListenerType]) {
+				t.Errorf("the workload a %s selects shares its listeners with one it does not select", kind)
+			}
+		})
 	}
 }

@@ -212,6 +212,7 @@ func TestMeshOnRealNode(t *testing.T) {
 	t.Run("retries and outlier ejection", func(t *testing.T) { retryEjectCase(t, env, ns, curl) })
 	t.Run("bookinfo reviews: jason v2, others v1", func(t *testing.T) { bookinfoReviewsCase(t, env, ns, moduleDir, curl) })
 	t.Run("STRICT PeerAuthentication: mesh traffic flows, plaintext refused", func(t *testing.T) { strictCase(t, env, ns, curl) })
+	t.Run("authorization and request authentication", func(t *testing.T) { authzCase(t, env, ns, curl) })
 	t.Run("meshd figures", func(t *testing.T) {
 		out, err := env.Kubectl(ctx, "exec", "-n", "istio-system", "deploy/istiod", "--", "/meshd", "--version")
 		t.Logf("meshd --version: %s %v", strings.TrimSpace(out), err)

@@ -21,6 +21,7 @@ const (
 	UpstreamRetryLimitExceeded                        // URX
 	DownstreamProtocolError                           // DPE
 	NoClusterFound                                    // NC
+	RBACAccessDenied                                  // RBAC
 )
 
 // flagNames in Envoy's order of printing.
@@ -32,6 +33,7 @@ var flagNames = []struct {
 	{UpstreamConnectionTermination, "UC"}, {UpstreamOverflow, "UO"}, {NoRouteFound, "NR"},
 	{DelayInjected, "DI"}, {FaultInjected, "FI"}, {DownstreamConnectionTermination, "DC"},
 	{UpstreamRetryLimitExceeded, "URX"}, {DownstreamProtocolError, "DPE"}, {NoClusterFound, "NC"},
+	{RBACAccessDenied, "RBAC"},
 }
 
 // String is the flags as Envoy prints %RESPONSE_FLAGS%: comma-separated short names, "-" for none.

@@ -122,6 +122,9 @@ type HTTPManager struct {
 	// AccessLogs are the files each request is logged to, in Istio's default text format; none:
 	// the proxy's own access log (--accessLogFile).
 	AccessLogs []string
+	// JWT verifies tokens before RBAC (nil: no RequestAuthentication); RBAC filters run in order.
+	JWT  *JWTAuthn
+	RBAC []*RBAC
 }
 
 // TCPProxy forwards the connection's bytes to one cluster, picked per connection by weight.
@@ -130,6 +133,7 @@ type TCPProxy struct {
 	Clusters   []WeightedCluster
 	Inbound    bool     // the connection came into the workload (metrics' reporter)
 	AccessLogs []string // as HTTPManager's, per connection
+	RBAC       []*RBAC  // network RBAC filters, before any byte goes upstream
 }
 
 // WeightedCluster is a destination with its relative weight (0: never picked).

@@ -49,6 +49,7 @@ type chain struct {
 	total    uint32
 	logs     []*accesslog.Logger // the chain's access logs; none: the proxy's own
 	tls      *tls.Config         // TLS termination; nil: plaintext
+	auth     *chainAuth          // jwt_authn and RBAC; nil: none
 }
 
 type tcpTarget struct {
@@ -150,6 +151,11 @@ func compileChain(l *ir.Listener, fc *ir.FilterChain, clusters map[string]*clust
 		}
 		c.logs = append(c.logs, lg)
 	}
+	auth, err := compileAuth(fc)
+	if err != nil {
+		return nil, fmt.Errorf("listener %s: chain %s: %w", l.Name, fc.Name, err)
+	}
+	c.auth = auth
 	switch {
 	case fc.HTTP != nil && fc.TCP == nil:
 		if fc.HTTP.Route != nil {

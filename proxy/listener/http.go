@@ -30,6 +30,8 @@ type connState struct {
 	// spiffe://, cluster.local/ns/default/sa/sleep: Istio's source.principal); "" otherwise.
 	principal string
 	peer      *x509.Certificate // the peer's certificate on a TLS chain
+	// dst is the connection's original destination (RBAC's destination address and port).
+	dst netip.AddrPort
 }
 
 type stateKey struct{}
@@ -109,7 +111,11 @@ func (m *Manager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = body
 	}
 	defer m.finish(rq, body, st.chain)
-	t := m.current.Load().table(st.chain)
+	snap := m.current.Load()
+	if a := snap.latest(st.chain).auth; a != nil && !m.authorizeHTTP(a, &rq.w, r, st, info) {
+		return
+	}
+	t := snap.table(st.chain)
 	if t == nil {
 		// The route configuration has not arrived: Envoy answers 404 with NR too.
 		info.Fail(http.StatusNotFound, accesslog.NoRouteFound, "route_not_found")

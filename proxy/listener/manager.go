@@ -90,6 +90,9 @@ type Manager struct {
 type Stats struct {
 	CxTotal, RqTotal, Rq1xx, Rq2xx, Rq3xx, Rq4xx, Rq5xx atomic.Int64
 	SSLHandshakeFail                                    atomic.Int64 // listener.ssl.connection_error
+	// RBACDenied counts requests and connections RBAC refused (Envoy's rbac.denied), RBACAudited
+	// those a LOG (AUDIT) policy matched, JWTDenied requests refused for their token (401).
+	RBACDenied, RBACAudited, JWTDenied atomic.Int64
 }
 
 // New starts a Manager with no configuration; it serves until ctx ends or Close.
@@ -276,7 +279,7 @@ func (m *Manager) handle(c *net.TCPConn, bound netip.AddrPort) {
 		c.Close()
 		return
 	}
-	st := &connState{chain: ch, local: local, remote: remote, sni: s.sni}
+	st := &connState{chain: ch, local: local, remote: remote, sni: s.sni, dst: dst}
 	if ch.tls != nil {
 		tc, err := m.terminateTLS(conn, ch)
 		if err != nil {

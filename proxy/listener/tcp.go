@@ -33,6 +33,9 @@ func (m *Manager) serveTCP(down net.Conn, st *connState) {
 	info.Start = time.Now()
 	info.DownstreamLocal, info.DownstreamRemote, info.ServerName = st.local, st.remote, st.sni
 	info.Inbound = st.chain.cfg.TCP.Inbound
+	if a := m.current.Load().latest(st.chain).auth; a != nil && !m.authorizeTCP(a, st, info) {
+		return
+	}
 	t := st.chain.pickTCP()
 	info.Cluster = t.name
 	if t.c == nil {

@@ -123,3 +123,9 @@ func redirectURL(rd *ir.Redirect, r *http.Request) string {
 	}
 	return u.String()
 }
+
+// LocalReply answers for the proxy itself (a gRPC request in gRPC's form), recording why: for the
+// filters that refuse a request before routing (jwt_authn, RBAC).
+func LocalReply(w http.ResponseWriter, r *http.Request, info *accesslog.Info, status int, flags accesslog.Flags, details, body string) {
+	localReply(w, r, info, status, flags, details, body)
+}

@@ -116,3 +116,10 @@ func queryValue(raw, name string) (string, bool) {
 	}
 	return "", false
 }
+
+// MatchHeader and MatchString are the route matchers, for the filters that match requests as
+// routes do (RBAC). Header names are canonical, pseudo-headers as they are.
+func MatchHeader(h *ir.HeaderMatch, r *http.Request) bool { return headerMatches(h, r) }
+
+// MatchString compares a value as a route's string matcher does.
+func MatchString(m *ir.StringMatch, v string) bool { return stringMatches(m, v) }

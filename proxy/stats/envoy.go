@@ -52,6 +52,9 @@ var (
 	downstreamCx      = prometheus.NewDesc("envoy_listener_downstream_cx_total", "Downstream connections accepted.", nil, nil)
 	downstreamCxOpen  = prometheus.NewDesc("envoy_listener_downstream_cx_active", "Downstream connections open.", nil, nil)
 	downstreamRq      = prometheus.NewDesc("envoy_http_downstream_rq_xx", "Downstream requests by status class.", []string{"envoy_response_code_class"}, nil)
+	rbacDenied        = prometheus.NewDesc("envoy_rbac_denied", "Requests and connections RBAC denied (AuthorizationPolicy).", nil, nil)
+	rbacLogged        = prometheus.NewDesc("envoy_rbac_logged", "Requests and connections an AUDIT policy matched.", nil, nil)
+	jwtDenied         = prometheus.NewDesc("envoy_jwt_authn_denied", "Requests refused for their token (401).", nil, nil)
 	serverState       = prometheus.NewDesc("envoy_server_state", "0: live, 2: initializing (no configuration yet).", nil, nil)
 )
 
@@ -60,7 +63,7 @@ func (e Envoy) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range clusterDescs {
 		ch <- d
 	}
-	for _, d := range []*prometheus.Desc{membershipHealthy, membershipTotal, downstreamCx, downstreamCxOpen, downstreamRq, serverState} {
+	for _, d := range []*prometheus.Desc{membershipHealthy, membershipTotal, downstreamCx, downstreamCxOpen, downstreamRq, rbacDenied, rbacLogged, jwtDenied, serverState} {
 		ch <- d
 	}
 }
@@ -87,6 +90,9 @@ func (e Envoy) Collect(ch chan<- prometheus.Metric) {
 	for class, v := range map[string]int64{"1": st.Rq1xx.Load(), "2": st.Rq2xx.Load(), "3": st.Rq3xx.Load(), "4": st.Rq4xx.Load(), "5": st.Rq5xx.Load()} {
 		ch <- prometheus.MustNewConstMetric(downstreamRq, prometheus.CounterValue, float64(v), class)
 	}
+	ch <- prometheus.MustNewConstMetric(rbacDenied, prometheus.CounterValue, float64(st.RBACDenied.Load()))
+	ch <- prometheus.MustNewConstMetric(rbacLogged, prometheus.CounterValue, float64(st.RBACAudited.Load()))
+	ch <- prometheus.MustNewConstMetric(jwtDenied, prometheus.CounterValue, float64(st.JWTDenied.Load()))
 	state := 2.0
 	if e.Proxy.Applied() {
 		state = 0

@@ -7,7 +7,10 @@ import (
 	accesslogv3 "github.com/envoyproxy/go-control-plane/envoy/config/accesslog/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	filelogv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/file/v3"
+	jwtv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/jwt_authn/v3"
+	rbachttpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/rbac/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	rbacnetv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/rbac/v3"
 	tcpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 
 	"github.com/meshctl/meshctl/meshapi"
@@ -115,30 +118,50 @@ func filterChain(fc *listenerv3.FilterChain, inbound bool) (*ir.FilterChain, err
 		}
 		out.TLS, out.Warming = t, warming
 	}
-	if len(fc.GetFilters()) != 1 {
-		return nil, fmt.Errorf("filters: exactly one network filter, got %d", len(fc.GetFilters()))
+	filters := fc.GetFilters()
+	if len(filters) == 0 {
+		return nil, fmt.Errorf("filters: required")
 	}
-	f := fc.GetFilters()[0]
+	var rbac []*ir.RBAC
+	for i, f := range filters[:len(filters)-1] {
+		if f.GetName() != xdscontract.FilterNetworkRBAC {
+			return nil, fmt.Errorf("filters[%d]: %q: only %s may precede the last filter", i, f.GetName(), xdscontract.FilterNetworkRBAC)
+		}
+		var cfg rbacnetv3.RBAC
+		if err := f.GetTypedConfig().UnmarshalTo(&cfg); err != nil {
+			return nil, fmt.Errorf("filters[%d].typed_config: want network RBAC: %w", i, err)
+		}
+		r, err := rbacRules(cfg.GetRules())
+		if err != nil {
+			return nil, fmt.Errorf("filters[%d](RBAC).rules.%w", i, err)
+		}
+		rbac = append(rbac, r)
+	}
+	last := len(filters) - 1
+	f := filters[last]
 	switch f.GetName() {
 	case xdscontract.FilterHCM:
 		var hcm hcmv3.HttpConnectionManager
 		if err := f.GetTypedConfig().UnmarshalTo(&hcm); err != nil {
-			return nil, fmt.Errorf("filters[0].typed_config: want HttpConnectionManager: %w", err)
+			return nil, fmt.Errorf("filters[%d].typed_config: want HttpConnectionManager: %w", last, err)
+		}
+		if len(rbac) > 0 {
+			return nil, fmt.Errorf("filters: network RBAC before an HTTP connection manager: send HTTP RBAC in its http_filters")
 		}
 		m, err := httpManager(&hcm, inbound)
 		if err != nil {
-			return nil, fmt.Errorf("filters[0](HttpConnectionManager): %w", err)
+			return nil, fmt.Errorf("filters[%d](HttpConnectionManager): %w", last, err)
 		}
 		out.HTTP = m
 	case xdscontract.FilterTCPProxy:
 		var tp tcpv3.TcpProxy
 		if err := f.GetTypedConfig().UnmarshalTo(&tp); err != nil {
-			return nil, fmt.Errorf("filters[0].typed_config: want TcpProxy: %w", err)
+			return nil, fmt.Errorf("filters[%d].typed_config: want TcpProxy: %w", last, err)
 		}
-		out.TCP = &ir.TCPProxy{StatPrefix: tp.GetStatPrefix(), Inbound: inbound}
+		out.TCP = &ir.TCPProxy{StatPrefix: tp.GetStatPrefix(), Inbound: inbound, RBAC: rbac}
 		logs, err := accessLogs(tp.GetAccessLog())
 		if err != nil {
-			return nil, fmt.Errorf("filters[0](TcpProxy).%w", err)
+			return nil, fmt.Errorf("filters[%d](TcpProxy).%w", last, err)
 		}
 		out.TCP.AccessLogs = logs
 		if c := tp.GetCluster(); c != "" {
@@ -148,10 +171,10 @@ func filterChain(fc *listenerv3.FilterChain, inbound bool) (*ir.FilterChain, err
 			out.TCP.Clusters = append(out.TCP.Clusters, ir.WeightedCluster{Name: wc.GetName(), Weight: wc.GetWeight()})
 		}
 		if len(out.TCP.Clusters) == 0 {
-			return nil, fmt.Errorf("filters[0](TcpProxy): cluster or weighted_clusters: required")
+			return nil, fmt.Errorf("filters[%d](TcpProxy): cluster or weighted_clusters: required", last)
 		}
 	default:
-		return nil, fmt.Errorf("filters[0]: filter %q is not in the contract", f.GetName())
+		return nil, fmt.Errorf("filters[%d]: filter %q is not in the contract", last, f.GetName())
 	}
 	return out, nil
 }
@@ -180,15 +203,44 @@ func httpManager(h *hcmv3.HttpConnectionManager, inbound bool) (*ir.HTTPManager,
 	default:
 		return nil, fmt.Errorf("rds or route_config: required")
 	}
-	// The filters act per route (typed_per_filter_config); what matters is that the router is last
-	// and nothing else is asked for.
+	// Fault and CORS act per route (typed_per_filter_config); what matters is that the router is
+	// last, that authentication and authorization come first (jwt_authn, then RBAC), and nothing
+	// else is asked for.
 	filters := h.GetHttpFilters()
 	if len(filters) == 0 || filters[len(filters)-1].GetName() != xdscontract.FilterRouter {
 		return nil, fmt.Errorf("http_filters: the last filter must be %s", xdscontract.FilterRouter)
 	}
+	stage := 0 // 0: jwt_authn may come, 1: RBAC may come, 2: the per-route filters
 	for i, f := range filters {
 		switch f.GetName() {
+		case xdscontract.FilterJWTAuthn:
+			if stage > 0 {
+				return nil, fmt.Errorf("http_filters[%d]: %s must be first and only once", i, f.GetName())
+			}
+			var cfg jwtv3.JwtAuthentication
+			if err := f.GetTypedConfig().UnmarshalTo(&cfg); err != nil {
+				return nil, fmt.Errorf("http_filters[%d].typed_config: want JwtAuthentication: %w", i, err)
+			}
+			j, err := jwtAuthn(&cfg)
+			if err != nil {
+				return nil, fmt.Errorf("http_filters[%d](JwtAuthentication).%w", i, err)
+			}
+			out.JWT, stage = j, 1
+		case xdscontract.FilterHTTPRBAC:
+			if stage > 1 {
+				return nil, fmt.Errorf("http_filters[%d]: %s must precede fault, CORS and the router", i, f.GetName())
+			}
+			var cfg rbachttpv3.RBAC
+			if err := f.GetTypedConfig().UnmarshalTo(&cfg); err != nil {
+				return nil, fmt.Errorf("http_filters[%d].typed_config: want RBAC: %w", i, err)
+			}
+			r, err := rbacRules(cfg.GetRules())
+			if err != nil {
+				return nil, fmt.Errorf("http_filters[%d](RBAC).rules.%w", i, err)
+			}
+			out.RBAC, stage = append(out.RBAC, r), 1
 		case xdscontract.FilterFault, xdscontract.FilterCORS, xdscontract.FilterRouter:
+			stage = 2
 		default:
 			return nil, fmt.Errorf("http_filters[%d]: filter %q is not in the contract", i, f.GetName())
 		}

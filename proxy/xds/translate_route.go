@@ -131,18 +131,9 @@ func routeMatch(m *routev3.RouteMatch) (ir.RouteMatch, error) {
 		return out, fmt.Errorf("one of prefix, path, safe_regex: required")
 	}
 	for i, h := range m.GetHeaders() {
-		hm := ir.HeaderMatch{Name: h.GetName(), Invert: h.GetInvertMatch()}
-		switch {
-		case h.GetStringMatch() != nil:
-			sm, err := stringMatch(h.GetStringMatch())
-			if err != nil {
-				return out, fmt.Errorf("headers[%d].string_match: %w", i, err)
-			}
-			hm.Value = sm
-		case h.GetPresentMatch():
-			hm.Present = true
-		default:
-			return out, fmt.Errorf("headers[%d]: string_match or present_match: required", i)
+		hm, err := headerMatch(h)
+		if err != nil {
+			return out, fmt.Errorf("headers[%d]: %w", i, err)
 		}
 		out.Headers = append(out.Headers, hm)
 	}
@@ -165,20 +156,43 @@ func routeMatch(m *routev3.RouteMatch) (ir.RouteMatch, error) {
 	return out, nil
 }
 
+func headerMatch(h *routev3.HeaderMatcher) (ir.HeaderMatch, error) {
+	hm := ir.HeaderMatch{Name: h.GetName(), Invert: h.GetInvertMatch()}
+	switch {
+	case h.GetStringMatch() != nil:
+		sm, err := stringMatch(h.GetStringMatch())
+		if err != nil {
+			return hm, fmt.Errorf("string_match: %w", err)
+		}
+		hm.Value = sm
+	case h.GetPresentMatch():
+		hm.Present = true
+	default:
+		return hm, fmt.Errorf("string_match or present_match: required")
+	}
+	return hm, nil
+}
+
 func stringMatch(s *matcherv3.StringMatcher) (ir.StringMatch, error) {
+	ic := s.GetIgnoreCase()
 	switch p := s.GetMatchPattern().(type) {
 	case *matcherv3.StringMatcher_Exact:
-		return ir.StringMatch{Kind: ir.StringExact, Value: p.Exact}, nil
+		return ir.StringMatch{Kind: ir.StringExact, Value: p.Exact, IgnoreCase: ic}, nil
 	case *matcherv3.StringMatcher_Prefix:
-		return ir.StringMatch{Kind: ir.StringPrefix, Value: p.Prefix}, nil
+		return ir.StringMatch{Kind: ir.StringPrefix, Value: p.Prefix, IgnoreCase: ic}, nil
+	case *matcherv3.StringMatcher_Suffix:
+		return ir.StringMatch{Kind: ir.StringSuffix, Value: p.Suffix, IgnoreCase: ic}, nil
 	case *matcherv3.StringMatcher_SafeRegex:
+		if ic {
+			return ir.StringMatch{}, fmt.Errorf("ignore_case: not with safe_regex (Envoy ignores it there)")
+		}
 		re, err := wholeRegex(p.SafeRegex.GetRegex())
 		if err != nil {
 			return ir.StringMatch{}, fmt.Errorf("safe_regex: %w", err)
 		}
 		return ir.StringMatch{Kind: ir.StringRegex, Value: p.SafeRegex.GetRegex(), Regex: re}, nil
 	}
-	return ir.StringMatch{}, fmt.Errorf("one of exact, prefix, safe_regex: required")
+	return ir.StringMatch{}, fmt.Errorf("one of exact, prefix, suffix, safe_regex: required")
 }
 
 // wholeRegex compiles an RE2 regex that must match the whole value, as Envoy's safe_regex does.
