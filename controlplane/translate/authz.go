@@ -11,32 +11,46 @@ import (
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	rbacnetv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/rbac/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/proto"
 	security "istio.io/api/security/v1beta1"
+	typev1beta1 "istio.io/api/type/v1beta1"
 
 	"github.com/meshctl/meshctl/controlplane/model"
 	"github.com/meshctl/meshctl/xdscontract"
 )
 
-// authzPolicies are the AuthorizationPolicies that select the proxy's workload: mesh-wide (root
-// namespace, no selector), its namespace's without selector, and those whose selector matches its
-// labels. A policy with targetRef(s) is for gateways and waypoints attached by reference: sidecars
-// ignore it, as Istio's do.
+// authzPolicies are the AuthorizationPolicies that select the proxy's workload (selectedBy).
 func authzPolicies(s *model.Snapshot, p *Proxy) []*model.Config[*security.AuthorizationPolicy] {
-	var out []*model.Config[*security.AuthorizationPolicy]
-	for _, ap := range s.AuthorizationPolicies {
-		if selects(s, p, ap.Namespace, ap.Spec.GetSelector().GetMatchLabels(), ap.Spec.GetTargetRef() != nil || len(ap.Spec.GetTargetRefs()) > 0) {
-			out = append(out, ap)
+	return selectedBy(s, p, s.AuthorizationPolicies)
+}
+
+// workloadPolicy is what AuthorizationPolicy and RequestAuthentication share for selecting
+// workloads.
+type workloadPolicy interface {
+	proto.Message
+	GetSelector() *typev1beta1.WorkloadSelector
+	GetTargetRef() *typev1beta1.PolicyTargetReference
+	GetTargetRefs() []*typev1beta1.PolicyTargetReference
+}
+
+// selectedBy are the policies that select the proxy's workload: mesh-wide (root namespace, no
+// selector), its namespace's without selector, and those whose selector matches its labels. A
+// policy with targetRef(s) is for gateways and waypoints attached by reference: sidecars ignore it,
+// as Istio's do.
+func selectedBy[T workloadPolicy](s *model.Snapshot, p *Proxy, all []*model.Config[T]) []*model.Config[T] {
+	var out []*model.Config[T]
+	for _, c := range all {
+		if c.Namespace != s.RootNamespace() && c.Namespace != p.Namespace() {
+			continue
+		}
+		if c.Spec.GetTargetRef() != nil || len(c.Spec.GetTargetRefs()) > 0 {
+			continue
+		}
+		if matchesLabels(c.Spec.GetSelector().GetMatchLabels(), p.Labels()) {
+			out = append(out, c)
 		}
 	}
 	return out
-}
-
-// selects: a security policy of namespace ns with selector sel applies to p.
-func selects(s *model.Snapshot, p *Proxy, ns string, sel map[string]string, targetRef bool) bool {
-	if targetRef || (ns != s.RootNamespace() && ns != p.Namespace()) {
-		return false
-	}
-	return matchesLabels(sel, p.Labels())
 }
 
 // rbacSet is a workload's policies translated, one RBAC configuration per action, in Istio's

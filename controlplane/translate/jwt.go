@@ -18,16 +18,9 @@ import (
 // (401), requests without a token pass, as with istiod's placeholder key set.
 const EmptyJWKS = `{"keys":[]}`
 
-// requestAuthentications are the RequestAuthentications that select the proxy's workload, as
-// authzPolicies.
+// requestAuthentications are the RequestAuthentications that select the proxy's workload.
 func requestAuthentications(s *model.Snapshot, p *Proxy) []*model.Config[*security.RequestAuthentication] {
-	var out []*model.Config[*security.RequestAuthentication]
-	for _, ra := range s.RequestAuthentications {
-		if selects(s, p, ra.Namespace, ra.Spec.GetSelector().GetMatchLabels(), ra.Spec.GetTargetRef() != nil || len(ra.Spec.GetTargetRefs()) > 0) {
-			out = append(out, ra)
-		}
-	}
-	return out
+	return selectedBy(s, p, s.RequestAuthentications)
 }
 
 // jwtFilter is the RequestAuthentications selecting the proxy's workload as Envoy's jwt_authn
