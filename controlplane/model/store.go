@@ -166,13 +166,13 @@ func (s *Store) served() (map[string]bool, error) {
 	return served, nil
 }
 
-func (s *Store) addIstio(kind string) cache.SharedIndexInformer {
+func (s *Store) addIstio(kind string) kindInformer {
 	for _, k := range istioKinds {
 		if k.kind == kind {
 			return s.add(kind, cache.NewListWatchFromClient(s.istioREST[k.gv], k.resource, metav1.NamespaceAll, fields.Everything()), k.obj)
 		}
 	}
-	return nil
+	panic("model: not an Istio kind: " + kind) // istioKinds names every kind this is called with
 }
 
 // MissingKinds are the Istio kinds whose CRD is not served (yet): empty kinds.
@@ -182,7 +182,9 @@ func (s *Store) MissingKinds() []string {
 	return append([]string(nil), s.missing...)
 }
 
-func (s *Store) add(kind string, lw cache.ListerWatcher, obj runtime.Object) cache.SharedIndexInformer {
+// add makes the kind's informer with the store's handler, and returns both: whether the handler has
+// applied the initial list is the registration's HasSynced, not the informer's.
+func (s *Store) add(kind string, lw cache.ListerWatcher, obj runtime.Object) kindInformer {
 	inf := cache.NewSharedIndexInformer(lw, obj, 0, cache.Indexers{})
 	if err := inf.SetTransform(trim); err != nil {
 		panic(err) // only fails once the informer runs
@@ -201,8 +203,9 @@ func (s *Store) add(kind string, lw cache.ListerWatcher, obj runtime.Object) cac
 	if err != nil {
 		panic(err)
 	}
-	s.informers = append(s.informers, kindInformer{kind, inf, reg.HasSynced})
-	return inf
+	ki := kindInformer{kind, inf, reg.HasSynced}
+	s.informers = append(s.informers, ki)
+	return ki
 }
 
 func (s *Store) event(kind, event string) {
@@ -267,14 +270,13 @@ func (s *Store) watchNewKinds(ctx context.Context, wg *sync.WaitGroup) {
 		if !served[k] {
 			continue
 		}
-		inf := s.addIstio(kind)
-		handled := s.informers[len(s.informers)-1].handled
+		ki := s.addIstio(kind)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			inf.Run(ctx.Done())
+			ki.inf.Run(ctx.Done())
 		}()
-		if !cache.WaitForCacheSync(ctx.Done(), handled) {
+		if !cache.WaitForCacheSync(ctx.Done(), ki.handled) {
 			return
 		}
 		s.mu.Lock()
