@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/meshctl/meshctl/controlplane/ca"
 	"github.com/meshctl/meshctl/meshapi"
@@ -37,6 +38,9 @@ type Options struct {
 	Identity string
 	// Leader election timing (client-go's usual 15s/10s/2s).
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	// Unsupported names what of a valid Istio resource meshd will not carry out (the validating
+	// webhook's warnings); nil: none.
+	Unsupported func(spec proto.Message) []string
 	// Registerer receives the metrics (meshd's 15014 registry); nil keeps them private.
 	Registerer prometheus.Registerer
 	Log        *slog.Logger

@@ -154,7 +154,7 @@ func (s *Security) Run(ctx context.Context) error {
 }
 
 func (s *Security) serveWebhooks(ctx context.Context) error {
-	validator := &webhook.Validator{Metrics: s.injector.Metrics, Log: s.opts.Log}
+	validator := &webhook.Validator{Metrics: s.injector.Metrics, Log: s.opts.Log, Unsupported: s.opts.Unsupported}
 	h := webhook.Handler(s.injector, validator, s.opts.Log)
 	return webhook.Serve(ctx, s.opts.WebhookAddr, s.serving.TLSConfig(), h, s.opts.Log, func(a net.Addr) {
 		s.addr.Store(a)

@@ -22,6 +22,7 @@ import (
 	"github.com/meshctl/meshctl/controlplane/debug"
 	"github.com/meshctl/meshctl/controlplane/metrics"
 	"github.com/meshctl/meshctl/controlplane/security"
+	"github.com/meshctl/meshctl/controlplane/translate"
 	"github.com/meshctl/meshctl/controlplane/xdsserver"
 )
 
@@ -230,6 +231,7 @@ func newSecurity(opts Options, restConfig func() (*rest.Config, error), reg prom
 	so := *opts.Security
 	so.Registerer = reg
 	so.Log = log.With("component", "security")
+	so.Unsupported = translate.Unsupported
 	return security.New(client, so)
 }
 

@@ -109,24 +109,38 @@ func authzRBAC(s *model.Snapshot, p *Proxy, tcp bool) rbacSet {
 func AuthorizationWarnings(s *model.Snapshot) []string {
 	var out []string
 	for _, ap := range s.AuthorizationPolicies {
-		if ap.Spec.GetAction() == security.AuthorizationPolicy_CUSTOM {
-			out = append(out, fmt.Sprintf("AuthorizationPolicy %s/%s: action CUSTOM (provider %q) is not supported: requests its rules match are denied",
-				ap.Namespace, ap.Name, ap.Spec.GetProvider().GetName()))
-		}
-		for i, r := range ap.Spec.GetRules() {
-			for _, c := range r.GetWhen() {
-				if _, ok := conditions[conditionKey(c.GetKey())]; !ok {
-					out = append(out, fmt.Sprintf("AuthorizationPolicy %s/%s: rules[%d]: condition %q is not supported: an ALLOW rule with it matches nothing, a DENY rule ignores it",
-						ap.Namespace, ap.Name, i, c.GetKey()))
-				}
-			}
+		for _, w := range Unsupported(ap.Spec) {
+			out = append(out, fmt.Sprintf("AuthorizationPolicy %s/%s: %s", ap.Namespace, ap.Name, w))
 		}
 	}
 	for _, ra := range s.RequestAuthentications {
-		for i, r := range ra.Spec.GetJwtRules() {
+		for _, w := range Unsupported(ra.Spec) {
+			out = append(out, fmt.Sprintf("RequestAuthentication %s/%s: %s", ra.Namespace, ra.Name, w))
+		}
+	}
+	return out
+}
+
+// Unsupported says what of a security policy meshd does not carry out, and what it does instead:
+// the validating webhook hands it to kubectl as warnings, configz and the log list it per policy.
+func Unsupported(spec proto.Message) []string {
+	var out []string
+	switch sp := spec.(type) {
+	case *security.AuthorizationPolicy:
+		if sp.GetAction() == security.AuthorizationPolicy_CUSTOM {
+			out = append(out, fmt.Sprintf("action CUSTOM (provider %q) is not supported: requests its rules match are denied", sp.GetProvider().GetName()))
+		}
+		for i, r := range sp.GetRules() {
+			for _, c := range r.GetWhen() {
+				if _, ok := conditions[conditionKey(c.GetKey())]; !ok {
+					out = append(out, fmt.Sprintf("rules[%d]: condition %q is not supported: an ALLOW rule with it matches nothing, a DENY rule ignores it", i, c.GetKey()))
+				}
+			}
+		}
+	case *security.RequestAuthentication:
+		for i, r := range sp.GetJwtRules() {
 			if len(r.GetFromCookies()) > 0 || len(r.GetOutputClaimToHeaders()) > 0 {
-				out = append(out, fmt.Sprintf("RequestAuthentication %s/%s: jwtRules[%d]: fromCookies and outputClaimToHeaders are not supported: left out",
-					ra.Namespace, ra.Name, i))
+				out = append(out, fmt.Sprintf("jwtRules[%d]: fromCookies and outputClaimToHeaders are not supported: left out", i))
 			}
 		}
 	}

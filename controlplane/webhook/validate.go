@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -19,6 +20,9 @@ import (
 type Validator struct {
 	Metrics *Metrics
 	Log     *slog.Logger
+	// Unsupported, when set, says what of a valid resource meshd will not carry out: kubectl shows
+	// it as warnings, so a user learns it on apply rather than from the proxy's behaviour.
+	Unsupported func(spec proto.Message) []string
 }
 
 func (h *Validator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -52,10 +56,13 @@ func (h *Validator) Review(req *admissionv1.AdmissionRequest) *admissionv1.Admis
 	if !ok {
 		return failed("invalid_json", "the object is not a JSON object")
 	}
-	_, errs := validation.Object(gvk, m["spec"])
+	spec, errs := validation.Object(gvk, m["spec"])
 	resp := &admissionv1.AdmissionResponse{Allowed: true}
 	for _, w := range errs.Warnings() {
 		resp.Warnings = append(resp.Warnings, w.Error())
+	}
+	if h.Unsupported != nil && spec != nil && !errs.HasErrors() {
+		resp.Warnings = append(resp.Warnings, h.Unsupported(spec)...)
 	}
 	if errs.HasErrors() {
 		var msgs []string

@@ -10,6 +10,8 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meshctl/meshctl/controlplane/translate"
 )
 
 var (
@@ -106,6 +108,45 @@ func TestBadRequestsAreAnsweredNotFatal(t *testing.T) {
 		}
 		if resp.Response.Allowed || resp.Response.Result == nil || resp.Response.Result.Message == "" {
 			t.Errorf("%v: answer %+v, want a refusal saying why", obj, resp.Response)
+		}
+	}
+}
+
+// A valid policy meshd will not carry out as written is allowed, with kubectl warnings saying what
+// happens instead (the same words configz shows).
+func TestValidateWarnsOfUnsupported(t *testing.T) {
+	h := testValidator(t)
+	h.Unsupported = translate.Unsupported
+	apKind := metav1.GroupVersionKind{Group: "security.istio.io", Version: "v1", Kind: "AuthorizationPolicy"}
+	apResource := metav1.GroupVersionResource{Group: "security.istio.io", Version: "v1", Resource: "authorizationpolicies"}
+	policy := func(action string) map[string]any {
+		spec := map[string]any{"action": action, "rules": []any{map[string]any{"to": []any{map[string]any{"operation": map[string]any{"paths": []any{"/admin"}}}}}}}
+		if action == "CUSTOM" {
+			spec["provider"] = map[string]any{"name": "ext-authz"}
+		}
+		return map[string]any{"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+			"metadata": map[string]any{"name": "ext", "namespace": "bookinfo"}, "spec": spec}
+	}
+	for _, tc := range []struct {
+		action string
+		warn   string // "" : no warning
+	}{
+		{"CUSTOM", `action CUSTOM (provider "ext-authz") is not supported: requests its rules match are denied`},
+		{"DENY", ""},
+	} {
+		body := review(t, apKind, apResource, "bookinfo", admissionv1.Create, policy(tc.action))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/validate", bytes.NewReader(body)))
+		var resp admissionv1.AdmissionReview
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil || resp.Response == nil {
+			t.Fatalf("bad answer %d: %s", rec.Code, rec.Body)
+		}
+		if !resp.Response.Allowed {
+			t.Errorf("%s: refused: %+v", tc.action, resp.Response.Result)
+		}
+		got := strings.Join(resp.Response.Warnings, "\n")
+		if (tc.warn == "") != (got == "") || !strings.Contains(got, tc.warn) {
+			t.Errorf("%s: warnings %q, want %q", tc.action, got, tc.warn)
 		}
 	}
 }
