@@ -26,7 +26,7 @@ type Options struct {
 	// proxy may ask for (90 days, Istio's default).
 	WorkloadCertTTL, MaxWorkloadCertTTL time.Duration
 	// TokenCacheTTL is the longest a successful TokenReview of a CSR's token is reused (5m, less when
-	// the token expires sooner); TokenCacheSize bounds the reviews kept (10,000, the oldest evicted).
+	// the token expires sooner; negative: no cache); TokenCacheSize bounds the reviews kept (10,000, the oldest evicted).
 	TokenCacheTTL  time.Duration
 	TokenCacheSize int
 	// ServingCertTTL is the lifetime of meshd's own serving certificate (24h), renewed at two thirds.
