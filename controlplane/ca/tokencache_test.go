@@ -81,14 +81,14 @@ func TestTokenCache(t *testing.T) {
 		{"another token: asked", 0, []call{
 			{jwt("a", hour), "istio-ca", 0, true}, {jwt("b", hour), "istio-ca", 0, true}}, 2, 2},
 		{"another audience: asked", 0, []call{
-			{jwt("a", hour), "istio-ca", 0, true}, {jwt("a", hour), "other", 0, true}, {jwt("a", hour), "istio-ca", 0, true}}, 2, 2},
+			{jwt("a", hour), "istio-ca", 0, true}, {jwt("a", hour), "other-ca", 0, true}, {jwt("a", hour), "istio-ca", 0, true}}, 2, 2},
 		{"a failed review is asked again", 0, []call{
 			{jwt("bad", hour), "istio-ca", 0, false}, {jwt("bad", hour), "istio-ca", 0, false}}, 2, 0},
 		{"an API error is asked again", 0, []call{
 			{jwt("down", hour), "istio-ca", 0, false}, {jwt("down", hour), "istio-ca", 0, false}}, 2, 0},
 		{"full: the oldest goes", 2, []call{
 			{jwt("a", hour), "istio-ca", 0, true}, {jwt("b", hour), "istio-ca", 0, true}, {jwt("c", hour), "istio-ca", 0, true},
-			{jwt("c", hour), "istio-ca", 0, true}, {jwt("b", hour), "istio-ca", 0, true}, {jwt("a", hour), "istio-ca", 0, true}}, 4, 2},
+			{jwt("b", hour), "istio-ca", 0, true}, {jwt("c", hour), "istio-ca", 0, true}, {jwt("a", hour), "istio-ca", 0, true}}, 4, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, err := NewMetrics(nil)
@@ -148,6 +148,10 @@ func TestTokenCacheKeepsNoToken(t *testing.T) {
 		if e.key != keyOf("istio-ca", token) {
 			t.Fatalf("key %x is not SHA-256 of the audience and token", e.key)
 		}
+	}
+	// The audience's length is in the key: "ab" + "c" and "a" + "bc" are two keys.
+	if keyOf("ab", "c") == keyOf("a", "bc") {
+		t.Error("keyOf(ab, c) == keyOf(a, bc)")
 	}
 }
 
