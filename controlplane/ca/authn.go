@@ -28,6 +28,8 @@ type Caller struct {
 type Authenticator struct {
 	Reviews  authnclient.TokenReviewInterface
 	Audience string
+	// Cache keeps successful reviews for a while (nil: every call asks the API server).
+	Cache *TokenCache
 }
 
 // bearer is the token of the request's authorization metadata.
@@ -55,6 +57,22 @@ func (a *Authenticator) Authenticate(ctx context.Context) (Caller, error) {
 	if audience == "" {
 		audience = meshapi.CAAudience
 	}
+	if a.Cache == nil {
+		return a.review(ctx, token, audience)
+	}
+	key := keyOf(audience, token)
+	if caller, ok := a.Cache.get(key); ok {
+		return caller, nil
+	}
+	caller, err := a.review(ctx, token, audience)
+	if err == nil {
+		a.Cache.put(key, token, caller)
+	}
+	return caller, err
+}
+
+// review asks the API server who token is, for audience.
+func (a *Authenticator) review(ctx context.Context, token, audience string) (Caller, error) {
 	review, err := a.Reviews.Create(ctx, &authnv1.TokenReview{Spec: authnv1.TokenReviewSpec{Token: token, Audiences: []string{audience}}}, metav1.CreateOptions{})
 	if err != nil {
 		return Caller{}, fmt.Errorf("token review: %w", err)

@@ -13,6 +13,9 @@ type Metrics struct {
 	AuthnFailed prometheus.Counter
 	CSRErrors   prometheus.Counter
 	RootExpiry  prometheus.Gauge
+	// TokenCacheHits and TokenCacheMisses count lookups of the token review cache (meshd's own: Istio
+	// has no such metric).
+	TokenCacheHits, TokenCacheMisses prometheus.Counter
 }
 
 // NewMetrics registers the CA's metrics with reg (nil: a private registry, for tests). Registering twice
@@ -32,6 +35,8 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m.Issued = counter("citadel_server_success_cert_issuance_count", "The number of certificates issuances that have succeeded.")
 	m.AuthnFailed = counter("citadel_server_authentication_failure_count", "The number of authentication failures.")
 	m.CSRErrors = counter("citadel_server_csr_parsing_err_count", "The number of errors occurred when parsing the CSR.")
+	m.TokenCacheHits = counter("meshd_ca_token_review_cache_hits_total", "The number of CSR tokens found in the token review cache.")
+	m.TokenCacheMisses = counter("meshd_ca_token_review_cache_misses_total", "The number of CSR tokens not in the token review cache (a TokenReview follows).")
 	var e error
 	m.RootExpiry, e = Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "citadel_server_root_cert_expiry_timestamp",
 		Help: "The unix timestamp, in seconds, when Citadel root cert will expire."}))

@@ -26,6 +26,10 @@ type Options struct {
 	// WorkloadCertTTL is a workload certificate's default lifetime (24h); MaxWorkloadCertTTL caps what a
 	// proxy may ask for (90 days, Istio's default).
 	WorkloadCertTTL, MaxWorkloadCertTTL time.Duration
+	// TokenCacheTTL is the longest a successful TokenReview of a CSR's token is reused (5m, less when
+	// the token expires sooner; negative: no cache); TokenCacheSize bounds the reviews kept (10,000, the oldest evicted).
+	TokenCacheTTL  time.Duration
+	TokenCacheSize int
 	// ServingCertTTL is the lifetime of meshd's own serving certificate (24h), renewed at two thirds.
 	ServingCertTTL time.Duration
 	// ServingDNSNames and ServingIPs are added to the serving certificate's names (istiod.<ns>.svc and the

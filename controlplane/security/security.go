@@ -55,9 +55,13 @@ func New(client kubernetes.Interface, opts Options) (*Security, error) {
 	current := ca.NewCurrent()
 	s := &Security{opts: opts, client: client, current: current, webhookAddr: make(chan net.Addr, 1)}
 	s.loader = &ca.Loader{Client: client, Namespace: opts.Namespace, TrustDomain: opts.TrustDomain, Current: current, Metrics: caMetrics, Log: log}
+	authn := &ca.Authenticator{Reviews: client.AuthenticationV1().TokenReviews(), Audience: meshapi.CAAudience}
+	if opts.TokenCacheTTL >= 0 {
+		authn.Cache = ca.NewTokenCache(opts.TokenCacheTTL, opts.TokenCacheSize, caMetrics)
+	}
 	s.service = &ca.Service{
 		CA:            current,
-		Authenticator: &ca.Authenticator{Reviews: client.AuthenticationV1().TokenReviews(), Audience: meshapi.CAAudience},
+		Authenticator: authn,
 		TrustDomain:   opts.TrustDomain, TTL: opts.WorkloadCertTTL, MaxTTL: opts.MaxWorkloadCertTTL,
 		Metrics: caMetrics, Log: log,
 	}
