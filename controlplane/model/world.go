@@ -37,6 +37,9 @@ type world struct {
 	authz      map[string]*Config[*security.AuthorizationPolicy]
 	reqAuthn   map[string]*Config[*security.RequestAuthentication]
 	jwks       map[string]string // fetched key sets by URI
+	// creds are the Secrets holding TLS material, by "namespace/name"; their bytes are the
+	// informer's (trimmed) copy, never a second one.
+	creds map[string]*Credential
 }
 
 func newWorld(domain string) *world {
@@ -49,7 +52,7 @@ func newWorld(domain string) *world {
 		we:      map[string]*Config[*networking.WorkloadEntry]{}, sc: map[string]*Config[*networking.Sidecar]{},
 		pa:    map[string]*Config[*security.PeerAuthentication]{},
 		authz: map[string]*Config[*security.AuthorizationPolicy]{}, reqAuthn: map[string]*Config[*security.RequestAuthentication]{},
-		jwks: map[string]string{}}
+		jwks: map[string]string{}, creds: map[string]*Credential{}}
 }
 
 // DefaultMeshConfig is what meshd assumes without ConfigMap istio: Istio's defaults for the fields
@@ -124,6 +127,7 @@ func (w *world) build(version uint64, prev *Snapshot, endpointsOnly bool) *Snaps
 	s.AuthorizationPolicies = sortedConfigs(w.authz)
 	s.RequestAuthentications = sortedConfigs(w.reqAuthn)
 	s.JWKS = maps.Clone(w.jwks)
+	s.Credentials = maps.Clone(w.creds)
 	w.buildEndpoints(s)
 	if prev != nil && endpointsOnly {
 		s.config = prev.config
