@@ -11,10 +11,11 @@ import (
 	networking "istio.io/api/networking/v1alpha3"
 
 	"github.com/meshctl/meshctl/controlplane/model"
+	"github.com/meshctl/meshctl/xdscontract"
 )
 
 // sdsPrefix names a Kubernetes Secret in an SDS resource name, as Istio does.
-const sdsPrefix = "kubernetes://"
+const sdsPrefix = xdscontract.SecretKubernetesPrefix
 
 // caSuffix names the roots of a credential: its ca.crt (cacert), or Secret NAME-cacert.
 const caSuffix = "-cacert"
