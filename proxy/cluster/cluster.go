@@ -29,8 +29,8 @@ type Cluster struct {
 	warming string
 	// unresolved counts the TLS settings naming a secret not known when the cluster was built.
 	unresolved int
-	limits  limits
-	Stats   Stats
+	limits     limits
+	Stats      Stats
 
 	mu        sync.Mutex // serialises host set rebuilds
 	endpoints []ir.Endpoint
