@@ -21,7 +21,9 @@ import (
 )
 
 // modelGen serves translate's configuration of the current snapshot.
-type modelGen struct{ snap atomic.Pointer[model.Snapshot] }
+type modelGen struct {
+	snap atomic.Pointer[model.Snapshot]
+}
 
 func (g *modelGen) Generate(p *Proxy) (map[string][]types.Resource, error) {
 	return translate.Generate(g.snap.Load(), (*translate.Proxy)(p))
