@@ -114,3 +114,25 @@ func TestGatewayCredentialBySDS(t *testing.T) {
 		t.Error("MUTUAL accepted a client certificate of other roots")
 	}
 }
+
+// TestClusterWarmsUntilItsSecret: a cluster verifying its upstream with roots named by SDS has no
+// endpoints until they arrive, then serves, its configuration unchanged (the secret alone arrived).
+func TestClusterWarmsUntilItsSecret(t *testing.T) {
+	b := proxytest.NewBackend(t, "app")
+	c := proxytest.Cluster("app", b)
+	c.TLS = &ir.TLS{ValidationSecret: "kubernetes://app-cacert"}
+	cfg := func(secrets map[string]*ir.Secret) *ir.Config {
+		return &ir.Config{Clusters: proxytest.Clusters(c), Secrets: secrets,
+			Listeners: []*ir.Listener{proxytest.HTTPListener("out", proxytest.Routes("r", proxytest.To("app")))}}
+	}
+	p := proxytest.Start(t, cfg(nil), listener.Options{})
+	if w := p.Clusters()["app"].Warming(); w == "" {
+		t.Fatal("the cluster serves before its roots arrived")
+	}
+	if err := p.Apply(cfg(map[string]*ir.Secret{"kubernetes://app-cacert": {TrustedCAPEM: proxytest.NewMeshCA(t).PEM()}})); err != nil {
+		t.Fatal(err)
+	}
+	if w := p.Clusters()["app"].Warming(); w != "" {
+		t.Errorf("still warming once its roots arrived: %s", w)
+	}
+}
