@@ -4,8 +4,10 @@ import (
 	"crypto/ecdsa"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,6 +91,15 @@ func TestGatewayCredentialThroughSDS(t *testing.T) {
 	})
 	if names := c.Accepted().SDSNames(); len(names) != 1 || names[0] != "kubernetes://web" {
 		t.Errorf("SDS subscription %v, want [kubernetes://web]", names)
+	}
+	// config_dump lists the secret as Envoy's does, its private key redacted.
+	dump, err := xds.ConfigDump(c.Accepted(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := base64.StdEncoding.EncodeToString(certSecret(t, "", first).GetTlsCertificate().GetPrivateKey().GetInlineBytes())
+	if !strings.Contains(string(dump), `"kubernetes://web"`) || !strings.Contains(string(dump), "[redacted]") || strings.Contains(string(dump), key) {
+		t.Errorf("config_dump: want the secret listed, its private key redacted")
 	}
 	cp.set(t, "2", gatewayHTTPS(t, listen, b, certSecret(t, "kubernetes://web", second)))
 	eventually(t, "the rotated certificate is served", func() bool {
