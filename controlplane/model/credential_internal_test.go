@@ -100,3 +100,31 @@ func FuzzCredential(f *testing.F) {
 		}
 	})
 }
+
+// A snapshot shares the last one's credentials unless a Secret changed since.
+func TestCredentialsSharedUntilASecretChanges(t *testing.T) {
+	w := newWorld(DefaultClusterDomain)
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "ns"}, Data: map[string][]byte{"ca.crt": []byte("A")}}
+	if err := w.set(sec); err != nil {
+		t.Fatal(err)
+	}
+	s1 := w.build(1, nil, false)
+	if err := w.set(&corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "svc", Namespace: "ns"}}); err != nil {
+		t.Fatal(err)
+	}
+	s2 := w.build(2, s1, false)
+	s2.Credentials["probe"] = nil // the maps are the same one when shared
+	if _, shared := s1.Credentials["probe"]; !shared {
+		t.Error("a snapshot copied the credentials though no Secret changed")
+	}
+	delete(s2.Credentials, "probe")
+	sec2 := sec.DeepCopy()
+	sec2.Data["ca.crt"] = []byte("B")
+	if err := w.set(sec2); err != nil {
+		t.Fatal(err)
+	}
+	s3 := w.build(3, s2, false)
+	if string(s3.Credentials["ns/a"].CA) != "B" || string(s2.Credentials["ns/a"].CA) != "A" {
+		t.Errorf("after the Secret changed: %q, the last snapshot's %q", s3.Credentials["ns/a"].CA, s2.Credentials["ns/a"].CA)
+	}
+}

@@ -64,6 +64,7 @@ func (w *world) set(o runtime.Object) error {
 	case *corev1.Namespace:
 		w.namespaces[o.Name] = o.Labels
 	case *corev1.Secret:
+		w.credsChanged = true
 		if c := credential(o); c != nil {
 			w.creds[key(o.Namespace, o.Name)] = c
 		} else {

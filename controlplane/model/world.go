@@ -40,6 +40,8 @@ type world struct {
 	// creds are the Secrets holding TLS material, by "namespace/name"; their bytes are the
 	// informer's (trimmed) copy, never a second one.
 	creds map[string]*Credential
+	// credsChanged: creds changed since the last build (else the last snapshot's map is shared).
+	credsChanged bool
 }
 
 func newWorld(domain string) *world {
@@ -127,7 +129,12 @@ func (w *world) build(version uint64, prev *Snapshot, endpointsOnly bool) *Snaps
 	s.AuthorizationPolicies = sortedConfigs(w.authz)
 	s.RequestAuthentications = sortedConfigs(w.reqAuthn)
 	s.JWKS = maps.Clone(w.jwks)
-	s.Credentials = maps.Clone(w.creds)
+	if prev != nil && !w.credsChanged {
+		s.Credentials = prev.Credentials
+	} else {
+		s.Credentials = maps.Clone(w.creds)
+	}
+	w.credsChanged = false
 	w.buildEndpoints(s)
 	if prev != nil && endpointsOnly {
 		s.config = prev.config
