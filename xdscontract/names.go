@@ -23,6 +23,9 @@ const (
 	// certificate and the mesh's roots.
 	SecretWorkload = "default"
 	SecretRootCA   = "ROOTCA"
+	// SecretKubernetesPrefix starts the names of the secrets meshd serves by SDS (gateways'
+	// credentialName): kubernetes://NAME, kubernetes://NAME-cacert.
+	SecretKubernetesPrefix = "kubernetes://"
 	// TransportSocketMatch is the endpoint metadata filter transport_socket_matches read; meshd sets
 	// TLSModeKey to TLSModeIstio on endpoints with a sidecar (auto mTLS).
 	TransportSocketMatch = "envoy.transport_socket_match"

@@ -23,6 +23,9 @@ func (w *world) remove(o runtime.Object) {
 		delete(w.nodes, o.Name)
 	case *corev1.Namespace:
 		delete(w.namespaces, o.Name)
+	case *corev1.Secret:
+		w.credsChanged = true
+		delete(w.creds, key(o.Namespace, o.Name))
 	case *corev1.ConfigMap:
 		if o.Name == w.meshCM {
 			w.mesh = DefaultMeshConfig()

@@ -63,6 +63,13 @@ func (w *world) set(o runtime.Object) error {
 		w.nodes[o.Name] = nodeLocality(o)
 	case *corev1.Namespace:
 		w.namespaces[o.Name] = o.Labels
+	case *corev1.Secret:
+		w.credsChanged = true
+		if c := credential(o); c != nil {
+			w.creds[key(o.Namespace, o.Name)] = c
+		} else {
+			delete(w.creds, key(o.Namespace, o.Name))
+		}
 	case *corev1.ConfigMap:
 		if o.Name != w.meshCM {
 			return nil

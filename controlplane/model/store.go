@@ -132,6 +132,11 @@ func NewStore(cfg *rest.Config, opts StoreOptions) (*Store, error) {
 	s.add(KindNamespace, cache.NewListWatchFromClient(core, "namespaces", metav1.NamespaceAll, fields.Everything()), &corev1.Namespace{})
 	s.add(KindMeshConfig, cache.NewListWatchFromClient(core, "configmaps", opts.SystemNamespace,
 		fields.OneTermEqualSelector("metadata.name", opts.MeshConfigMap)), &corev1.ConfigMap{})
+	// Secrets of every namespace (a gateway may run in any), but never the two kinds that are
+	// numerous or large and never credentials; trim keeps only the TLS keys of the rest.
+	s.add(KindSecret, cache.NewListWatchFromClient(core, "secrets", metav1.NamespaceAll, fields.AndSelectors(
+		fields.OneTermNotEqualSelector("type", string(corev1.SecretTypeServiceAccountToken)),
+		fields.OneTermNotEqualSelector("type", "helm.sh/release.v1"))), &corev1.Secret{})
 
 	served, err := s.served()
 	if err != nil {
@@ -331,6 +336,10 @@ func (s *Store) apply(kind string, old, obj any, deleted bool) {
 	}
 	meta, _ := obj.(metav1.Object)
 	s.mu.Lock()
+	if kind == KindSecret && meta != nil && !s.w.keepsSecret(meta.GetNamespace(), meta.GetName(), o, deleted) {
+		s.mu.Unlock()
+		return // no TLS material before or after: nothing the model keeps
+	}
 	if deleted {
 		s.w.remove(o)
 	} else if err := s.w.set(o); err != nil {
@@ -342,7 +351,8 @@ func (s *Store) apply(kind string, old, obj any, deleted bool) {
 	c := Change{Kinds: []string{kind}, EndpointsOnly: endpointKinds[kind]}
 	s.version++
 	s.snap = nil
-	s.configChanged = s.configChanged || !c.EndpointsOnly
+	// Credentials are read outside the configuration memo: a Secret keeps it.
+	s.configChanged = s.configChanged || (!c.EndpointsOnly && kind != KindSecret)
 	s.mu.Unlock()
 	if !s.synced.Load() {
 		return

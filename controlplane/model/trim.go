@@ -28,6 +28,8 @@ func trim(obj any) (any, error) {
 			o.Endpoints[i].Hints, o.Endpoints[i].DeprecatedTopology, o.Endpoints[i].Hostname = nil, nil, nil
 		}
 		return o, nil
+	case *corev1.Secret:
+		return trimSecret(o), nil
 	case *corev1.Service:
 		trimMeta(&o.ObjectMeta)
 		o.Labels = nil

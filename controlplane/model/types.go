@@ -39,6 +39,8 @@ const (
 	// The other two security.istio.io kinds: RBAC and jwt_authn of the workloads they select.
 	KindAuthorizationPolicy   = "AuthorizationPolicy"
 	KindRequestAuthentication = "RequestAuthentication"
+	// KindSecret is a Kubernetes Secret holding TLS material: gateways' credentials (SDS).
+	KindSecret = "Secret"
 )
 
 // Config is one Istio object: its identity and its spec (istio.io/api), never modified once stored.
@@ -133,6 +135,10 @@ type Snapshot struct {
 	// JWKS are the key sets meshd fetched for RequestAuthentication jwksUris, by URI (JSON). A URI
 	// not fetched (yet) is missing.
 	JWKS map[string]string
+	// Credentials are the Secrets holding TLS material (Gateway credentialName), by
+	// "namespace/name". Translation reads them only outside ConfigMemo: a Secret's change keeps the
+	// configuration memo (Store.apply).
+	Credentials map[string]*Credential
 
 	memo memo
 	// config is shared with the previous snapshot when only endpoints changed since.

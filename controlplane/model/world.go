@@ -37,6 +37,11 @@ type world struct {
 	authz      map[string]*Config[*security.AuthorizationPolicy]
 	reqAuthn   map[string]*Config[*security.RequestAuthentication]
 	jwks       map[string]string // fetched key sets by URI
+	// creds are the Secrets holding TLS material, by "namespace/name"; their bytes are the
+	// informer's (trimmed) copy, never a second one.
+	creds map[string]*Credential
+	// credsChanged: creds changed since the last build (else the last snapshot's map is shared).
+	credsChanged bool
 }
 
 func newWorld(domain string) *world {
@@ -49,7 +54,7 @@ func newWorld(domain string) *world {
 		we:      map[string]*Config[*networking.WorkloadEntry]{}, sc: map[string]*Config[*networking.Sidecar]{},
 		pa:    map[string]*Config[*security.PeerAuthentication]{},
 		authz: map[string]*Config[*security.AuthorizationPolicy]{}, reqAuthn: map[string]*Config[*security.RequestAuthentication]{},
-		jwks: map[string]string{}}
+		jwks: map[string]string{}, creds: map[string]*Credential{}}
 }
 
 // DefaultMeshConfig is what meshd assumes without ConfigMap istio: Istio's defaults for the fields
@@ -124,6 +129,12 @@ func (w *world) build(version uint64, prev *Snapshot, endpointsOnly bool) *Snaps
 	s.AuthorizationPolicies = sortedConfigs(w.authz)
 	s.RequestAuthentications = sortedConfigs(w.reqAuthn)
 	s.JWKS = maps.Clone(w.jwks)
+	if prev != nil && !w.credsChanged {
+		s.Credentials = prev.Credentials
+	} else {
+		s.Credentials = maps.Clone(w.creds)
+	}
+	w.credsChanged = false
 	w.buildEndpoints(s)
 	if prev != nil && endpointsOnly {
 		s.config = prev.config

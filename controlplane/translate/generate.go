@@ -21,7 +21,9 @@ func Generate(s *model.Snapshot, p *Proxy) (_ map[string][]types.Resource, err e
 		}
 	}()
 	var r *resources
+	var secrets []types.Resource
 	if p.IsGateway() {
+		secrets = s.Memo("gateway-sds|"+p.Namespace(), func() any { return gatewaySecrets(s, p) }).([]types.Resource)
 		g := s.ConfigMemo("gateway|"+p.Namespace()+"|"+p.labelKey(), func() any { return sorted(gateway(s, p)) }).(*resources)
 		loc := proxyLocality(s, p)
 		eds := s.Memo("gateway-eds|"+p.Namespace()+"|"+p.labelKey()+"|"+localityKey(loc), func() any { return assignments(s, g.eds, loc) }).([]types.Resource)
@@ -45,12 +47,16 @@ func Generate(s *model.Snapshot, p *Proxy) (_ map[string][]types.Resource, err e
 		}).(*resources)
 		r = &resources{clusters: both.clusters, endpoints: eds, listeners: both.listeners, routes: out.routes}
 	}
-	return map[string][]types.Resource{
+	out := map[string][]types.Resource{
 		resourcev3.ClusterType:  r.clusters,
 		resourcev3.EndpointType: r.endpoints,
 		resourcev3.ListenerType: r.listeners,
 		resourcev3.RouteType:    r.routes,
-	}, nil
+	}
+	if len(secrets) > 0 {
+		out[resourcev3.SecretType] = secrets
+	}
+	return out, nil
 }
 
 // sourceSelectors are the sourceLabels of every VirtualService match that has them.
@@ -127,8 +133,8 @@ func nameOf(r types.Resource) string {
 
 // Affects reports whether a change can alter what p receives: the mesh config always; for a
 // sidecar, a Sidecar, AuthorizationPolicy or RequestAuthentication of its namespace or the root
-// namespace, and objects of namespaces its egress hosts reach (Gateways never); for a gateway,
-// anything but Sidecars.
+// namespace, and objects of namespaces its egress hosts reach (Gateways and Secrets never); for a
+// gateway, anything but Sidecars, and Secrets of its own namespace only (those it may be sent).
 func Affects(s *model.Snapshot, p *Proxy, c model.Change) bool {
 	for _, k := range c.Kinds {
 		if k == model.KindMeshConfig || k == model.KindNode {
@@ -137,7 +143,13 @@ func Affects(s *model.Snapshot, p *Proxy, c model.Change) bool {
 	}
 	if p.IsGateway() {
 		for _, k := range c.Kinds {
-			if k != model.KindSidecar && k != model.KindNamespace {
+			switch k {
+			case model.KindSidecar, model.KindNamespace:
+			case model.KindSecret:
+				if len(c.Namespaces) == 0 || slices.Contains(c.Namespaces, p.Namespace()) {
+					return true
+				}
+			default:
 				return true
 			}
 		}
@@ -146,7 +158,7 @@ func Affects(s *model.Snapshot, p *Proxy, c model.Change) bool {
 	relevant := false
 	for _, k := range c.Kinds {
 		switch k {
-		case model.KindGateway, model.KindNamespace:
+		case model.KindGateway, model.KindNamespace, model.KindSecret:
 		case model.KindSidecar, model.KindAuthorizationPolicy, model.KindRequestAuthentication:
 			// Security policies (and Sidecars) apply to the workloads of their namespace, or of all
 			// namespaces from the root namespace; a key set fetched (no namespace) to all.

@@ -98,12 +98,15 @@ func load(t testing.TB, files []string) *model.Snapshot {
 }
 
 // render is the resources as YAML, by type (alphabetical is the order a proxy asks for them: CDS,
-// EDS, LDS, RDS), each sorted by name.
+// EDS, LDS, RDS, then SDS), each sorted by name.
 func render(t testing.TB, res map[string][]types.Resource) []byte {
 	t.Helper()
 	out := map[string][]any{}
 	for key, typ := range map[string]string{"clusters": resourcev3.ClusterType, "endpoints": resourcev3.EndpointType,
-		"listeners": resourcev3.ListenerType, "routes": resourcev3.RouteType} {
+		"listeners": resourcev3.ListenerType, "routes": resourcev3.RouteType, "secrets": resourcev3.SecretType} {
+		if key == "secrets" && len(res[typ]) == 0 {
+			continue // sidecars, and gateways without credentials: no key, as before SDS
+		}
 		out[key] = []any{}
 		for _, r := range res[typ] {
 			b, err := protojson.Marshal(r)

@@ -27,8 +27,10 @@ type Cluster struct {
 	// warming says why the cluster has no endpoints yet: the configuration's reason, or a secret the
 	// proxy cannot resolve.
 	warming string
-	limits  limits
-	Stats   Stats
+	// unresolved counts the TLS settings naming a secret not known when the cluster was built.
+	unresolved int
+	limits     limits
+	Stats      Stats
 
 	mu        sync.Mutex // serialises host set rebuilds
 	endpoints []ir.Endpoint
@@ -67,7 +69,7 @@ type level struct {
 
 func newCluster(ctx context.Context, cfg *ir.Cluster, log *slog.Logger, secrets tlsconf.Secrets) *Cluster {
 	ctx, cancel := context.WithCancel(ctx)
-	c := &Cluster{cfg: cfg, log: log.With("cluster", cfg.Name), stop: cancel, warming: cfg.Warming}
+	c := &Cluster{cfg: cfg, log: log.With("cluster", cfg.Name), stop: cancel, warming: cfg.Warming, unresolved: unresolved(cfg, secrets)}
 	if c.warming == "" {
 		c.tls, c.warming = newUpstreamTLS(cfg, secrets)
 		if c.warming != "" {

@@ -34,7 +34,8 @@ func (m *Manager) Update(cfgs map[string]*ir.Cluster) map[string]*Cluster {
 	defer m.mu.Unlock()
 	next := make(map[string]*Cluster, len(cfgs))
 	for name, cfg := range cfgs {
-		if c := m.clusters[name]; c != nil && sameSettings(c.cfg, cfg) {
+		// A cluster some of whose secrets have arrived since (SDS) is built again.
+		if c := m.clusters[name]; c != nil && sameSettings(c.cfg, cfg) && unresolved(cfg, m.Secrets) >= c.unresolved {
 			c.setEndpoints(cfg.Endpoints)
 			next[name] = c
 			continue

@@ -26,6 +26,20 @@ type tlsChoice struct {
 	unusable string
 }
 
+// unresolved counts the cluster's TLS settings that name a secret secrets does not know (yet).
+func unresolved(cfg *ir.Cluster, secrets tlsconf.Secrets) int {
+	n := 0
+	if tlsconf.Unresolvable(cfg.TLS, secrets) != "" {
+		n++
+	}
+	for _, m := range cfg.TLSMatches {
+		if tlsconf.Unresolvable(m.TLS, secrets) != "" {
+			n++
+		}
+	}
+	return n
+}
+
 // newUpstreamTLS builds the cluster's TLS configurations; a secret the proxy cannot resolve makes
 // the cluster warm (no endpoints), as Envoy keeps a cluster warming until its SDS secrets arrive.
 func newUpstreamTLS(cfg *ir.Cluster, secrets tlsconf.Secrets) (*upstreamTLS, string) {

@@ -14,6 +14,9 @@ type Config struct {
 	Routes map[string]*RouteConfig
 	// Clusters by name, each with its endpoints.
 	Clusters map[string]*Cluster
+	// Secrets are the SDS secrets meshd sent, by name (kubernetes://...): TLS settings naming one
+	// resolve it at each handshake.
+	Secrets map[string]*Secret
 }
 
 // Listener accepts connections on an address, or (BindToPort false) only receives the connections a
@@ -74,6 +77,13 @@ type TLS struct {
 	// RequireClientCert: downstream, a client without a certificate is refused.
 	RequireClientCert      bool
 	MinVersion, MaxVersion uint16 // crypto/tls versions; 0: Go's defaults
+}
+
+// Secret is one SDS secret meshd sent (a gateway's kubernetes:// credential): a certificate with
+// its key, or trusted roots, PEM.
+type Secret struct {
+	CertificatePEM, KeyPEM []byte
+	TrustedCAPEM           []byte
 }
 
 // SANMatch matches a certificate's subject alternative name of one type.

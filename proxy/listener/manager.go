@@ -66,8 +66,11 @@ type Options struct {
 
 // Manager serves the listeners of the current configuration.
 type Manager struct {
-	opts     Options
-	log      *slog.Logger
+	opts Options
+	log  *slog.Logger
+	// secrets are the agent's (opts.Secrets) and the configuration's SDS secrets: what chains and
+	// clusters resolve at each handshake.
+	secrets  *tlsconf.Store
 	ctx      context.Context
 	clusters *cluster.Manager
 	mirror   *route.Mirrorer
@@ -127,7 +130,8 @@ func New(ctx context.Context, opts Options) *Manager {
 		httpLn:   newChanListener(),
 		logs:     &accessLogs{open: opts.OpenAccessLog},
 	}
-	m.clusters.Secrets = opts.Secrets
+	m.secrets = tlsconf.NewStore(opts.Secrets)
+	m.clusters.Secrets = m.secrets
 	m.current.Store(&snapshot{cfg: &ir.Config{}, routes: map[string]*route.Table{}, listeners: map[string]*listener{},
 		bound: map[netip.AddrPort]*listener{}, byAddr: map[netip.AddrPort]*listener{}, byPort: map[uint16]*listener{}})
 	m.srv = m.newHTTPServer()
@@ -146,15 +150,25 @@ func New(ctx context.Context, opts Options) *Manager {
 func (m *Manager) Apply(cfg *ir.Config) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	// Compile once without clusters first: the cluster manager replaces and closes clusters, which
-	// the configuration in service must keep when the new one is refused.
-	if _, err := compile(cfg, nil, route.Options{Log: m.log}, m.logs.get, m.opts.Secrets); err != nil {
+	// The SDS secrets first: which chains and clusters are warming depends on them. A
+	// configuration refused below puts the previous ones back.
+	prevSecrets := m.secrets.Snapshot()
+	if err := m.secrets.Set(cfg.Secrets); err != nil {
 		return err
 	}
-	clusters := m.clusters.Update(cfg.Clusters)
-	snap, err := compile(cfg, clusters, route.Options{Mirror: m.mirror, Log: m.log}, m.logs.get, m.opts.Secrets)
-	if err != nil {
+	restore := func(err error) error {
+		m.secrets.Restore(prevSecrets)
 		return err
+	}
+	// Compile once without clusters first: the cluster manager replaces and closes clusters, which
+	// the configuration in service must keep when the new one is refused.
+	if _, err := compile(cfg, nil, route.Options{Log: m.log}, m.logs.get, m.secrets); err != nil {
+		return restore(err)
+	}
+	clusters := m.clusters.Update(cfg.Clusters)
+	snap, err := compile(cfg, clusters, route.Options{Mirror: m.mirror, Log: m.log}, m.logs.get, m.secrets)
+	if err != nil {
+		return restore(err)
 	}
 	var added []netip.AddrPort
 	for addr := range snap.bound {

@@ -39,8 +39,8 @@ func (m *Manager) forwardClientCert(r *http.Request, st *connState) {
 	if st.principal != "" {
 		v += ";URI=spiffe://" + st.principal
 	}
-	if n := st.chain.cfg.TLS.CertificateSecret; n != "" && m.opts.Secrets != nil {
-		if c, ok := m.opts.Secrets.Certificate(n); ok && c.Leaf != nil {
+	if n := st.chain.cfg.TLS.CertificateSecret; n != "" {
+		if c, ok := m.secrets.Certificate(n); ok && c.Leaf != nil {
 			if by := tlsconf.SPIFFEPrincipal(c.Leaf); by != "" {
 				v = "By=spiffe://" + by + ";" + v
 			}

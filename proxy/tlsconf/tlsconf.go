@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/meshctl/meshctl/proxy/ir"
+	"github.com/meshctl/meshctl/xdscontract"
 )
 
 // Secrets resolves the SDS names the configuration uses.
@@ -31,22 +32,28 @@ func Unresolvable(t *ir.TLS, s Secrets) string {
 		return ""
 	}
 	if n := t.CertificateSecret; n != "" {
-		if s == nil {
+		if s == nil || noAgent(s, n) {
 			return "certificate " + n + ": the proxy has no identity (no agent certificate)"
 		}
 		if _, ok := s.Certificate(n); !ok {
-			return "certificate " + n + ": not known to this proxy (only its own workload certificate is)"
+			return "certificate " + n + ": not known to this proxy (yet: an SDS secret not received)"
 		}
 	}
 	if n := t.ValidationSecret; n != "" {
-		if s == nil {
+		if s == nil || noAgent(s, n) {
 			return "validation context " + n + ": the proxy has no identity (no mesh roots)"
 		}
 		if _, ok := s.Roots(n); !ok {
-			return "validation context " + n + ": not known to this proxy (only the mesh's roots are)"
+			return "validation context " + n + ": not known to this proxy (yet: an SDS secret not received)"
 		}
 	}
 	return ""
+}
+
+// noAgent: s is a Store without the proxy's agent and n one of the agent's names.
+func noAgent(s Secrets, n string) bool {
+	st, ok := s.(*Store)
+	return ok && st.agent == nil && (n == xdscontract.SecretWorkload || n == xdscontract.SecretRootCA)
 }
 
 // static is what a configuration holds itself: a certificate and roots given as PEM.

@@ -158,12 +158,12 @@ func (s *session) subscribe(typ string, names []string, st *State) error {
 	return s.send(&discoveryv3.DiscoveryRequest{TypeUrl: typ, VersionInfo: st.Versions[typ], ResourceNames: names, ResponseNonce: s.nonces[typ]})
 }
 
-// follow updates the EDS and RDS subscriptions to what the state's clusters and listeners name.
+// follow updates the EDS, RDS and SDS subscriptions to what the state's clusters and listeners name.
 func (s *session) follow(st *State) error {
 	for _, sub := range []struct {
 		typ   string
 		names []string
-	}{{resourcev3.EndpointType, st.EDSNames()}, {resourcev3.RouteType, st.RDSNames()}} {
+	}{{resourcev3.EndpointType, st.EDSNames()}, {resourcev3.RouteType, st.RDSNames()}, {resourcev3.SecretType, st.SDSNames()}} {
 		prev, asked := s.subscribed[sub.typ]
 		if asked && slices.Equal(prev, sub.names) {
 			continue

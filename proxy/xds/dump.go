@@ -7,6 +7,7 @@ import (
 	adminv3 "github.com/envoyproxy/go-control-plane/envoy/admin/v3"
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -61,7 +62,21 @@ func ConfigDump(s *State, node *corev3.Node) ([]byte, error) {
 		}
 		endpoints.DynamicEndpointConfigs = append(endpoints.DynamicEndpointConfigs, &adminv3.EndpointsConfigDump_DynamicEndpointConfig{VersionInfo: s.Versions[resourcev3.EndpointType], EndpointConfig: a})
 	}
-	for _, m := range []proto.Message{clusters, listeners, routes, endpoints} {
+	secrets := &adminv3.SecretsConfigDump{}
+	for _, n := range sortedKeys(s.Secrets) {
+		// Private keys are redacted, as Envoy's dump does.
+		sec := proto.Clone(s.Secrets[n]).(*tlsv3.Secret)
+		if c := sec.GetTlsCertificate(); c.GetPrivateKey() != nil {
+			c.PrivateKey = &corev3.DataSource{Specifier: &corev3.DataSource_InlineString{InlineString: "[redacted]"}}
+		}
+		a, err := anypb.New(sec)
+		if err != nil {
+			return nil, err
+		}
+		secrets.DynamicActiveSecrets = append(secrets.DynamicActiveSecrets, &adminv3.SecretsConfigDump_DynamicSecret{Name: n,
+			VersionInfo: s.Versions[resourcev3.SecretType], Secret: a})
+	}
+	for _, m := range []proto.Message{clusters, listeners, routes, endpoints, secrets} {
 		if err := add(m); err != nil {
 			return nil, err
 		}

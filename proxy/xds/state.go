@@ -9,6 +9,7 @@ import (
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -18,7 +19,7 @@ import (
 )
 
 // The resource types, in the order a proxy asks for them (docs/xds.md).
-var types = []string{resourcev3.ClusterType, resourcev3.EndpointType, resourcev3.ListenerType, resourcev3.RouteType}
+var types = []string{resourcev3.ClusterType, resourcev3.EndpointType, resourcev3.ListenerType, resourcev3.RouteType, resourcev3.SecretType}
 
 // State is the resources the proxy holds, by type and name, with the version of each type. It is
 // replaced, never changed, once in use.
@@ -27,7 +28,9 @@ type State struct {
 	Endpoints map[string]*endpointv3.ClusterLoadAssignment
 	Listeners map[string]*listenerv3.Listener
 	Routes    map[string]*routev3.RouteConfiguration
-	Versions  map[string]string
+	// Secrets are the SDS secrets meshd sent (gateways' kubernetes:// credentials), by name.
+	Secrets  map[string]*tlsv3.Secret
+	Versions map[string]string
 	// Received says which types have had a response: the configuration is complete once clusters
 	// and listeners have.
 	Received map[string]bool
@@ -37,7 +40,7 @@ type State struct {
 func NewState() *State {
 	return &State{Clusters: map[string]*clusterv3.Cluster{}, Endpoints: map[string]*endpointv3.ClusterLoadAssignment{},
 		Listeners: map[string]*listenerv3.Listener{}, Routes: map[string]*routev3.RouteConfiguration{},
-		Versions: map[string]string{}, Received: map[string]bool{}}
+		Secrets: map[string]*tlsv3.Secret{}, Versions: map[string]string{}, Received: map[string]bool{}}
 }
 
 // with is the state after a response of typ: clusters and listeners are replaced (state of the world),
@@ -45,7 +48,7 @@ func NewState() *State {
 // nothing refers to any more are dropped.
 func (s *State) with(typ, version string, resources []*anypb.Any) (*State, error) {
 	n := &State{Clusters: s.Clusters, Endpoints: s.Endpoints, Listeners: s.Listeners, Routes: s.Routes,
-		Versions: copyMap(s.Versions), Received: copyMap(s.Received)}
+		Secrets: s.Secrets, Versions: copyMap(s.Versions), Received: copyMap(s.Received)}
 	n.Versions[typ] = version
 	n.Received[typ] = true
 	decode := func(a *anypb.Any, m proto.Message) error {
@@ -94,6 +97,16 @@ func (s *State) with(typ, version string, resources []*anypb.Any) (*State, error
 			}
 			n.Routes[r.GetName()] = r
 		}
+	case resourcev3.SecretType:
+		// Sent by name and in part, as routes are.
+		n.Secrets = copyMap(s.Secrets)
+		for _, a := range resources {
+			sec := &tlsv3.Secret{}
+			if err := decode(a, sec); err != nil {
+				return nil, fmt.Errorf("secret %s: %w", sec.GetName(), err)
+			}
+			n.Secrets[sec.GetName()] = sec
+		}
 	default:
 		return nil, fmt.Errorf("resource type %s is not in the contract", typ)
 	}
@@ -101,7 +114,7 @@ func (s *State) with(typ, version string, resources []*anypb.Any) (*State, error
 	return n, nil
 }
 
-// prune drops endpoints of clusters that are gone and routes no listener names.
+// prune drops endpoints of clusters that are gone, and routes and secrets nothing names.
 func (s *State) prune() {
 	eds := s.EDSNames()
 	if len(s.Endpoints) > len(eds) || !containsAll(eds, s.Endpoints) {
@@ -122,6 +135,16 @@ func (s *State) prune() {
 			}
 		}
 		s.Routes = kept
+	}
+	sds := s.SDSNames()
+	if len(s.Secrets) > len(sds) || !containsAll(sds, s.Secrets) {
+		kept := map[string]*tlsv3.Secret{}
+		for _, n := range sds {
+			if sec, ok := s.Secrets[n]; ok {
+				kept[n] = sec
+			}
+		}
+		s.Secrets = kept
 	}
 }
 
@@ -179,7 +202,7 @@ func (s *State) Complete() bool {
 
 // Translate turns the state into the proxy's configuration.
 func (s *State) Translate() (*ir.Config, error) {
-	cfg := &ir.Config{Routes: map[string]*ir.RouteConfig{}, Clusters: map[string]*ir.Cluster{}}
+	cfg := &ir.Config{Routes: map[string]*ir.RouteConfig{}, Clusters: map[string]*ir.Cluster{}, Secrets: map[string]*ir.Secret{}}
 	var versions []string
 	for _, t := range types {
 		if v, ok := s.Versions[t]; ok {
@@ -200,6 +223,13 @@ func (s *State) Translate() (*ir.Config, error) {
 			return nil, fmt.Errorf("listener %s: %w", name, err)
 		}
 		cfg.Listeners = append(cfg.Listeners, l)
+	}
+	for _, name := range sortedKeys(s.Secrets) {
+		sec, err := secret(s.Secrets[name])
+		if err != nil {
+			return nil, fmt.Errorf("secret %s: %w", name, err)
+		}
+		cfg.Secrets[name] = sec
 	}
 	for _, name := range sortedKeys(s.Routes) {
 		rc, err := routeConfig(s.Routes[name])

@@ -437,9 +437,11 @@ func dataSource(d *corev3.DataSource) (string, error) {
 		return "", nil
 	case *corev3.DataSource_InlineString:
 		return s.InlineString, nil
+	case *corev3.DataSource_InlineBytes:
+		return string(s.InlineBytes), nil
 	case *corev3.DataSource_Filename:
 		b, err := os.ReadFile(s.Filename)
 		return string(b), err
 	}
-	return "", fmt.Errorf("filename or inline_string: required")
+	return "", fmt.Errorf("filename, inline_string or inline_bytes: required")
 }

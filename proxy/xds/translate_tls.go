@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
@@ -119,7 +120,8 @@ func commonTLS(c *tlsv3.CommonTlsContext, out *ir.TLS) (warming string, err erro
 }
 
 // sdsName checks an SDS reference: over ADS, by name. The proxy's own two names it resolves from its
-// agent; another name (a gateway's kubernetes:// credential) it cannot fetch yet: warming.
+// agent; a kubernetes:// name (a gateway's credential) it asks meshd for, and the chain or cluster
+// warms until it arrives (tlsconf.Unresolvable); another name it cannot fetch: warming.
 func sdsName(s *tlsv3.SdsSecretConfig, own string) (warming string, err error) {
 	if s.GetName() == "" {
 		return "", fmt.Errorf("name: required")
@@ -127,7 +129,7 @@ func sdsName(s *tlsv3.SdsSecretConfig, own string) (warming string, err error) {
 	if src := s.GetSdsConfig(); src != nil && src.GetAds() == nil {
 		return "", fmt.Errorf("sds_config: only ADS is supported")
 	}
-	if s.GetName() != own {
+	if s.GetName() != own && !strings.HasPrefix(s.GetName(), xdscontract.SecretKubernetesPrefix) {
 		return "SDS secret " + s.GetName() + " is not available to this proxy (it resolves " + xdscontract.SecretWorkload + " and " + xdscontract.SecretRootCA + " only)", nil
 	}
 	return "", nil
