@@ -44,71 +44,36 @@ func NewState() *State {
 }
 
 // with is the state after a response of typ: clusters and listeners are replaced (state of the world),
-// endpoints and routes are merged (meshd sends only the changed ones), and endpoints and routes
-// nothing refers to any more are dropped.
+// endpoints, routes and secrets are merged (meshd sends only the changed ones), and those nothing
+// refers to any more are dropped.
 func (s *State) with(typ, version string, resources []*anypb.Any) (*State, error) {
 	n := &State{Clusters: s.Clusters, Endpoints: s.Endpoints, Listeners: s.Listeners, Routes: s.Routes,
 		Secrets: s.Secrets, Versions: copyMap(s.Versions), Received: copyMap(s.Received)}
 	n.Versions[typ] = version
 	n.Received[typ] = true
-	decode := func(a *anypb.Any, m proto.Message) error {
-		if a.GetTypeUrl() != typ {
-			return fmt.Errorf("a %s in a response of type %s", a.GetTypeUrl(), typ)
-		}
-		if err := a.UnmarshalTo(m); err != nil {
-			return err
-		}
-		return xdscontract.Check(m)
-	}
+	var err error
 	switch typ {
 	case resourcev3.ClusterType:
 		n.Clusters = map[string]*clusterv3.Cluster{}
-		for _, a := range resources {
-			c := &clusterv3.Cluster{}
-			if err := decode(a, c); err != nil {
-				return nil, fmt.Errorf("cluster %s: %w", c.GetName(), err)
-			}
-			n.Clusters[c.GetName()] = c
-		}
+		err = decodeInto(n.Clusters, typ, "cluster", resources, (*clusterv3.Cluster).GetName)
 	case resourcev3.ListenerType:
 		n.Listeners = map[string]*listenerv3.Listener{}
-		for _, a := range resources {
-			l := &listenerv3.Listener{}
-			if err := decode(a, l); err != nil {
-				return nil, fmt.Errorf("listener %s: %w", l.GetName(), err)
-			}
-			n.Listeners[l.GetName()] = l
-		}
+		err = decodeInto(n.Listeners, typ, "listener", resources, (*listenerv3.Listener).GetName)
 	case resourcev3.EndpointType:
 		n.Endpoints = copyMap(s.Endpoints)
-		for _, a := range resources {
-			e := &endpointv3.ClusterLoadAssignment{}
-			if err := decode(a, e); err != nil {
-				return nil, fmt.Errorf("endpoints %s: %w", e.GetClusterName(), err)
-			}
-			n.Endpoints[e.GetClusterName()] = e
-		}
+		err = decodeInto(n.Endpoints, typ, "endpoints", resources, (*endpointv3.ClusterLoadAssignment).GetClusterName)
 	case resourcev3.RouteType:
 		n.Routes = copyMap(s.Routes)
-		for _, a := range resources {
-			r := &routev3.RouteConfiguration{}
-			if err := decode(a, r); err != nil {
-				return nil, fmt.Errorf("route configuration %s: %w", r.GetName(), err)
-			}
-			n.Routes[r.GetName()] = r
-		}
+		err = decodeInto(n.Routes, typ, "route configuration", resources, (*routev3.RouteConfiguration).GetName)
 	case resourcev3.SecretType:
 		// Sent by name and in part, as routes are.
 		n.Secrets = copyMap(s.Secrets)
-		for _, a := range resources {
-			sec := &tlsv3.Secret{}
-			if err := decode(a, sec); err != nil {
-				return nil, fmt.Errorf("secret %s: %w", sec.GetName(), err)
-			}
-			n.Secrets[sec.GetName()] = sec
-		}
+		err = decodeInto(n.Secrets, typ, "secret", resources, (*tlsv3.Secret).GetName)
 	default:
 		return nil, fmt.Errorf("resource type %s is not in the contract", typ)
+	}
+	if err != nil {
+		return nil, err
 	}
 	n.prune()
 	return n, nil
@@ -248,6 +213,28 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// decodeInto decodes each resource of a response of type typ, checks it against the contract and
+// puts it into `into` under its name.
+func decodeInto[T any, P interface {
+	*T
+	proto.Message
+}](into map[string]P, typ, what string, resources []*anypb.Any, name func(P) string) error {
+	for _, a := range resources {
+		m := P(new(T))
+		if a.GetTypeUrl() != typ {
+			return fmt.Errorf("%s: a %s in a response of type %s", what, a.GetTypeUrl(), typ)
+		}
+		if err := a.UnmarshalTo(m); err != nil {
+			return fmt.Errorf("%s %s: %w", what, name(m), err)
+		}
+		if err := xdscontract.Check(m); err != nil {
+			return fmt.Errorf("%s %s: %w", what, name(m), err)
+		}
+		into[name(m)] = m
+	}
+	return nil
 }
 
 func copyMap[K comparable, V any](m map[K]V) map[K]V {
