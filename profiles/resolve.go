@@ -96,11 +96,8 @@ func Resolve(in Input) (*Resolved, error) {
 	}
 	sp := spec(tree)
 	sp["profile"] = profile
-	if tag, _ := sp["tag"].(string); tag == "" && in.DefaultTag != "" {
+	if t := sp["tag"]; (t == nil || t == "") && in.DefaultTag != "" {
 		sp["tag"] = in.DefaultTag
-	}
-	if t, ok := sp["tag"].(float64); ok { // tag: 1.20 in YAML is a number; the user meant the text
-		sp["tag"] = fmt.Sprint(t)
 	}
 	tree["apiVersion"], tree["kind"] = APIVersion, Kind
 
@@ -207,9 +204,45 @@ func parseOperatorDocs(data []byte, source string, schema *schema) ([]map[string
 	return out, nil
 }
 
+// numbersAsText turns numbers where the IstioOperator has text into text, in place: YAML reads
+// `tag: 1.20` or `hub: 0` as numbers, stringShape accepts them, and the user meant the text.
+func numbersAsText(v any, s *shape) any {
+	s = s.resolved()
+	switch s.kind {
+	case stringShape:
+		switch n := v.(type) {
+		case float64, int, int64:
+			return fmt.Sprint(n)
+		}
+	case objectShape:
+		if m, ok := v.(map[string]any); ok {
+			fields := s.fieldMap()
+			for k, child := range m {
+				if f := fields[k]; f != nil {
+					m[k] = numbersAsText(child, f)
+				}
+			}
+		}
+	case mapShape:
+		if m, ok := v.(map[string]any); ok {
+			for k, child := range m {
+				m[k] = numbersAsText(child, s.elem)
+			}
+		}
+	case listShape:
+		if l, ok := v.([]any); ok {
+			for i, e := range l {
+				l[i] = numbersAsText(e, s.elem)
+			}
+		}
+	}
+	return v
+}
+
 // decode turns the merged tree into the typed IstioOperator. The tree was validated part by part, so an
 // error here is a bug or a conflict between parts that only shows once merged.
 func decode(tree map[string]any) (*IstioOperator, error) {
+	numbersAsText(tree, shapeOfType(reflect.TypeOf(IstioOperator{})))
 	b, err := json.Marshal(tree)
 	if err != nil {
 		return nil, fmt.Errorf("encode merged IstioOperator: %w", err)

@@ -102,11 +102,18 @@ func secret(sec *tlsv3.Secret) (*ir.Secret, error) {
 
 // inlinePEM is a secret's PEM, given inline: meshd never names a file of the proxy's container here.
 func inlinePEM(d *corev3.DataSource) ([]byte, error) {
+	var b []byte
 	switch s := d.GetSpecifier().(type) {
 	case *corev3.DataSource_InlineBytes:
-		return s.InlineBytes, nil
+		b = s.InlineBytes
 	case *corev3.DataSource_InlineString:
-		return []byte(s.InlineString), nil
+		b = []byte(s.InlineString)
+	default:
+		return nil, fmt.Errorf("inline_bytes or inline_string: required")
 	}
-	return nil, fmt.Errorf("inline_bytes or inline_string: required")
+	if len(b) == 0 {
+		// An empty certificate, key or root set is a Secret without the key meshd read: never usable.
+		return nil, fmt.Errorf("empty")
+	}
+	return b, nil
 }
