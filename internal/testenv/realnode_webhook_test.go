@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -76,16 +77,22 @@ func TestRealNodeServesWebhook(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = hooks.Delete(context.Background(), cfg.Name, metav1.DeleteOptions{}) })
 
-	// The first call may come before the webhook's endpoint is known: retry until a ConfigMap is created.
+	// The first calls may come before the webhook's endpoint is known (refused), or before the API
+	// server's cache of webhook configurations holds the new one (created unmutated): retry until a
+	// ConfigMap comes back mutated. Without the webhook none ever does, and the poll fails.
 	var got *corev1.ConfigMap
 	Poll(t, "a ConfigMap created through the webhook", func(ctx context.Context) (bool, error) {
 		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{GenerateName: "mutated-"}}
 		got, err = env.Client().CoreV1().ConfigMaps(target).Create(ctx, cm, metav1.CreateOptions{})
-		return err == nil, err
+		if err != nil {
+			return false, err
+		}
+		if got.Annotations["probe.meshctl.io/mutated"] != "true" {
+			_ = env.Client().CoreV1().ConfigMaps(target).Delete(ctx, got.Name, metav1.DeleteOptions{})
+			return false, fmt.Errorf("ConfigMap created in %s has annotations %v; the webhook's patch is missing", target, got.Annotations)
+		}
+		return true, nil
 	})
-	if got.Annotations["probe.meshctl.io/mutated"] != "true" {
-		t.Errorf("ConfigMap created in %s has annotations %v; the webhook's patch is missing", target, got.Annotations)
-	}
 	if !strings.HasPrefix(got.Name, "mutated-") {
 		t.Errorf("ConfigMap name %s", got.Name)
 	}
