@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -16,6 +17,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	neturl "net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -48,6 +50,15 @@ func (e *Env) PauseAPIServer(t testing.TB) (resume func()) {
 	}
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatalf("pause kube-apiserver (pid %d): %v", pid, err)
+	}
+	// kill returns before every thread has stopped: a request may still be answered. Wait until the
+	// kernel reports the process stopped (state T in /proc/PID/stat).
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+			if i := bytes.LastIndexByte(b, ')'); i > 0 && i+2 < len(b) && b[i+2] == 'T' {
+				break
+			}
+		}
 	}
 	var once sync.Once
 	resume = func() {
