@@ -81,36 +81,24 @@ func (s *State) with(typ, version string, resources []*anypb.Any) (*State, error
 
 // prune drops endpoints of clusters that are gone, and routes and secrets nothing names.
 func (s *State) prune() {
-	eds := s.EDSNames()
-	if len(s.Endpoints) > len(eds) || !containsAll(eds, s.Endpoints) {
-		kept := map[string]*endpointv3.ClusterLoadAssignment{}
-		for _, n := range eds {
-			if e, ok := s.Endpoints[n]; ok {
-				kept[n] = e
-			}
-		}
-		s.Endpoints = kept
+	s.Endpoints = keepNamed(s.Endpoints, s.EDSNames())
+	s.Routes = keepNamed(s.Routes, s.RDSNames())
+	s.Secrets = keepNamed(s.Secrets, s.SDSNames())
+}
+
+// keepNamed is m with only the entries names lists; m itself when it holds nothing else (the
+// state's maps are shared between versions: unchanged ones are not copied).
+func keepNamed[V any](m map[string]V, names []string) map[string]V {
+	if len(m) <= len(names) && containsAll(names, m) {
+		return m
 	}
-	rds := s.RDSNames()
-	if len(s.Routes) > len(rds) || !containsAll(rds, s.Routes) {
-		kept := map[string]*routev3.RouteConfiguration{}
-		for _, n := range rds {
-			if r, ok := s.Routes[n]; ok {
-				kept[n] = r
-			}
+	kept := make(map[string]V, len(names))
+	for _, n := range names {
+		if v, ok := m[n]; ok {
+			kept[n] = v
 		}
-		s.Routes = kept
 	}
-	sds := s.SDSNames()
-	if len(s.Secrets) > len(sds) || !containsAll(sds, s.Secrets) {
-		kept := map[string]*tlsv3.Secret{}
-		for _, n := range sds {
-			if sec, ok := s.Secrets[n]; ok {
-				kept[n] = sec
-			}
-		}
-		s.Secrets = kept
-	}
+	return kept
 }
 
 func containsAll[V any](names []string, m map[string]V) bool {
