@@ -140,7 +140,10 @@ func buildRequest(buf []byte) (r *http.Request, ok bool) {
 	delete(h, "Host")
 	r = &http.Request{
 		Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: h, Body: http.NoBody, ContentLength: length, Host: hosts[0], RequestURI: target,
+		Header: h, ContentLength: length, Host: hosts[0], RequestURI: target,
+	}
+	if length == 0 {
+		r.Body = http.NoBody // a body of known length is the connection's (h1conn.serve)
 	}
 	return r, true
 }
