@@ -30,8 +30,9 @@ const (
 // connection's life and no read in the background. A request the fast path does not take
 // (scanHead) hands the connection, bytes already read included, to net/http's server.
 type h1conn struct {
-	m    *Manager
-	conn net.Conn
+	m       *Manager
+	handler http.Handler // the Manager; a test's handler in tests
+	conn    net.Conn
 	st   *connState
 	ctx  context.Context
 	r    connReader
@@ -84,14 +85,14 @@ func (w errWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// serveHTTP1 serves a connection of an HTTP chain; it returns when the connection is closed or
-// handed to net/http's server.
-func (m *Manager) serveHTTP1(conn net.Conn, st *connState) {
-	c := &h1conn{m: m, conn: conn, st: st, watched: make(chan struct{}, 1)}
+// serveHTTP1 serves a connection of an HTTP chain with h (the Manager); it returns when the
+// connection is closed or handed to net/http's server.
+func (m *Manager) serveHTTP1(conn net.Conn, st *connState, h http.Handler) {
+	c := &h1conn{m: m, handler: h, conn: conn, st: st, watched: make(chan struct{}, 1)}
 	c.r.conn = conn
 	c.br = bufio.NewReaderSize(&c.r, 4<<10)
 	c.bw = bufio.NewWriterSize(errWriter{c}, 4<<10)
-	c.rw = h1response{c: c, header: http.Header{}, w: bufio.NewWriterSize(nil, bufferBeforeChunking)}
+	c.rw = h1response{c: c, header: http.Header{}, sent: http.Header{}, w: bufio.NewWriterSize(nil, bufferBeforeChunking)}
 	ctx := context.WithValue(context.Background(), http.ServerContextKey, m.srv)
 	ctx = context.WithValue(ctx, http.LocalAddrContextKey, conn.LocalAddr())
 	c.ctx = context.WithValue(ctx, stateKey{}, st)
@@ -201,7 +202,7 @@ func (c *h1conn) serve(req *http.Request) (keep bool) {
 			keep = false
 		}
 	}()
-	c.m.ServeHTTP(&c.rw, req)
+	c.handler.ServeHTTP(&c.rw, req)
 	c.rw.finish()
 	return c.rw.reusable() && !c.clientGone()
 }

@@ -23,16 +23,17 @@ const maxPostHandlerRead = 256 << 10
 // h1response is the fast path's http.ResponseWriter, one per connection, reset for each request.
 // It writes what net/http's server writes for the same calls (header order, Date, Content-Length
 // or chunking, Content-Type sniffing, trailers, Connection: close), in the same layers: a
-// 2,048-byte buffer whose first flush writes the head, then the connection's 4 KiB buffer. Unlike
-// net/http it does not copy the header map at WriteHeader: the handler changes only trailers after
-// it.
+// 2,048-byte buffer whose first flush writes the head, then the connection's 4 KiB buffer.
 type h1response struct {
 	c   *h1conn
 	req *http.Request
 	// body is the request's body when it has one (nil: http.NoBody).
 	body *h1body
 
-	header        http.Header
+	header http.Header
+	// sent is the header as it was at WriteHeader, what the head holds (net/http's clone); the
+	// map is the connection's, refilled for each request.
+	sent          http.Header
 	status        int
 	wroteHeader   bool // WriteHeader called (not with a 1xx)
 	headerSent    bool // the head is in the connection's buffer
@@ -53,7 +54,8 @@ type h1response struct {
 
 func (w *h1response) reset(req *http.Request, body *h1body) {
 	clear(w.header)
-	*w = h1response{c: w.c, req: req, body: body, header: w.header, w: w.w, contentLength: -1, trailers: w.trailers[:0]}
+	clear(w.sent)
+	*w = h1response{c: w.c, req: req, body: body, header: w.header, sent: w.sent, w: w.w, contentLength: -1, trailers: w.trailers[:0]}
 	w.w.Reset(chunkWriter{w})
 }
 
@@ -78,6 +80,9 @@ func (w *h1response) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	w.status = code
+	for k, vv := range w.header {
+		w.sent[k] = vv
+	}
 	if cl := headerGet(w.header, "Content-Length"); cl != "" {
 		v, err := strconv.ParseInt(cl, 10, 64)
 		if err == nil && v >= 0 {
@@ -189,7 +194,7 @@ func (cw chunkWriter) Write(p []byte) (int, error) {
 // a Content-Type; their length is the Content-Length when the handler is done).
 func (w *h1response) writeHeader(p []byte) {
 	w.headerSent = true
-	header := w.header
+	header := w.sent
 	keepAlives := !w.c.m.draining.Load()
 	var exclude map[string]bool
 	del := func(k string) {

@@ -323,7 +323,7 @@ func (m *Manager) handle(c *net.TCPConn, bound netip.AddrPort) {
 	if ch.cfg.HTTP != nil {
 		st.rconn.UseRemoteAddress = ch.cfg.HTTP.UseRemoteAddress
 		m.active.Add(1)
-		m.serveHTTP1(conn, st)
+		m.serveHTTP1(conn, st, m)
 		return
 	}
 	m.serveTCP(conn, st)
