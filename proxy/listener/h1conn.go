@@ -33,13 +33,13 @@ type h1conn struct {
 	m       *Manager
 	handler http.Handler // the Manager; a test's handler in tests
 	conn    net.Conn
-	st   *connState
-	ctx  context.Context
-	r    connReader
-	br   *bufio.Reader
-	bw   *bufio.Writer
-	rw   h1response
-	werr error // the first write error
+	st      *connState
+	ctx     context.Context
+	r       connReader
+	br      *bufio.Reader
+	bw      *bufio.Writer
+	rw      h1response
+	werr    error // the first write error
 
 	state atomic.Int32
 
