@@ -40,6 +40,7 @@ type h1conn struct {
 	bw      *bufio.Writer
 	rw      h1response
 	werr    error // the first write error
+	served  bool  // a request was served: the connection waits for the next one
 
 	state atomic.Int32
 
@@ -124,7 +125,13 @@ func (c *h1conn) readRequest() (*http.Request, bool) {
 			c.close() // net/http closes idle connections when keep-alives are turned off
 			return nil, false
 		}
-		_ = c.conn.SetReadDeadline(time.Now().Add(m.opts.IdleTimeout))
+		// A new connection has ReadHeaderTimeout for its first request, a used one IdleTimeout
+		// until the next request begins (net/http's deadlines).
+		wait := m.opts.IdleTimeout
+		if !c.served {
+			wait = m.opts.ReadHeaderTimeout
+		}
+		_ = c.conn.SetReadDeadline(time.Now().Add(wait))
 		if _, err := c.br.Peek(1); err != nil {
 			c.close()
 			return nil, false
@@ -133,7 +140,9 @@ func (c *h1conn) readRequest() (*http.Request, bool) {
 			return nil, false // Drain or Close closed it
 		}
 	}
-	_ = c.conn.SetReadDeadline(time.Now().Add(m.opts.ReadHeaderTimeout))
+	if c.served {
+		_ = c.conn.SetReadDeadline(time.Now().Add(m.opts.ReadHeaderTimeout))
+	}
 	for {
 		buf, _ := c.br.Peek(c.br.Buffered())
 		end, s := scanHead(buf)
@@ -183,6 +192,7 @@ func (c *h1conn) serve(req *http.Request) (keep bool) {
 		req.Body = body
 	}
 	c.rw.reset(req, body)
+	c.served = true
 	if body == nil {
 		c.arm()
 	}

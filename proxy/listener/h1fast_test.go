@@ -162,6 +162,16 @@ func TestFastPathLimitsAfterARequest(t *testing.T) {
 	}
 }
 
+// TestFastPathSilentConnection: a new connection that sends nothing has ReadHeaderTimeout, not
+// the (hour-long) IdleTimeout of a connection between requests.
+func TestFastPathSilentConnection(t *testing.T) {
+	_, addr := fastProxy(t, proxytest.NewBackend(t, "b"), listener.Options{ReadHeaderTimeout: 200 * time.Millisecond})
+	c := dialFast(t, addr) // its own deadline is 10 s
+	if _, err := c.br.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Errorf("silent connection: read %v, want EOF", err)
+	}
+}
+
 // TestFastPathNoticesAClientGoingAway: a client that closes while its request waits for the
 // upstream cancels the request (DC in the access log), as net/http's background read does.
 func TestFastPathNoticesAClientGoingAway(t *testing.T) {
