@@ -97,6 +97,8 @@ func (m *Manager) serveHTTP1(conn net.Conn, st *connState, h http.Handler) {
 	ctx := context.WithValue(context.Background(), http.ServerContextKey, m.srv)
 	ctx = context.WithValue(ctx, http.LocalAddrContextKey, conn.LocalAddr())
 	c.ctx = context.WithValue(ctx, stateKey{}, st)
+	c.watch = time.AfterFunc(time.Hour, c.watchRead)
+	c.watch.Stop()
 	if !m.addH1(c) {
 		c.close()
 		return
@@ -217,14 +219,8 @@ func (c *h1conn) serve(req *http.Request) (keep bool) {
 	return c.rw.reusable() && !c.clientGone()
 }
 
-// arm starts the request's watch timer.
-func (c *h1conn) arm() {
-	if c.watch == nil {
-		c.watch = time.AfterFunc(watchDelay, c.watchRead)
-		return
-	}
-	c.watch.Reset(watchDelay)
-}
+// arm starts the request's watch timer; the body's reader may call it from another goroutine.
+func (c *h1conn) arm() { c.watch.Reset(watchDelay) }
 
 // watchRead reads one byte: EOF or an error means the client went away (the request is
 // cancelled); a byte is the next request's, kept for the reader.
@@ -258,9 +254,7 @@ func (c *h1conn) watchRead() {
 
 // stopWatch ends the request's watch, interrupting its read if it is in one.
 func (c *h1conn) stopWatch() {
-	if c.watch != nil {
-		c.watch.Stop()
-	}
+	c.watch.Stop()
 	c.wmu.Lock()
 	c.finished = true
 	watching := c.watching
