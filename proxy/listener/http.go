@@ -40,6 +40,17 @@ type stateKey struct{}
 type httpConn struct {
 	net.Conn
 	state *connState
+	// pending are bytes the fast path read before it handed the connection over (h1conn.go).
+	pending []byte
+}
+
+func (c *httpConn) Read(p []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
 }
 
 // CloseWrite lets http.Server half-close as it does on its own TCP connections.

@@ -87,6 +87,10 @@ type Manager struct {
 	// draining is set once Drain has told the HTTP server to close connections after their request.
 	draining atomic.Bool
 	applied  atomic.Bool
+
+	h1mu     sync.Mutex // h1conns, h1closed
+	h1conns  map[*h1conn]struct{}
+	h1closed bool
 }
 
 // Stats are the downstream counters, Envoy's http.*/listener.* names without the prefix.
@@ -128,6 +132,7 @@ func New(ctx context.Context, opts Options) *Manager {
 		sockets:  map[netip.AddrPort]net.Listener{},
 		tcp:      map[net.Conn]struct{}{},
 		httpLn:   newChanListener(),
+		h1conns:  map[*h1conn]struct{}{},
 		logs:     &accessLogs{open: opts.OpenAccessLog},
 	}
 	m.secrets = tlsconf.NewStore(opts.Secrets)
@@ -318,7 +323,7 @@ func (m *Manager) handle(c *net.TCPConn, bound netip.AddrPort) {
 	if ch.cfg.HTTP != nil {
 		st.rconn.UseRemoteAddress = ch.cfg.HTTP.UseRemoteAddress
 		m.active.Add(1)
-		m.httpLn.push(&httpConn{Conn: conn, state: st})
+		m.serveHTTP1(conn, st, m)
 		return
 	}
 	m.serveTCP(conn, st)
@@ -337,6 +342,7 @@ func addrPort(a net.Addr) netip.AddrPort {
 func (m *Manager) Drain(ctx context.Context) {
 	m.srv.SetKeepAlivesEnabled(false)
 	m.draining.Store(true)
+	m.closeH1(false)
 	m.mu.Lock()
 	for addr, ln := range m.sockets {
 		for _, p := range m.opts.DrainPorts {
@@ -370,6 +376,7 @@ func (m *Manager) Close() {
 	}
 	m.mu.Unlock()
 	m.httpLn.Close()
+	m.closeH1(true)
 	m.srv.Close()
 	m.logs.close()
 }
