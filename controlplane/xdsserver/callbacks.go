@@ -105,6 +105,11 @@ func (s *Server) sent(id int64, delta bool, typeURL, nonce, version string, reso
 	if st == nil {
 		return
 	}
+	s.sentOn(st, delta, typeURL, nonce, version, resources, bytes)
+}
+
+// sentOn is sent once the stream is known.
+func (s *Server) sentOn(st *streamState, delta bool, typeURL, nonce, version string, resources, bytes int) {
 	p := st.proxy
 	now := time.Now()
 	p.statsMu.Lock()
