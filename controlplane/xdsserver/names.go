@@ -46,7 +46,7 @@ func containsName(sorted []string, n string) bool {
 	return ok
 }
 
-// intersectNames returns the names of sorted a that are also in sorted b, reusing a or b
+// intersectNames returns the names of sorted a that are also in sorted b, reusing b or a
 // when one holds all of the other's.
 func intersectNames(a, b []string) []string {
 	if sameSlice(a, b) || len(a) == 0 {
@@ -67,10 +67,11 @@ func intersectNames(a, b []string) []string {
 		}
 	}
 	switch len(out) {
+	case len(b):
+		// b when both are equal: the newer list, which the subscription holds.
+		return b
 	case len(a):
 		return a
-	case len(b):
-		return b
 	}
 	return slices.Clip(out)
 }

@@ -77,6 +77,13 @@ func TestNackDoesNotStallOthers(t *testing.T) {
 	bad := connect(t, ts.addr, 1, "a", false, rejectCDS)
 	badDelta := connect(t, ts.addr, 2, "a", true, rejectCDS)
 	good := connect(t, ts.addr, 3, "a", false, nil)
+	// Rejects routes, which every push below changes: a NACK does not keep it from the next version.
+	badRoutes := connect(t, ts.addr, 4, "a", false, func(typ string) string {
+		if typ == resource.RouteType {
+			return "route 80: unsupported field"
+		}
+		return ""
+	})
 	ctx := waitCtx(t)
 	if err := good.Wait(ctx, synced); err != nil {
 		t.Fatal(err)
@@ -108,6 +115,12 @@ func TestNackDoesNotStallOthers(t *testing.T) {
 	})
 	if n := bad.Responses(resource.ClusterType); n != 1 {
 		t.Errorf("the proxy rejecting CDS was sent %d CDS responses, want 1", n)
+	}
+	if err := badRoutes.Wait(ctx, func(c *loadtest.Client) bool { return c.Responses(resource.RouteType) >= 4 }); err != nil {
+		t.Fatal(err)
+	}
+	if n := badRoutes.Responses(resource.RouteType); n != 4 {
+		t.Errorf("the proxy rejecting RDS was sent %d RDS responses, want 4 (connection, three pushes)", n)
 	}
 	if nacked["load-3"] != 0 {
 		t.Errorf("the good proxy has %d NACKs", nacked["load-3"])

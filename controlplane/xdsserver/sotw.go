@@ -236,10 +236,11 @@ func (sub *sotwSub) subscribe(req []string, shared []string) {
 	names, wildcard := normalizeNames(req)
 	sub.wildcard = wildcard
 	switch {
+	case equalNames(names, shared):
+		// The snapshot's current list rather than an older equal one, which it lets go.
+		names = shared
 	case equalNames(names, sub.names):
 		names = sub.names
-	case equalNames(names, shared):
-		names = shared
 	case sameSlice(names, req):
 		// Sorted and unique already: a copy, not the request's array.
 		names = append([]string(nil), names...)
@@ -256,6 +257,10 @@ func (sub *sotwSub) lacking(set *typeSet) []*anypb.Any {
 	all := sameSlice(sub.names, set.names)
 	var out []*anypb.Any
 	if sub.has != nil && sameSlice(sub.hasNames, sub.names) {
+		if sub.has == set {
+			// An ACK, the subscription as it was.
+			return nil
+		}
 		// The usual push: the stream has the previous set for every name it asks, and the
 		// difference between the two sets is computed once for all proxies making the move.
 		changed, _ := set.changedSince(sub.has)
