@@ -20,7 +20,7 @@ import (
 type Server struct {
 	opts Options
 	log  *slog.Logger
-	// deltaCache serves delta streams; state-of-the-world ones are served by watcher.
+	// deltaCache serves delta streams; state-of-the-world ones are served by the ADS loop (ads).
 	deltaCache cache.SnapshotCache
 	marshal    *marshalCache
 	xds        serverv3.Server // serves delta streams
