@@ -88,6 +88,10 @@ func TestNackDoesNotStallOthers(t *testing.T) {
 	if err := good.Wait(ctx, synced); err != nil {
 		t.Fatal(err)
 	}
+	// The proxy rejecting routes has its first ones (and rejects them) before the first push.
+	if err := badRoutes.Wait(ctx, func(c *loadtest.Client) bool { return c.Responses(resource.RouteType) >= 1 }); err != nil {
+		t.Fatal(err)
+	}
 	for v := 1; v <= 3; v++ {
 		gen.bumpConfig()
 		ts.srv.Notify(Change{Kinds: []string{"VirtualService"}})
