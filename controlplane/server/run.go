@@ -236,7 +236,9 @@ func newSecurity(opts Options, restConfig func() (*rest.Config, error), reg prom
 }
 
 // grpcOptions are istiod's settings for proxy connections: many streams, large windows, and
-// keepalives that find dead proxies.
+// keepalives that find dead proxies. No buffer option: gRPC shares its write buffers and pools
+// its read buffers per read already, and its pooled encode buffers kept peak RSS lower at 1,000
+// proxies than plain allocations did (docs/meshd.md, "Figures").
 func grpcOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
 		grpc.MaxConcurrentStreams(100000),

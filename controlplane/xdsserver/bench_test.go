@@ -11,9 +11,7 @@ import (
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
-	"github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
-	"github.com/envoyproxy/go-control-plane/pkg/server/stream/v3"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/meshctl/meshctl/controlplane/loadtest"
@@ -52,13 +50,25 @@ func (g *sharedGen) bump(eds bool) {
 	g.mu.Unlock()
 }
 
-// benchProxy stands for one proxy's stream: it holds a watch per type, and serializes each
-// response as the stream's goroutine would before sending it.
+// benchProxy stands for one proxy's stream: the server's stream state, driven without gRPC; each
+// response is serialized (sized) as gRPC would before sending it.
 type benchProxy struct {
 	node *core.Node
-	ch   chan cache.Response
-	subs map[string]*stream.Subscription
-	reqs map[string]*discovery.DiscoveryRequest
+	ss   *sotwStream
+	got  []*discovery.DiscoveryResponse // since the last ACKs
+}
+
+// ack answers every response received, as a proxy does.
+func (bp *benchProxy) ack(names map[string][]string) error {
+	got := bp.got
+	bp.got = nil
+	for _, r := range got {
+		t := r.GetTypeUrl()
+		if err := bp.ss.request(&discovery.DiscoveryRequest{TypeUrl: t, ResourceNames: names[t], VersionInfo: r.GetVersionInfo(), ResponseNonce: r.GetNonce()}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // BenchmarkPushFanOut: one routing change (a full push, whose only changed type is RDS) or one
@@ -97,70 +107,54 @@ func benchFanOut(b *testing.B, proxies, clusters int, eds bool) {
 		typesOfPush = []string{resource.EndpointType}
 	}
 	bps := make([]*benchProxy, proxies)
+	all := []string{resource.ClusterType, resource.EndpointType, resource.ListenerType, resource.RouteType}
 	for i := range bps {
 		node, err := loadtest.SidecarNode(i, fmt.Sprintf("load-%d", i%10), "1.31.1")
 		if err != nil {
 			b.Fatal(err)
 		}
-		bp := &benchProxy{node: node, ch: make(chan cache.Response, types.UnknownType), subs: map[string]*stream.Subscription{}, reqs: map[string]*discovery.DiscoveryRequest{}}
-		first := &discovery.DiscoveryRequest{Node: node, TypeUrl: resource.ClusterType}
-		if _, err := s.attach(int64(i), false, first); err != nil {
-			b.Fatal(err)
+		bp := &benchProxy{node: node}
+		bp.ss = s.newSotwStream(func(r *discovery.DiscoveryResponse) error {
+			_ = proto.Size(r)
+			bp.got = append(bp.got, r)
+			return nil
+		})
+		// Connection: every type asked for and answered at once, then ACKed.
+		for _, t := range all {
+			req := &discovery.DiscoveryRequest{TypeUrl: t, ResourceNames: names[t]}
+			if t == resource.ClusterType {
+				req.Node = node
+			}
+			if err := bp.ss.request(req); err != nil {
+				b.Fatal(err)
+			}
 		}
-		for t, n := range names {
-			sub := stream.NewSotwSubscription(n, true)
-			bp.subs[t] = &sub
-			bp.reqs[t] = &discovery.DiscoveryRequest{Node: node, TypeUrl: t, ResourceNames: n}
+		if len(bp.got) != len(all) {
+			b.Fatalf("proxy %d: %d responses at connection, want %d", i, len(bp.got), len(all))
+		}
+		if err := bp.ack(names); err != nil {
+			b.Fatal(err)
 		}
 		bps[i] = bp
 	}
-	// serve answers each proxy's open watches with `want` responses and re-arms them as ACKs would.
+	// serve has each proxy's stream send what the push changed (`want` responses) and ACK it.
 	serve := func(want []string) {
 		var wg sync.WaitGroup
 		for _, bp := range bps {
 			wg.Go(func() {
-				for range want {
-					resp := <-bp.ch
-					out, err := resp.GetDiscoveryResponse()
-					if err != nil {
+				for len(bp.got) < len(want) {
+					<-bp.ss.wake
+					if err := bp.ss.answer(); err != nil {
 						b.Error(err)
 						return
 					}
-					_ = proto.Size(out)
-					t := resp.GetRequest().GetTypeUrl()
-					bp.subs[t].SetReturnedResources(resp.GetReturnedResources())
-					bp.reqs[t] = &discovery.DiscoveryRequest{Node: bp.node, TypeUrl: t, ResourceNames: names[t], VersionInfo: out.GetVersionInfo(), ResponseNonce: "n"}
 				}
-				for _, t := range want {
-					if _, err := (watcher{s}).CreateWatch(bp.reqs[t], bp.subs[t], bp.ch); err != nil {
-						b.Error(err)
-					}
+				if err := bp.ack(names); err != nil {
+					b.Error(err)
 				}
 			})
 		}
 		wg.Wait()
-	}
-	// Connection: every type answered once.
-	for _, bp := range bps {
-		for t := range names {
-			if _, err := (watcher{s}).CreateWatch(bp.reqs[t], bp.subs[t], bp.ch); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	all := []string{resource.ClusterType, resource.EndpointType, resource.ListenerType, resource.RouteType}
-	for _, bp := range bps {
-		for range all {
-			resp := <-bp.ch
-			t := resp.GetRequest().GetTypeUrl()
-			bp.subs[t].SetReturnedResources(resp.GetReturnedResources())
-			bp.reqs[t] = &discovery.DiscoveryRequest{Node: bp.node, TypeUrl: t, ResourceNames: names[t], VersionInfo: resp.GetResponseVersion()}
-		}
-		for _, t := range all {
-			if _, err := (watcher{s}).CreateWatch(bp.reqs[t], bp.subs[t], bp.ch); err != nil {
-				b.Fatal(err)
-			}
-		}
 	}
 
 	runtime.GC()

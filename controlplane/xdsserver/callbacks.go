@@ -10,26 +10,24 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// callbacks receive go-control-plane's stream events: they bind streams to proxies and keep the
-// ACK/NACK accounting. They run on the stream's goroutine and never wait on another proxy.
+// callbacks receive go-control-plane's delta stream events: they bind streams to proxies and keep
+// the ACK/NACK accounting. They run on the stream's goroutine and never wait on another proxy.
+// State-of-the-world streams never reach the library (ads serves them): its events for them are
+// no-ops.
 type callbacks struct{ s *Server }
 
 func (c callbacks) OnStreamOpen(context.Context, int64, string) error      { return nil }
 func (c callbacks) OnDeltaStreamOpen(context.Context, int64, string) error { return nil }
-func (c callbacks) OnStreamClosed(id int64, _ *core.Node)                  { c.s.detach(id, false) }
+func (c callbacks) OnStreamClosed(int64, *core.Node)                       {}
 func (c callbacks) OnDeltaStreamClosed(id int64, _ *core.Node)             { c.s.detach(id, true) }
 func (c callbacks) OnFetchRequest(context.Context, *discovery.DiscoveryRequest) error {
 	return nil
 }
 func (c callbacks) OnFetchResponse(*discovery.DiscoveryRequest, *discovery.DiscoveryResponse) {}
-
-func (c callbacks) OnStreamRequest(id int64, req *discovery.DiscoveryRequest) error {
-	st, err := c.s.attach(id, false, req)
-	if err != nil {
-		return err
-	}
-	c.s.account(st, req.GetTypeUrl(), req.GetResponseNonce(), req.GetVersionInfo(), req.GetErrorDetail())
+func (c callbacks) OnStreamRequest(int64, *discovery.DiscoveryRequest) error {
 	return nil
+}
+func (c callbacks) OnStreamResponse(context.Context, int64, *discovery.DiscoveryRequest, *discovery.DiscoveryResponse) {
 }
 
 func (c callbacks) OnStreamDeltaRequest(id int64, req *discovery.DeltaDiscoveryRequest) error {
@@ -39,10 +37,6 @@ func (c callbacks) OnStreamDeltaRequest(id int64, req *discovery.DeltaDiscoveryR
 	}
 	c.s.account(st, req.GetTypeUrl(), req.GetResponseNonce(), "", req.GetErrorDetail())
 	return nil
-}
-
-func (c callbacks) OnStreamResponse(_ context.Context, id int64, req *discovery.DiscoveryRequest, resp *discovery.DiscoveryResponse) {
-	c.s.sent(id, false, req.GetTypeUrl(), resp.GetNonce(), resp.GetVersionInfo(), len(resp.GetResources()), proto.Size(resp))
 }
 
 func (c callbacks) OnStreamDeltaResponse(id int64, req *discovery.DeltaDiscoveryRequest, resp *discovery.DeltaDiscoveryResponse) {
@@ -105,6 +99,11 @@ func (s *Server) sent(id int64, delta bool, typeURL, nonce, version string, reso
 	if st == nil {
 		return
 	}
+	s.sentOn(st, delta, typeURL, nonce, version, resources, bytes)
+}
+
+// sentOn is sent once the stream is known.
+func (s *Server) sentOn(st *streamState, delta bool, typeURL, nonce, version string, resources, bytes int) {
 	p := st.proxy
 	now := time.Now()
 	p.statsMu.Lock()

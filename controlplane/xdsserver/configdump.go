@@ -2,8 +2,6 @@ package xdsserver
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 
 	adminv3 "github.com/envoyproxy/go-control-plane/envoy/admin/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
@@ -29,10 +27,9 @@ func (s *Server) ConfigDump(proxyID string) (*adminv3.ConfigDump, error) {
 
 	sorted := func(url string) (string, []types.Resource) {
 		set := snap.set(url)
-		names := slices.Sorted(maps.Keys(set.plain))
-		out := make([]types.Resource, 0, len(names))
-		for _, n := range names {
-			out = append(out, set.plain[n])
+		out := make([]types.Resource, 0, len(set.names))
+		for _, n := range set.names {
+			out = append(out, set.entries[n].res)
 		}
 		return set.version, out
 	}

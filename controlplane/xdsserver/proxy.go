@@ -24,13 +24,12 @@ type proxyState struct {
 	snap   *snapshot
 	pushes uint64 // generations, for /debug/syncz and tests
 
-	// watchMu guards the configuration the proxy's streams are served, their open watches, and
-	// closed (the node's last stream ended).
-	watchMu   sync.Mutex
-	closed    bool
-	published *snapshot
-	watches   map[int64]sotwWatch
-	watchSeq  int64
+	// watchMu guards the configuration the proxy's streams are served, its state-of-the-world
+	// streams (woken when it changes), and closed (the node's last stream ended).
+	watchMu     sync.Mutex
+	closed      bool
+	published   *snapshot
+	sotwStreams map[*sotwStream]struct{}
 
 	// statsMu guards the accounting the stream callbacks update.
 	statsMu sync.Mutex
@@ -85,11 +84,11 @@ func parseNode(n *core.Node) (*Proxy, error) {
 
 func newProxyState(key string, p *Proxy) *proxyState {
 	return &proxyState{
-		key:     key,
-		proxy:   p,
-		stats:   map[string]*typeStats{},
-		watches: map[int64]sotwWatch{},
-		unacked: map[string]bool{},
+		key:         key,
+		proxy:       p,
+		stats:       map[string]*typeStats{},
+		sotwStreams: map[*sotwStream]struct{}{},
+		unacked:     map[string]bool{},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -19,11 +20,11 @@ import (
 type Server struct {
 	opts Options
 	log  *slog.Logger
-	// deltaCache serves delta streams; state-of-the-world ones are served by watcher.
+	// deltaCache serves delta streams; state-of-the-world ones are served by the ADS loop (ads).
 	deltaCache cache.SnapshotCache
 	marshal    *marshalCache
-	xds        serverv3.Server
-	ctx        context.Context // ends the library's stream loops when Run returns
+	xds        serverv3.Server // serves delta streams
+	ctx        context.Context // ends the stream loops when Run returns
 	cancel     context.CancelFunc
 
 	debounce *debouncer
@@ -34,6 +35,7 @@ type Server struct {
 	proxies map[string]*proxyState
 	sotw    map[int64]*streamState
 	delta   map[int64]*streamState
+	sotwIDs atomic.Int64 // numbers state-of-the-world streams
 
 	statusMu sync.Mutex
 	status   PushStatus
@@ -75,7 +77,7 @@ func New(opts Options) (*Server, error) {
 
 // Register exposes ADS on g.
 func (s *Server) Register(g *grpc.Server) {
-	discovery.RegisterAggregatedDiscoveryServiceServer(g, s.xds)
+	discovery.RegisterAggregatedDiscoveryServiceServer(g, ads{AggregatedDiscoveryServiceServer: s.xds, s: s})
 }
 
 // Notify hands a change to the debouncer. It never blocks.
@@ -258,8 +260,8 @@ func (s *Server) attach(id int64, delta bool, req nodeRequest) (*streamState, er
 	}
 	s.log.Info("proxy connected", "proxy", key, "stream", id, "delta", delta)
 	if created {
-		// The first snapshot is built on the stream's goroutine, before the library asks the
-		// cache for it: the proxy's first request is answered at once.
+		// The first snapshot is built on the stream's goroutine, before its first request is
+		// answered: that answer carries it.
 		if err := s.push(p, pushRequest{start: time.Now()}, true); err != nil {
 			return st, err
 		}
@@ -296,7 +298,7 @@ func (s *Server) detach(id int64, delta bool) {
 	// after it.
 	p.watchMu.Lock()
 	p.closed = true
-	p.watches = map[int64]sotwWatch{}
+	clear(p.sotwStreams)
 	s.deltaCache.ClearSnapshot(p.key)
 	p.watchMu.Unlock()
 }

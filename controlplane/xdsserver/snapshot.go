@@ -39,8 +39,10 @@ type typeSet struct {
 	anys      []*anypb.Any // every resource, in name order
 
 	// The last changedSince answer: every proxy moving from one set to this one asks the same.
+	// The set it answered for is known by its version (its content), not held: a pointer would
+	// chain every set to its predecessor and keep all of them alive.
 	diffMu                   sync.Mutex
-	diffFrom                 *typeSet
+	diffFrom                 string
 	diffChanged, diffRemoved []string
 }
 
@@ -49,7 +51,7 @@ type typeSet struct {
 func (ts *typeSet) changedSince(old *typeSet) (changed, removed []string) {
 	ts.diffMu.Lock()
 	defer ts.diffMu.Unlock()
-	if ts.diffFrom == old {
+	if ts.diffFrom != "" && ts.diffFrom == old.version {
 		return ts.diffChanged, ts.diffRemoved
 	}
 	for _, n := range ts.names {
@@ -62,7 +64,7 @@ func (ts *typeSet) changedSince(old *typeSet) (changed, removed []string) {
 			removed = append(removed, n)
 		}
 	}
-	ts.diffFrom, ts.diffChanged, ts.diffRemoved = old, changed, removed
+	ts.diffFrom, ts.diffChanged, ts.diffRemoved = old.version, changed, removed
 	return changed, removed
 }
 
