@@ -1,12 +1,11 @@
 package model
 
 import (
+	"maps"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
-
-	"istio.io/api/annotation"
 
 	"github.com/meshctl/meshctl/meshapi"
 )
@@ -26,7 +25,7 @@ func service(s *corev1.Service, domain string) *Service {
 		Name:     s.Name, Namespace: s.Namespace,
 		Selector: s.Spec.Selector,
 	}
-	if v := s.Annotations[annotation.NetworkingExportTo.Name]; v != "" {
+	if v := exportTo(&s.ObjectMeta); v != "" {
 		for _, e := range strings.Split(v, ",") {
 			if e = strings.TrimSpace(e); e != "" {
 				out.ExportTo = append(out.ExportTo, e)
@@ -69,6 +68,7 @@ func service(s *corev1.Service, domain string) *Service {
 
 // slice is the part of an EndpointSlice the model keeps.
 type slice struct {
+	liteMeta
 	service, namespace string
 	ports              map[string]uint32
 	endpoints          []sliceEndpoint
@@ -114,16 +114,20 @@ func endpointSlice(es *discoveryv1.EndpointSlice) *slice {
 
 // pod is what the model keeps of a Pod: its labels (subsets) and where it runs.
 type pod struct {
+	liteMeta
 	labels map[string]string
 	ip     string
 	node   string
 }
 
 func podInfo(p *corev1.Pod) *pod {
-	return &pod{labels: p.Labels, ip: p.Status.PodIP, node: p.Spec.NodeName}
+	return &pod{liteMeta: liteMetaOf(&p.ObjectMeta), labels: p.Labels, ip: p.Status.PodIP, node: p.Spec.NodeName}
 }
 
-func podLiteInfo(p *PodLite) *pod { return &pod{labels: p.Labels, ip: p.IP, node: p.NodeName} }
+// samePod: nothing the model keeps of the pod changed (its status and other fields are not kept).
+func samePod(a, b *pod) bool {
+	return a.ip == b.ip && a.node == b.node && maps.Equal(a.labels, b.labels)
+}
 
 func nodeLocality(n *corev1.Node) Locality {
 	return Locality{Region: n.Labels[labelRegion], Zone: n.Labels[labelZone], SubZone: n.Labels[labelSubZone]}
