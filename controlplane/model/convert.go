@@ -70,7 +70,7 @@ func service(s *corev1.Service, domain string) *Service {
 type slice struct {
 	liteMeta
 	service, namespace string
-	ports              map[string]uint32
+	ports              *sharedMap[uint32]
 	endpoints          []sliceEndpoint
 }
 
@@ -81,11 +81,12 @@ type sliceEndpoint struct {
 	zone      string
 }
 
-func endpointSlice(es *discoveryv1.EndpointSlice) *slice {
-	out := &slice{service: es.Labels[discoveryv1.LabelServiceName], namespace: es.Namespace, ports: map[string]uint32{}}
+func (w *world) endpointSlice(es *discoveryv1.EndpointSlice) *slice {
+	out := &slice{service: es.Labels[discoveryv1.LabelServiceName], namespace: es.Namespace}
 	if es.AddressType == discoveryv1.AddressTypeFQDN {
 		return out
 	}
+	ports := map[string]uint32{}
 	for _, p := range es.Ports {
 		if p.Port == nil || (p.Protocol != nil && *p.Protocol != corev1.ProtocolTCP) {
 			continue
@@ -94,8 +95,9 @@ func endpointSlice(es *discoveryv1.EndpointSlice) *slice {
 		if p.Name != nil {
 			name = *p.Name
 		}
-		out.ports[name] = uint32(*p.Port)
+		ports[name] = uint32(*p.Port)
 	}
+	out.ports = w.ports.intern(ports)
 	for _, e := range es.Endpoints {
 		se := sliceEndpoint{addresses: e.Addresses, ready: e.Conditions.Ready == nil || *e.Conditions.Ready}
 		if e.TargetRef != nil && e.TargetRef.Kind == "Pod" {
@@ -115,18 +117,18 @@ func endpointSlice(es *discoveryv1.EndpointSlice) *slice {
 // pod is what the model keeps of a Pod: its labels (subsets) and where it runs.
 type pod struct {
 	liteMeta
-	labels map[string]string
+	labels *sharedMap[string]
 	ip     string
 	node   string
 }
 
-func podInfo(p *corev1.Pod) *pod {
-	return &pod{liteMeta: liteMetaOf(&p.ObjectMeta), labels: p.Labels, ip: p.Status.PodIP, node: p.Spec.NodeName}
+func (w *world) podInfo(p *corev1.Pod) *pod {
+	return &pod{liteMeta: liteMetaOf(&p.ObjectMeta), labels: w.labels.intern(p.Labels), ip: p.Status.PodIP, node: p.Spec.NodeName}
 }
 
 // samePod: nothing the model keeps of the pod changed (its status and other fields are not kept).
 func samePod(a, b *pod) bool {
-	return a.ip == b.ip && a.node == b.node && maps.Equal(a.labels, b.labels)
+	return a.ip == b.ip && a.node == b.node && maps.Equal(a.labels.get(), b.labels.get())
 }
 
 func nodeLocality(n *corev1.Node) Locality {

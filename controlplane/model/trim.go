@@ -15,11 +15,11 @@ import (
 func (w *world) transform(obj any) (any, error) {
 	switch o := obj.(type) {
 	case *corev1.Pod:
-		return podInfo(o), nil
+		return w.podInfo(o), nil
 	case *corev1.Service:
 		return &serviceRecord{liteMeta: liteMetaOf(&o.ObjectMeta), svc: service(o, w.domain)}, nil
 	case *discoveryv1.EndpointSlice:
-		sl := endpointSlice(o)
+		sl := w.endpointSlice(o)
 		sl.liteMeta = liteMetaOf(&o.ObjectMeta)
 		return sl, nil
 	}
