@@ -1,12 +1,11 @@
 package model
 
 import (
+	"maps"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
-
-	"istio.io/api/annotation"
 
 	"github.com/meshctl/meshctl/meshapi"
 )
@@ -26,7 +25,7 @@ func service(s *corev1.Service, domain string) *Service {
 		Name:     s.Name, Namespace: s.Namespace,
 		Selector: s.Spec.Selector,
 	}
-	if v := s.Annotations[annotation.NetworkingExportTo.Name]; v != "" {
+	if v := exportTo(&s.ObjectMeta); v != "" {
 		for _, e := range strings.Split(v, ",") {
 			if e = strings.TrimSpace(e); e != "" {
 				out.ExportTo = append(out.ExportTo, e)
@@ -69,8 +68,9 @@ func service(s *corev1.Service, domain string) *Service {
 
 // slice is the part of an EndpointSlice the model keeps.
 type slice struct {
+	liteMeta
 	service, namespace string
-	ports              map[string]uint32
+	ports              *sharedMap[uint32]
 	endpoints          []sliceEndpoint
 }
 
@@ -81,11 +81,12 @@ type sliceEndpoint struct {
 	zone      string
 }
 
-func endpointSlice(es *discoveryv1.EndpointSlice) *slice {
-	out := &slice{service: es.Labels[discoveryv1.LabelServiceName], namespace: es.Namespace, ports: map[string]uint32{}}
+func (w *world) endpointSlice(es *discoveryv1.EndpointSlice) *slice {
+	out := &slice{service: es.Labels[discoveryv1.LabelServiceName], namespace: es.Namespace}
 	if es.AddressType == discoveryv1.AddressTypeFQDN {
 		return out
 	}
+	ports := map[string]uint32{}
 	for _, p := range es.Ports {
 		if p.Port == nil || (p.Protocol != nil && *p.Protocol != corev1.ProtocolTCP) {
 			continue
@@ -94,8 +95,9 @@ func endpointSlice(es *discoveryv1.EndpointSlice) *slice {
 		if p.Name != nil {
 			name = *p.Name
 		}
-		out.ports[name] = uint32(*p.Port)
+		ports[name] = uint32(*p.Port)
 	}
+	out.ports = w.ports.intern(ports)
 	for _, e := range es.Endpoints {
 		se := sliceEndpoint{addresses: e.Addresses, ready: e.Conditions.Ready == nil || *e.Conditions.Ready}
 		if e.TargetRef != nil && e.TargetRef.Kind == "Pod" {
@@ -114,16 +116,20 @@ func endpointSlice(es *discoveryv1.EndpointSlice) *slice {
 
 // pod is what the model keeps of a Pod: its labels (subsets) and where it runs.
 type pod struct {
-	labels map[string]string
+	liteMeta
+	labels *sharedMap[string]
 	ip     string
 	node   string
 }
 
-func podInfo(p *corev1.Pod) *pod {
-	return &pod{labels: p.Labels, ip: p.Status.PodIP, node: p.Spec.NodeName}
+func (w *world) podInfo(p *corev1.Pod) *pod {
+	return &pod{liteMeta: liteMetaOf(&p.ObjectMeta), labels: w.labels.intern(p.Labels), ip: p.Status.PodIP, node: p.Spec.NodeName}
 }
 
-func podLiteInfo(p *PodLite) *pod { return &pod{labels: p.Labels, ip: p.IP, node: p.NodeName} }
+// samePod: nothing the model keeps of the pod changed (its status and other fields are not kept).
+func samePod(a, b *pod) bool {
+	return a.ip == b.ip && a.node == b.node && maps.Equal(a.labels.get(), b.labels.get())
+}
 
 func nodeLocality(n *corev1.Node) Locality {
 	return Locality{Region: n.Labels[labelRegion], Zone: n.Labels[labelZone], SubZone: n.Labels[labelSubZone]}

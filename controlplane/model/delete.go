@@ -17,8 +17,12 @@ func (w *world) remove(o runtime.Object) {
 		delete(w.slices, key(o.Namespace, o.Name))
 	case *corev1.Pod:
 		delete(w.pods, key(o.Namespace, o.Name))
-	case *PodLite:
-		delete(w.pods, key(o.Namespace, o.Name))
+	case *pod:
+		delete(w.pods, key(o.namespace, o.name))
+	case *serviceRecord:
+		delete(w.services, key(o.namespace, o.name))
+	case *slice:
+		delete(w.slices, key(o.namespace, o.name))
 	case *corev1.Node:
 		delete(w.nodes, o.Name)
 	case *corev1.Namespace:

@@ -54,11 +54,15 @@ func (w *world) set(o runtime.Object) error {
 	case *corev1.Service:
 		w.services[key(o.Namespace, o.Name)] = service(o, w.domain)
 	case *discoveryv1.EndpointSlice:
-		w.slices[key(o.Namespace, o.Name)] = endpointSlice(o)
+		w.slices[key(o.Namespace, o.Name)] = w.endpointSlice(o)
+	case *serviceRecord:
+		w.services[key(o.namespace, o.name)] = o.svc
+	case *slice:
+		w.slices[key(o.namespace, o.name)] = o
 	case *corev1.Pod:
-		w.pods[key(o.Namespace, o.Name)] = podInfo(o)
-	case *PodLite:
-		w.pods[key(o.Namespace, o.Name)] = podLiteInfo(o)
+		w.pods[key(o.Namespace, o.Name)] = w.podInfo(o)
+	case *pod:
+		w.pods[key(o.namespace, o.name)] = o
 	case *corev1.Node:
 		w.nodes[o.Name] = nodeLocality(o)
 	case *corev1.Namespace:

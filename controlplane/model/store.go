@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -191,7 +190,7 @@ func (s *Store) MissingKinds() []string {
 // applied the initial list is the registration's HasSynced, not the informer's.
 func (s *Store) add(kind string, lw cache.ListerWatcher, obj runtime.Object) kindInformer {
 	inf := cache.NewSharedIndexInformer(lw, obj, 0, cache.Indexers{})
-	if err := inf.SetTransform(trim); err != nil {
+	if err := inf.SetTransform(s.w.transform); err != nil {
 		panic(err) // only fails once the informer runs
 	}
 	reg, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -334,9 +333,9 @@ func (s *Store) apply(kind string, old, obj any, deleted bool) {
 	if old != nil && !changed(old, obj) {
 		return
 	}
-	meta, _ := obj.(metav1.Object)
+	ns, name, _, hasMeta := recordMeta(obj)
 	s.mu.Lock()
-	if kind == KindSecret && meta != nil && !s.w.keepsSecret(meta.GetNamespace(), meta.GetName(), o, deleted) {
+	if kind == KindSecret && hasMeta && !s.w.keepsSecret(ns, name, o, deleted) {
 		s.mu.Unlock()
 		return // no TLS material before or after: nothing the model keeps
 	}
@@ -357,8 +356,8 @@ func (s *Store) apply(kind string, old, obj any, deleted bool) {
 	if !s.synced.Load() {
 		return
 	}
-	if meta != nil && meta.GetNamespace() != "" {
-		c.Namespaces = []string{meta.GetNamespace()}
+	if ns != "" {
+		c.Namespaces = []string{ns}
 	}
 	s.notify(c)
 }
@@ -380,17 +379,17 @@ var endpointKinds = map[string]bool{KindEndpointSlice: true, KindPod: true, Kind
 // does not).
 func changed(old, obj any) bool {
 	switch o := old.(type) {
-	case *PodLite:
-		np, _ := obj.(*PodLite)
-		return np == nil || !reflect.DeepEqual(podLiteInfo(o), podLiteInfo(np))
+	case *pod:
+		np, _ := obj.(*pod)
+		return np == nil || !samePod(o, np)
 	case *corev1.Node:
 		// Nodes change every few seconds (status heartbeats); only their locality matters here.
 		nn, _ := obj.(*corev1.Node)
 		return nn == nil || nodeLocality(o) != nodeLocality(nn)
 	}
-	om, ok1 := old.(metav1.Object)
-	nm, ok2 := obj.(metav1.Object)
-	return !ok1 || !ok2 || om.GetResourceVersion() != nm.GetResourceVersion()
+	_, _, orv, ok1 := recordMeta(old)
+	_, _, nrv, ok2 := recordMeta(obj)
+	return !ok1 || !ok2 || orv != nrv
 }
 
 var errNotSynced = errors.New("informers not synced")

@@ -42,6 +42,9 @@ type world struct {
 	creds map[string]*Credential
 	// credsChanged: creds changed since the last build (else the last snapshot's map is shared).
 	credsChanged bool
+	// labels and ports share the pods' label maps and the EndpointSlices' port maps by content.
+	labels *interner[string]
+	ports  *interner[uint32]
 }
 
 func newWorld(domain string) *world {
@@ -54,7 +57,8 @@ func newWorld(domain string) *world {
 		we:      map[string]*Config[*networking.WorkloadEntry]{}, sc: map[string]*Config[*networking.Sidecar]{},
 		pa:    map[string]*Config[*security.PeerAuthentication]{},
 		authz: map[string]*Config[*security.AuthorizationPolicy]{}, reqAuthn: map[string]*Config[*security.RequestAuthentication]{},
-		jwks: map[string]string{}, creds: map[string]*Credential{}}
+		jwks: map[string]string{}, creds: map[string]*Credential{},
+		labels: &interner[string]{}, ports: &interner[uint32]{}}
 }
 
 // DefaultMeshConfig is what meshd assumes without ConfigMap istio: Istio's defaults for the fields
@@ -172,7 +176,7 @@ func (w *world) buildEndpoints(s *Snapshot) {
 			loc := w.nodes[e.node]
 			if e.pod != "" {
 				if p := w.pods[key(sl.namespace, e.pod)]; p != nil {
-					lbls = p.labels
+					lbls = p.labels.get()
 					if e.node == "" {
 						loc = w.nodes[p.node]
 					}
@@ -182,7 +186,7 @@ func (w *world) buildEndpoints(s *Snapshot) {
 				loc.Zone = e.zone
 			}
 			for _, a := range e.addresses {
-				s.endpoints[svc] = append(s.endpoints[svc], &Endpoint{Address: a, Ports: sl.ports, ExactPorts: true, Labels: lbls, Locality: loc, Ready: true})
+				s.endpoints[svc] = append(s.endpoints[svc], &Endpoint{Address: a, Ports: sl.ports.get(), ExactPorts: true, Labels: lbls, Locality: loc, Ready: true})
 			}
 		}
 	}
@@ -201,8 +205,8 @@ func (w *world) buildEndpoints(s *Snapshot) {
 			}
 			if svc.FromServiceEntry {
 				for k, p := range w.pods {
-					if strings.HasPrefix(k, svc.Namespace+"/") && p.ip != "" && sel.Matches(labels.Set(p.labels)) {
-						s.endpoints[svc] = append(s.endpoints[svc], &Endpoint{Address: p.ip, Labels: p.labels, Locality: w.nodes[p.node], Ready: true})
+					if strings.HasPrefix(k, svc.Namespace+"/") && p.ip != "" && sel.Matches(labels.Set(p.labels.get())) {
+						s.endpoints[svc] = append(s.endpoints[svc], &Endpoint{Address: p.ip, Labels: p.labels.get(), Locality: w.nodes[p.node], Ready: true})
 					}
 				}
 			}
