@@ -50,8 +50,8 @@ func intern[M proto.Message](in *interner, m M) M {
 	return m
 }
 
-// internAll makes a scope's freshly generated resources share every cluster, listener, route and
-// virtual host equal to one another scope generated before. It replaces elements of r's slices and
+// internAll makes a scope's freshly generated resources share every cluster, listener and virtual
+// host equal to one another scope generated before. It replaces elements of r's slices and
 // of its RouteConfigurations' virtual hosts, so it runs on r before anything else holds it.
 func internAll(s *model.Snapshot, r *resources) *resources {
 	in := internerOf(s)
@@ -62,15 +62,14 @@ func internAll(s *model.Snapshot, r *resources) *resources {
 			}
 		}
 	}
-	for i, res := range r.routes {
-		rc, ok := res.(*routev3.RouteConfiguration)
-		if !ok {
-			continue
+	// A RouteConfiguration is its virtual hosts: sharing those is the saving, and serializing each
+	// whole route again to compare it would double the work of a push.
+	for _, res := range r.routes {
+		if rc, ok := res.(*routev3.RouteConfiguration); ok {
+			for j, vh := range rc.GetVirtualHosts() {
+				rc.VirtualHosts[j] = intern(in, vh)
+			}
 		}
-		for j, vh := range rc.GetVirtualHosts() {
-			rc.VirtualHosts[j] = intern(in, vh)
-		}
-		r.routes[i] = intern(in, rc)
 	}
 	return r
 }
