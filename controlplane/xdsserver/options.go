@@ -11,7 +11,7 @@ import (
 
 // Istio's defaults (PILOT_DEBOUNCE_AFTER, PILOT_DEBOUNCE_MAX), and the push throttle
 // (PILOT_PUSH_THROTTLE, 100 in Istio): at 1,000 proxies on 2 cores, 50 lowered meshd's peak RSS by
-// 60-80 MiB (gRPC's encode buffers of a push) with the same convergence (docs/meshd.md).
+// 50-80 MiB (gRPC's encode buffers of a push) with the same convergence (docs/meshd.md).
 const (
 	DefaultDebounceAfter = 100 * time.Millisecond
 	DefaultDebounceMax   = 10 * time.Second
