@@ -24,7 +24,7 @@ func Generate(s *model.Snapshot, p *Proxy) (_ map[string][]types.Resource, err e
 	var secrets []types.Resource
 	if p.IsGateway() {
 		secrets = s.Memo("gateway-sds|"+p.Namespace(), func() any { return gatewaySecrets(s, p) }).([]types.Resource)
-		g := s.ConfigMemo("gateway|"+p.Namespace()+"|"+p.labelKey(), func() any { return sorted(gateway(s, p)) }).(*resources)
+		g := s.ConfigMemo("gateway|"+p.Namespace()+"|"+p.labelKey(), func() any { return internAll(s, sorted(gateway(s, p))) }).(*resources)
 		loc := proxyLocality(s, p)
 		eds := s.Memo("gateway-eds|"+p.Namespace()+"|"+p.labelKey()+"|"+localityKey(loc), func() any { return assignments(s, g.eds, loc) }).([]types.Resource)
 		r = &resources{clusters: g.clusters, endpoints: eds, listeners: g.listeners, routes: g.routes}
@@ -33,7 +33,7 @@ func Generate(s *model.Snapshot, p *Proxy) (_ map[string][]types.Resource, err e
 		// Sidecars of one scope share their outbound side, as far as rules matching on source
 		// labels treat them alike.
 		key := "outbound|" + sc.key + sourceKey(s, p)
-		out := s.ConfigMemo(key, func() any { return sorted(outbound(s, p, sc)) }).(*resources)
+		out := s.ConfigMemo(key, func() any { return internAll(s, sorted(outbound(s, p, sc))) }).(*resources)
 		loc := proxyLocality(s, p)
 		eds := s.Memo("eds-of|"+key+"|"+localityKey(loc), func() any { return assignments(s, out.eds, loc) }).([]types.Resource)
 		// Sidecars of one scope serving the same ports get the very same slices: the xDS server
@@ -43,6 +43,7 @@ func Generate(s *model.Snapshot, p *Proxy) (_ map[string][]types.Resource, err e
 		both := s.ConfigMemo(key+"|inbound|"+inboundKey(s, p, ports, pol), func() any {
 			in := &resources{}
 			inbound(s, p, ports, pol, in)
+			internAll(s, in)
 			return &resources{clusters: merge(out.clusters, in.clusters), listeners: merge(out.listeners, in.listeners)}
 		}).(*resources)
 		r = &resources{clusters: both.clusters, endpoints: eds, listeners: both.listeners, routes: out.routes}

@@ -6,7 +6,11 @@ import (
 	"testing"
 	"unsafe"
 
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	"github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/protobuf/proto"
 	securityapi "istio.io/api/security/v1beta1"
 	typev1beta1 "istio.io/api/type/v1beta1"
 	securityv1 "istio.io/client-go/pkg/apis/security/v1"
@@ -103,5 +107,82 @@ func TestSecurityPoliciesSplitSharing(t *testing.T) {
 				t.Errorf("the workload a %s selects shares its listeners with one it does not select", kind)
 			}
 		})
+	}
+}
+
+// Scopes of different namespaces (no Sidecar: each sees every Service) build equal clusters,
+// listeners and virtual hosts for the Services they see alike; they hold one object for each, so
+// that ten namespaces do not keep ten copies of the mesh. What differs (a namespace's own
+// Services are reachable by their short names) stays apart.
+func TestScopesShareEqualResources(t *testing.T) {
+	s, err := model.FromObjects(model.DefaultClusterDomain, loadObjects(40, 4, 2)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := translate.Generate(s, loadProxy(0)) // ns-0
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := translate.Generate(s, loadProxy(1)) // ns-1
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := func(l []types.Resource) map[string]proto.Message {
+		m := map[string]proto.Message{}
+		for _, r := range l {
+			m[cache.GetResourceName(r)] = r.(proto.Message)
+		}
+		return m
+	}
+	for _, typ := range []string{resource.ClusterType, resource.ListenerType} {
+		shared := 0
+		bm := byName(b[typ])
+		for name, ra := range byName(a[typ]) {
+			rb, ok := bm[name]
+			if !ok || !proto.Equal(ra, rb) {
+				continue
+			}
+			if ra != rb {
+				t.Errorf("%s %s: equal in ns-0 and ns-1 but two objects", typ, name)
+			}
+			shared++
+		}
+		if shared == 0 {
+			t.Errorf("%s: nothing equal between the namespaces' scopes", typ)
+		}
+	}
+	ra := byName(a[resource.RouteType])["80"].(*routev3.RouteConfiguration)
+	rb := byName(b[resource.RouteType])["80"].(*routev3.RouteConfiguration)
+	if ra == nil || rb == nil {
+		t.Fatal("no route 80")
+	}
+	if proto.Equal(ra, rb) {
+		t.Fatal("route 80 equal in both namespaces: short names should differ")
+	}
+	vhosts := map[string]*routev3.VirtualHost{}
+	for _, vh := range rb.GetVirtualHosts() {
+		vhosts[vh.GetName()] = vh
+	}
+	var shared, apart int
+	for _, vh := range ra.GetVirtualHosts() {
+		other := vhosts[vh.GetName()]
+		switch {
+		case other == nil:
+		case proto.Equal(vh, other):
+			if vh != other {
+				t.Errorf("virtual host %s: equal in ns-0 and ns-1 but two objects", vh.GetName())
+			}
+			shared++
+		default:
+			if vh == other {
+				t.Errorf("virtual host %s: differs but one object", vh.GetName())
+			}
+			apart++
+		}
+	}
+	// 40 Services, 10 in each namespace: ns-0's and ns-1's own differ (short names), the other 20
+	// (and the passthrough's) are alike.
+	if shared < 20 || apart != 20 {
+		t.Errorf("virtual hosts shared %d, apart %d; want at least 20 and 20", shared, apart)
 	}
 }
