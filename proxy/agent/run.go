@@ -182,6 +182,15 @@ func Run(ctx context.Context, o *Options, version string, stdout, stderr io.Writ
 			_ = client.Run(ctx)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if n, err := releaseStartupPages(ctx, mgr.Applied); err != nil {
+			log.Warn("releasing the program's startup pages", "err", err)
+		} else if n > 0 {
+			log.Debug("released the program's startup pages", "bytes", n)
+		}
+	}()
 	log.Info("mesh-proxy started", "version", version, "role", o.Role, "discovery", o.DiscoveryAddress, "static", o.ConfigPath)
 	<-ctx.Done()
 
