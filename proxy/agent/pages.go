@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -33,52 +34,80 @@ func releaseStartupPages(ctx context.Context, applied func() bool) (int64, error
 }
 
 // releaseExecPages drops the process's mappings of its own executable that cannot be written
-// (r-xp, r--p) with MADV_DONTNEED: for a private mapping of a file that was never written, that only
-// unmaps pages; the next access maps them again from the file. Writable mappings (data) are left
-// alone: their pages may differ from the file's. It returns the bytes advised.
+// (r-xp, r--p) with MADV_DONTNEED: for a private mapping of a file whose pages were never written,
+// that only unmaps pages; the next access maps them again from the file. A mapping with a page that
+// was written (Anonymous in smaps: relocations a dynamic loader made before it write-protected them)
+// and every writable mapping are left alone: their pages differ from the file's. It returns the
+// bytes advised.
 func releaseExecPages() (int64, error) {
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
 		return 0, fmt.Errorf("release startup pages: %w", err)
 	}
-	maps, err := os.ReadFile("/proc/self/maps")
+	smaps, err := os.ReadFile("/proc/self/smaps")
 	if err != nil {
 		return 0, fmt.Errorf("release startup pages: %w", err)
 	}
 	var total int64
-	sc := bufio.NewScanner(bytes.NewReader(maps))
-	for sc.Scan() {
-		start, end, ok := readOnlyMapping(sc.Text(), exe)
-		if !ok {
-			continue
+	for _, m := range readOnlyMappings(smaps, exe) {
+		if _, _, errno := unix.Syscall(unix.SYS_MADVISE, uintptr(m.start), uintptr(m.end-m.start), unix.MADV_DONTNEED); errno != 0 {
+			return total, fmt.Errorf("release startup pages: madvise %x-%x: %w", m.start, m.end, errno)
 		}
-		if _, _, errno := unix.Syscall(unix.SYS_MADVISE, uintptr(start), uintptr(end-start), unix.MADV_DONTNEED); errno != 0 {
-			return total, fmt.Errorf("release startup pages: madvise %x-%x: %w", start, end, errno)
-		}
-		total += int64(end - start)
+		total += int64(m.end - m.start)
 	}
 	return total, nil
 }
 
-// readOnlyMapping parses a /proc/self/maps line ("start-end perms offset dev inode path") and
-// reports a mapping of path that is neither writable nor shared.
-func readOnlyMapping(line, path string) (start, end uint64, ok bool) {
-	f := bytes.Fields([]byte(line))
-	if len(f) < 6 || string(bytes.Join(f[5:], []byte(" "))) != path {
-		return 0, 0, false
+type mapping struct{ start, end uint64 }
+
+// readOnlyMappings lists the mappings of path in /proc/self/smaps that are private, not writable,
+// and hold no written (anonymous) page.
+func readOnlyMappings(smaps []byte, path string) []mapping {
+	var out []mapping
+	var cur mapping
+	ok := false
+	flush := func() {
+		if ok {
+			out = append(out, cur)
+		}
+		ok = false
+	}
+	sc := bufio.NewScanner(bytes.NewReader(smaps))
+	for sc.Scan() {
+		line := sc.Text()
+		if start, end, isHeader, match := readOnlyMapping(line, path); isHeader {
+			flush()
+			cur, ok = mapping{start, end}, match
+			continue
+		}
+		if v, found := strings.CutPrefix(line, "Anonymous:"); found && ok {
+			if kb := strings.Fields(v); len(kb) == 0 || kb[0] != "0" {
+				ok = false
+			}
+		}
+	}
+	flush()
+	return out
+}
+
+// readOnlyMapping parses a mapping's header line ("start-end perms offset dev inode path"): header
+// says whether it is one, match whether it maps path privately without write permission.
+func readOnlyMapping(line, path string) (start, end uint64, header, match bool) {
+	f := strings.Fields(line)
+	if len(f) < 5 || strings.HasSuffix(f[0], ":") {
+		return 0, 0, false, false
+	}
+	lo, hi, found := strings.Cut(f[0], "-")
+	if !found {
+		return 0, 0, false, false
+	}
+	start, err1 := strconv.ParseUint(lo, 16, 64)
+	end, err2 := strconv.ParseUint(hi, 16, 64)
+	if err1 != nil || err2 != nil {
+		return 0, 0, false, false
 	}
 	perms := f[1]
-	if len(perms) != 4 || perms[0] != 'r' || perms[1] != '-' || perms[3] != 'p' {
-		return 0, 0, false
-	}
-	lo, hi, found := bytes.Cut(f[0], []byte("-"))
-	if !found {
-		return 0, 0, false
-	}
-	start, err1 := strconv.ParseUint(string(lo), 16, 64)
-	end, err2 := strconv.ParseUint(string(hi), 16, 64)
-	if err1 != nil || err2 != nil || end <= start {
-		return 0, 0, false
-	}
-	return start, end, true
+	match = end > start && len(f) >= 6 && strings.Join(f[5:], " ") == path &&
+		len(perms) == 4 && perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p'
+	return start, end, true, match
 }

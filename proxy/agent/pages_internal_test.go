@@ -3,32 +3,46 @@ package agent
 import (
 	"bufio"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-func TestReadOnlyMapping(t *testing.T) {
+func TestReadOnlyMappings(t *testing.T) {
 	const exe = "/usr/bin/mesh proxy"
-	for _, tc := range []struct {
-		line       string
-		start, end uint64
-		ok         bool
-	}{
-		{"00400000-00ec0000 r-xp 00000000 fe:00 10002450   /usr/bin/mesh proxy", 0x400000, 0xec0000, true},
-		{"00ec0000-01cc9000 r--p 00ac0000 fe:00 10002450   /usr/bin/mesh proxy", 0xec0000, 0x1cc9000, true},
-		{"01cc9000-01d65000 rw-p 018c9000 fe:00 10002450   /usr/bin/mesh proxy", 0, 0, false}, // data
-		{"00400000-00ec0000 r-xs 00000000 fe:00 10002450   /usr/bin/mesh proxy", 0, 0, false}, // shared
-		{"00400000-00ec0000 r-xp 00000000 fe:00 10002450   /usr/bin/mesh", 0, 0, false},       // another file
-		{"00400000-00ec0000 r-xp 00000000 fe:00 10002450   /usr/bin/mesh proxy (deleted)", 0, 0, false},
-		{"25bd1bc00000-25bd1c800000 rw-p 00000000 00:00 0", 0, 0, false}, // anonymous
-		{"00ec0000-00400000 r--p 00ac0000 fe:00 10002450   /usr/bin/mesh proxy", 0, 0, false},
-		{"zz-01cc9000 r--p 00ac0000 fe:00 10002450   /usr/bin/mesh proxy", 0, 0, false},
-	} {
-		start, end, ok := readOnlyMapping(tc.line, exe)
-		if start != tc.start || end != tc.end || ok != tc.ok {
-			t.Errorf("%q: %x-%x %v, want %x-%x %v", tc.line, start, end, ok, tc.start, tc.end, tc.ok)
-		}
+	smaps := `00400000-00ec0000 r-xp 00000000 fe:00 10002450   /usr/bin/mesh proxy
+Size:              11008 kB
+Rss:                9600 kB
+Anonymous:             0 kB
+VmFlags: rd ex mr mw me dw sd
+00ec0000-01cc9000 r--p 00ac0000 fe:00 10002450   /usr/bin/mesh proxy
+Anonymous:             0 kB
+01cc9000-01d65000 rw-p 018c9000 fe:00 10002450   /usr/bin/mesh proxy
+Anonymous:           120 kB
+01d65000-01d66000 r--p 01965000 fe:00 10002450   /usr/bin/mesh proxy
+Anonymous:             4 kB
+01d66000-01d67000 r-xs 01966000 fe:00 10002450   /usr/bin/mesh proxy
+Anonymous:             0 kB
+01d67000-01d68000 rw-p 01967000 fe:00 10002450   /usr/bin/mesh proxy
+Anonymous:             0 kB
+7f0000000000-7f0000001000 r-xp 00000000 fe:00 20000000   /usr/bin/mesh
+Anonymous:             0 kB
+7f0000001000-7f0000002000 r-xp 00000000 fe:00 10002450   /usr/bin/mesh proxy (deleted)
+Anonymous:             0 kB
+7f0000003000-7f0000002000 r-xp 00000000 fe:00 10002450   /usr/bin/mesh proxy
+Anonymous:             0 kB
+25bd1bc00000-25bd1c800000 rw-p 00000000 00:00 0
+Anonymous:          7016 kB
+7f0000004000-7f0000005000 r--p 00000000 fe:00 10002450   /usr/bin/mesh proxy
+`
+	got := readOnlyMappings([]byte(smaps), exe)
+	// code, read-only data, and the last mapping (no Anonymous line: nothing says it was written);
+	// not the data (written or not), the written read-only page, the shared one, other files, the deleted file, the
+	// inverted range or anonymous memory.
+	want := []mapping{{0x400000, 0xec0000}, {0xec0000, 0x1cc9000}, {0x7f0000004000, 0x7f0000005000}}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %x, want %x", got, want)
 	}
 }
 
@@ -64,7 +78,7 @@ func exeResidentKB(t *testing.T) int {
 	for sc.Scan() {
 		line := sc.Text()
 		if _, _, ok := strings.Cut(line, ":"); !ok || strings.Contains(strings.Fields(line)[0], "-") {
-			_, _, counting = readOnlyMapping(line, exe)
+			_, _, _, counting = readOnlyMapping(line, exe)
 			continue
 		}
 		if counting && strings.HasPrefix(line, "Rss:") {
