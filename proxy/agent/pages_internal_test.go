@@ -2,11 +2,15 @@ package agent
 
 import (
 	"bufio"
+	"context"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestReadOnlyMappings(t *testing.T) {
@@ -93,4 +97,32 @@ func exeResidentKB(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return total
+}
+
+// TestReleaseStartupPagesWaits releases nothing before the configuration is applied, and returns
+// when the proxy stops first.
+func TestReleaseStartupPagesWaits(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var asked atomic.Int32
+	done := make(chan int64, 1)
+	go func() {
+		n, _ := releaseStartupPages(ctx, func() bool { asked.Add(1); return false })
+		done <- n
+	}()
+	for asked.Load() == 0 {
+		runtime.Gosched()
+	}
+	cancel()
+	select {
+	case n := <-done:
+		if n != 0 {
+			t.Errorf("released %d bytes before the configuration was applied", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still waiting after the context ended")
+	}
+	n, err := releaseStartupPages(context.Background(), func() bool { return true })
+	if err != nil || n == 0 {
+		t.Errorf("applied: released %d bytes, %v", n, err)
+	}
 }
