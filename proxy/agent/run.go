@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,11 +44,7 @@ func Run(ctx context.Context, o *Options, version string, stdout, stderr io.Writ
 	if os.Getenv("GOMAXPROCS") == "" && o.ProxyConfig.Concurrency != nil && *o.ProxyConfig.Concurrency > 0 {
 		runtime.GOMAXPROCS(*o.ProxyConfig.Concurrency)
 	}
-	if os.Getenv("GOGC") == "" {
-		// A node runs one proxy per pod: a heap half the live data's size over it, not a whole one,
-		// keeps each at ~28 MB resident for a few percent more collector work (docs/bench-proxy.md).
-		debug.SetGCPercent(50)
-	}
+	tuneRuntime(os.Getenv)
 
 	var accessLog io.Writer
 	switch o.AccessLogFile {
@@ -187,6 +182,15 @@ func Run(ctx context.Context, o *Options, version string, stdout, stderr io.Writ
 			_ = client.Run(ctx)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if n, err := releaseStartupPages(ctx, mgr.Applied); err != nil {
+			log.Warn("releasing the program's startup pages", "err", err)
+		} else if n > 0 {
+			log.Debug("released the program's startup pages", "bytes", n)
+		}
+	}()
 	log.Info("mesh-proxy started", "version", version, "role", o.Role, "discovery", o.DiscoveryAddress, "static", o.ConfigPath)
 	<-ctx.Done()
 
