@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+
+	"github.com/meshctl/meshctl/proxy/h1wire"
 )
 
 // readSimpleResponse parses the head of an upstream answer of the common kind straight from the
@@ -43,7 +45,7 @@ func readSimpleResponse(br *bufio.Reader, req *http.Request) (resp *http.Respons
 		code = code*10 + int(c-'0')
 	}
 	if code < 200 || code == http.StatusNoContent || code == http.StatusNotModified ||
-		(len(status) > 3 && status[3] != ' ') || !validText(status) {
+		(len(status) > 3 && status[3] != ' ') || !h1wire.ValidText(status) {
 		return nil, 0, false
 	}
 	lines := strings.Count(rest, "\r\n")
@@ -53,11 +55,11 @@ func readSimpleResponse(br *bufio.Reader, req *http.Request) (resp *http.Respons
 	for i := 0; rest != ""; i++ {
 		line, rest, _ = strings.Cut(rest, "\r\n")
 		k, v, found := strings.Cut(line, ":")
-		if !found || !validName(k) {
+		if !found || !h1wire.ValidName(k) {
 			return nil, 0, false
 		}
 		v = strings.Trim(v, " \t")
-		if !validText(v) {
+		if !h1wire.ValidText(v) {
 			return nil, 0, false
 		}
 		k = textproto.CanonicalMIMEHeaderKey(k)
@@ -96,40 +98,3 @@ func readSimpleResponse(br *bufio.Reader, req *http.Request) (resp *http.Respons
 		Header: h, ContentLength: length, Request: req,
 	}, length, true
 }
-
-// validName: a field name of token characters only (RFC 9110 5.1).
-func validName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x80 || !tokenChar[c] {
-			return false
-		}
-	}
-	return true
-}
-
-// validText: visible characters, space, tab and obs-text; no control characters.
-func validText(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-var tokenChar = func() (t [128]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c], t[c-'a'+'A'] = true, true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()

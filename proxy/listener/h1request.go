@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/meshctl/meshctl/proxy/h1wire"
 )
 
 // headScan is what scanHead made of the bytes buffered so far.
@@ -49,7 +51,7 @@ func scanHead(buf []byte) (end int, s headScan) {
 			return next, headDone
 		default:
 			k, v, ok := bytes.Cut(line, []byte(":"))
-			if !ok || !validName(k) || !validText(v) {
+			if !ok || !h1wire.ValidName(k) || !h1wire.ValidText(v) {
 				return 0, headDecline
 			}
 			switch {
@@ -79,7 +81,7 @@ func fieldIs(k []byte, name string) bool {
 // visible characters, HTTP/1.1.
 func commonRequestLine(line []byte) bool {
 	method, rest, ok := bytes.Cut(line, []byte(" "))
-	if !ok || !validName(method) {
+	if !ok || !h1wire.ValidName(method) {
 		return false
 	}
 	switch string(method) {
@@ -162,39 +164,3 @@ func parseLength(v string) (int64, bool) {
 	}
 	return n, true
 }
-
-// validName: a field name (or method) of token characters only (RFC 9110 5.1).
-func validName(s []byte) bool {
-	if len(s) == 0 {
-		return false
-	}
-	for _, c := range s {
-		if c >= 0x80 || !tokenChar[c] {
-			return false
-		}
-	}
-	return true
-}
-
-// validText: visible characters, space, tab and obs-text; no control characters.
-func validText(s []byte) bool {
-	for _, c := range s {
-		if (c < ' ' && c != '\t') || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-var tokenChar = func() (t [128]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c], t[c-'a'+'A'] = true, true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()
