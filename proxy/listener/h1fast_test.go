@@ -78,23 +78,7 @@ func TestFastPathPipelinedRequests(t *testing.T) {
 // TestFastPathHandsOverMidConnection: after plain requests, a request the fast path does not take
 // (a WebSocket upgrade, then bad input) is served by net/http on the same connection.
 func TestFastPathHandsOverMidConnection(t *testing.T) {
-	b := proxytest.NewBackend(t, "ws")
-	b.Handle = func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "websocket" {
-			proxytest.Echo("ws")(w, r)
-			return
-		}
-		conn, brw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
-		_ = brw.Flush()
-		line, _ := brw.ReadString('\n')
-		_, _ = brw.WriteString("echo " + line)
-		_ = brw.Flush()
-	}
+	b := wsBackend(t, proxytest.Echo("ws"))
 	_, addr := fastProxy(t, b, listener.Options{})
 	c := dialFast(t, addr)
 	c.send("GET /plain HTTP/1.1\r\nHost: ws\r\n\r\n")

@@ -277,23 +277,7 @@ func TestHostileInputDoesNotHurt(t *testing.T) {
 }
 
 func TestWebSocketUpgradePassesThrough(t *testing.T) {
-	b := proxytest.NewBackend(t, "ws")
-	b.Handle = func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "websocket" {
-			w.WriteHeader(400)
-			return
-		}
-		conn, brw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
-		_ = brw.Flush()
-		line, _ := brw.ReadString('\n')
-		_, _ = brw.WriteString("echo " + line)
-		_ = brw.Flush()
-	}
+	b := wsBackend(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(400) })
 	p := proxytest.Start(t, &ir.Config{
 		Clusters:  proxytest.Clusters(proxytest.Cluster("ws", b)),
 		Listeners: []*ir.Listener{proxytest.HTTPListener("l", proxytest.Routes("r", proxytest.To("ws")))},
@@ -511,4 +495,27 @@ func TestSniffingOnlyWherePortsNeedIt(t *testing.T) {
 	if string(got) != "220 hello\n" {
 		t.Errorf("server-first TCP port: read %q (%v): held back by sniffing?", got, err)
 	}
+}
+
+// wsBackend is a backend that takes a WebSocket upgrade (101, then echoes one line back) and
+// serves every other request with plain.
+func wsBackend(t *testing.T, plain http.HandlerFunc) *proxytest.Backend {
+	b := proxytest.NewBackend(t, "ws")
+	b.Handle = func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "websocket" {
+			plain(w, r)
+			return
+		}
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+		_ = brw.Flush()
+		line, _ := brw.ReadString('\n')
+		_, _ = brw.WriteString("echo " + line)
+		_ = brw.Flush()
+	}
+	return b
 }
