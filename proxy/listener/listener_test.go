@@ -222,15 +222,10 @@ func TestHostileInputDoesNotHurt(t *testing.T) {
 		line, _ := bufio.NewReader(c).ReadString('\n')
 		return strings.TrimSpace(line)
 	}
-	big := "GET / HTTP/1.1\r\nHost: b\r\nX-Big: " + strings.Repeat("a", 64<<10) + "\r\n\r\n"
-	if got := rawStatus(big); got != "HTTP/1.1 431 Request Header Fields Too Large" {
-		t.Errorf("oversized headers: %q", got)
-	}
-	if got := rawStatus("GARBAGE\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.1 400") {
-		t.Errorf("invalid HTTP: %q", got)
-	}
-	if got := rawStatus("GET / HTTP/1.1\r\nHost: b\r\nBad Header\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.1 400") {
-		t.Errorf("invalid header: %q", got)
+	for _, b := range badRequests {
+		if got := rawStatus(b.req); !strings.HasPrefix(got, b.status) {
+			t.Errorf("%s: %q, want %q", b.name, got, b.status)
+		}
 	}
 
 	// Slowloris: headers trickle in; the proxy closes the connection after ReadHeaderTimeout.
@@ -518,4 +513,12 @@ func wsBackend(t *testing.T, plain http.HandlerFunc) *proxytest.Backend {
 		_ = brw.Flush()
 	}
 	return b
+}
+
+// badRequests are requests the proxy answers with an error status and closes, on a connection's
+// first request and on a later one alike.
+var badRequests = []struct{ name, req, status string }{
+	{"oversized headers", "GET / HTTP/1.1\r\nHost: b\r\nX-Big: " + strings.Repeat("a", 64<<10) + "\r\n\r\n", "HTTP/1.1 431 Request Header Fields Too Large"},
+	{"invalid HTTP", "GARBAGE\r\n\r\n", "HTTP/1.1 400"},
+	{"invalid header", "GET / HTTP/1.1\r\nHost: b\r\nBad Header\r\n\r\n", "HTTP/1.1 400"},
 }
