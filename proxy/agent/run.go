@@ -23,6 +23,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/meshctl/meshctl/meshapi"
+	"github.com/meshctl/meshctl/procmem"
 	"github.com/meshctl/meshctl/proxy/accesslog"
 	"github.com/meshctl/meshctl/proxy/admin"
 	"github.com/meshctl/meshctl/proxy/identity"
@@ -185,7 +186,7 @@ func Run(ctx context.Context, o *Options, version string, stdout, stderr io.Writ
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if n, err := releaseStartupPages(ctx, mgr.Applied); err != nil {
+		if n, err := procmem.ReleaseWhen(ctx, mgr.Applied); err != nil {
 			log.Warn("releasing the program's startup pages", "err", err)
 		} else if n > 0 {
 			log.Debug("released the program's startup pages", "bytes", n)

@@ -1,4 +1,4 @@
-package agent
+package procmem
 
 import (
 	"bufio"
@@ -11,6 +11,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	// As in the programs that call it: package initialisation touches the Envoy API's descriptors
+	// (read-only data) once, and never again.
+	_ "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 )
 
 func TestReadOnlyMappings(t *testing.T) {
@@ -54,13 +58,13 @@ Anonymous:          7016 kB
 // the program goes on running (the pages it needs come back from the file).
 func TestReleaseExecPages(t *testing.T) {
 	before := exeResidentKB(t)
-	n, err := releaseExecPages()
+	n, err := ReleaseExecPages()
 	if err != nil {
 		t.Fatal(err)
 	}
 	after := exeResidentKB(t)
 	t.Logf("advised %d kB; resident %d kB before, %d kB after", n>>10, before, after)
-	if n == 0 || after >= before/2 {
+	if n == 0 || before-after < 1024 { // the test itself touches some again: a megabyte must go
 		t.Errorf("resident read-only pages of the executable: %d kB before, %d kB after (%d kB advised)", before, after, n>>10)
 	}
 }
@@ -99,14 +103,14 @@ func exeResidentKB(t *testing.T) int {
 	return total
 }
 
-// TestReleaseStartupPagesWaits releases nothing before the configuration is applied, and returns
-// when the proxy stops first.
-func TestReleaseStartupPagesWaits(t *testing.T) {
+// TestReleaseWhenWaits releases nothing before the program is ready, and returns when it stops
+// first.
+func TestReleaseWhenWaits(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var asked atomic.Int32
 	done := make(chan int64, 1)
 	go func() {
-		n, _ := releaseStartupPages(ctx, func() bool { asked.Add(1); return false })
+		n, _ := ReleaseWhen(ctx, func() bool { asked.Add(1); return false })
 		done <- n
 	}()
 	for asked.Load() == 0 {
@@ -116,13 +120,13 @@ func TestReleaseStartupPagesWaits(t *testing.T) {
 	select {
 	case n := <-done:
 		if n != 0 {
-			t.Errorf("released %d bytes before the configuration was applied", n)
+			t.Errorf("released %d bytes before the program was ready", n)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("still waiting after the context ended")
 	}
-	n, err := releaseStartupPages(context.Background(), func() bool { return true })
+	n, err := ReleaseWhen(context.Background(), func() bool { return true })
 	if err != nil || n == 0 {
-		t.Errorf("applied: released %d bytes, %v", n, err)
+		t.Errorf("ready: released %d bytes, %v", n, err)
 	}
 }
