@@ -160,13 +160,32 @@ func (p *leastRequest) pick(*Target) *Host {
 	return a
 }
 
-// PickWeighted picks one of items in proportion to its weight (total: the weights' sum), as routes
-// and TCP proxies split traffic among clusters.
-func PickWeighted[T any](items []T, total uint32, weight func(*T) uint32) *T {
+// Split picks among weighted items, as routes and TCP proxies split traffic among clusters. Picks
+// follow a golden-ratio sequence from a random start rather than independent random draws, so every
+// run of consecutive picks matches the weights closely: any 100 picks of a 30/70 split give 28 to 32
+// to the first, where independent draws give fewer than 22 or more than 38 about one time in 14
+// (Envoy draws at random; Istio's users read a canary split off a few requests).
+type Split struct{ n atomic.Uint32 }
+
+// NewSplit returns a Split starting at a random point, so that proxies do not pick in step.
+func NewSplit() *Split {
+	s := &Split{}
+	s.n.Store(rand.Uint32())
+	return s
+}
+
+// point returns the next point in [0, total).
+func (s *Split) point(total uint32) uint32 {
+	u := s.n.Add(1) * 0x9E3779B9 // 2^32/φ: frac(n/φ), the most evenly spread additive sequence
+	return uint32(uint64(u) * uint64(total) >> 32)
+}
+
+// PickWeighted picks one of items in proportion to its weight (total: the weights' sum).
+func PickWeighted[T any](s *Split, items []T, total uint32, weight func(*T) uint32) *T {
 	if len(items) == 1 || total == 0 {
 		return &items[0]
 	}
-	x := rand.Uint32N(total)
+	x := s.point(total)
 	for i := range items {
 		if w := weight(&items[i]); x < w {
 			return &items[i]

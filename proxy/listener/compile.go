@@ -47,6 +47,7 @@ type chain struct {
 	inline   *route.Table // HTTP with an inline route configuration
 	tcp      []tcpTarget
 	total    uint32
+	split    *cluster.Split
 	logs     []*accesslog.Logger // the chain's access logs; none: the proxy's own
 	tls      *tls.Config         // TLS termination; nil: plaintext
 	auth     *chainAuth          // jwt_authn and RBAC; nil: none
@@ -175,6 +176,7 @@ func compileChain(l *ir.Listener, fc *ir.FilterChain, clusters map[string]*clust
 		if len(c.tcp) == 0 {
 			return nil, fmt.Errorf("listener %s: chain %s: TCP proxy without a cluster", l.Name, fc.Name)
 		}
+		c.split = cluster.NewSplit()
 	default:
 		return nil, fmt.Errorf("listener %s: chain %s: needs exactly one of HTTP and TCP", l.Name, fc.Name)
 	}

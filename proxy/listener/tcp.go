@@ -68,5 +68,5 @@ func (m *Manager) serveTCP(down net.Conn, st *connState) {
 }
 
 func (c *chain) pickTCP() *tcpTarget {
-	return cluster.PickWeighted(c.tcp, c.total, func(t *tcpTarget) uint32 { return t.weight })
+	return cluster.PickWeighted(c.split, c.tcp, c.total, func(t *tcpTarget) uint32 { return t.weight })
 }

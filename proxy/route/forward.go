@@ -18,6 +18,7 @@ type forward struct {
 	subst    string // the regex rewrite's substitution in Go's syntax
 	targets  []target
 	total    uint32
+	split    *cluster.Split
 	mirrors  []mirrorTarget
 	mirrorer *Mirrorer
 }
@@ -36,7 +37,7 @@ type mirrorTarget struct {
 }
 
 func compileForward(f *ir.Forward, opts Options) (*forward, error) {
-	fw := &forward{cfg: f, mirrorer: opts.Mirror}
+	fw := &forward{cfg: f, mirrorer: opts.Mirror, split: cluster.NewSplit()}
 	if len(f.Clusters) == 0 {
 		return nil, fmt.Errorf("forward without a cluster")
 	}
@@ -60,7 +61,7 @@ func compileForward(f *ir.Forward, opts Options) (*forward, error) {
 }
 
 func (f *forward) pick() *target {
-	return cluster.PickWeighted(f.targets, f.total, func(t *target) uint32 { return t.weight })
+	return cluster.PickWeighted(f.split, f.targets, f.total, func(t *target) uint32 { return t.weight })
 }
 
 func (f *forward) serve(w http.ResponseWriter, r *http.Request, info *accesslog.Info, conn *Conn, rt *compiled) {

@@ -114,19 +114,18 @@ func TestRouteMatches(t *testing.T) {
 	}
 }
 
-// TestWeightedClusters: the seeds' nginx case, 30/70 by weight; counted over enough requests that
-// a fair split lands inside the bounds (binomial: 6 standard deviations).
+// TestWeightedClusters: the seeds' nginx case, 30/70 by weight; 100 requests land within 2 of
+// the weights (the end-to-end test allows 8).
 func TestWeightedClusters(t *testing.T) {
 	v1, v2 := proxytest.NewBackend(t, "v1"), proxytest.NewBackend(t, "v2")
 	f := &ir.Forward{Clusters: []ir.WeightedCluster{{Name: "v1", Weight: 30}, {Name: "v2", Weight: 70}}}
 	p := serveRoutes(t, []*ir.Route{route("split", prefix("/"), f)}, proxytest.Cluster("v1", v1), proxytest.Cluster("v2", v2))
-	const n = 3000
+	const n = 100
 	for i := 0; i < n; i++ {
 		p.Get(t, "l", "nginx", "/")
 	}
-	got := float64(v2.Requests.Load()) / n
-	if got < 0.65 || got > 0.75 {
-		t.Errorf("v2 got %.3f of the requests, want 0.70", got)
+	if got := v2.Requests.Load(); got < 68 || got > 72 {
+		t.Errorf("v2 got %d of %d requests, want 70±2", got, n)
 	}
 	if v1.Requests.Load()+v2.Requests.Load() != n {
 		t.Errorf("requests lost: %d + %d", v1.Requests.Load(), v2.Requests.Load())
