@@ -110,6 +110,9 @@ func authzCase(t *testing.T, env *testenv.Env, ns string, curl curlFunc) {
 			if err != nil {
 				return c.name, err
 			}
+			if len(got) != 10 {
+				return c.name, fmt.Errorf("%d answers of 10: %v", len(got), got)
+			}
 			for _, s := range got {
 				if code, _, _ := strings.Cut(s, "|"); code != c.want {
 					return c.name, nil
@@ -130,7 +133,11 @@ func authzCase(t *testing.T, env *testenv.Env, ns string, curl curlFunc) {
 		if c.header != "" {
 			h = []string{c.header}
 		}
-		for _, s := range statuses(t, curl, 10, "http://nginx"+c.path, h...) {
+		got := statuses(t, curl, 10, "http://nginx"+c.path, h...)
+		if len(got) != 10 {
+			t.Errorf("%s: GET %s: %d answers of 10: %v", c.name, c.path, len(got), got)
+		}
+		for _, s := range got {
 			if code, _, _ := strings.Cut(s, "|"); code != c.want {
 				t.Errorf("%s: GET %s: %s, want %s", c.name, c.path, code, c.want)
 			}
