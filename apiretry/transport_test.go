@@ -188,7 +188,9 @@ func TestStalledAttemptRetried(t *testing.T) {
 	defer close(release)
 	cfg := &rest.Config{Host: srv.URL}
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
-		return &Transport{Next: rt, Backoff: fast, AttemptTimeout: 100 * time.Millisecond}
+		// 1 s: the second attempt must have its answer within it on a loaded machine, or a
+		// third is sent.
+		return &Transport{Next: rt, Backoff: fast, AttemptTimeout: time.Second}
 	})
 	if err := list(t, cfg); err != nil {
 		t.Fatal(err)

@@ -1,8 +1,12 @@
 package dashboard
 
 import (
+	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -45,7 +49,23 @@ func TestForwardToRealPod(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	body, _ := get(t, s.URL(kiali.Path))
+	// Polled: the pod is Ready (it has no readiness probe) as soon as its container started,
+	// maybe before the program in it listens; a forward that never gets through fails the poll.
+	var body string
+	testenv.Poll(t, "GET "+s.URL(kiali.Path)+" through the forward", func(ctx context.Context) (bool, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL(kiali.Path), nil)
+		if err != nil {
+			return false, err
+		}
+		resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}).Do(req)
+		if err != nil {
+			return false, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		body = string(b)
+		return err == nil, err
+	})
 	if strings.TrimSpace(body) != "kiali in a container" {
 		t.Errorf("GET %s through the forward = %q", s.URL(kiali.Path), body)
 	}

@@ -79,7 +79,7 @@ func TestSidecarPairInNetworkNamespaces(t *testing.T) {
 		t.Fatalf("%d %q", resp.StatusCode, body)
 	}
 	waitLine := func(p *benchproxy.Proc, want string) string {
-		for i := 0; i < 500; i++ {
+		for i := 0; i < 3000; i++ { // 30 s: only a guard against a line that never comes
 			for _, l := range p.Output.Lines() {
 				if strings.Contains(l, want) {
 					return l

@@ -63,13 +63,21 @@ func TestBadInputExitsNamingIt(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// freeAddrs returns n distinct loopback addresses nothing listens on at the moment. The
+// listeners stay open until all are picked: closed one by one, the kernel may hand a port out
+// twice (one run in a few thousand with three or four), and the server then fails to bind its second use.
+func freeAddrs(t *testing.T, n int) []string {
+	t.Helper()
+	var out []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		out = append(out, l.Addr().String())
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return out
 }
 
 // TestBootstrapFromTheTemplate runs the proxy with the environment and arguments the injection
@@ -121,7 +129,8 @@ func TestBootstrapFromTheTemplate(t *testing.T) {
 		"PROXY_CONFIG": string(proxyConfig), "ISTIO_META_CLUSTER_ID": "Kubernetes", "ISTIO_META_WORKLOAD_NAME": "productpage-v1",
 		"ISTIO_META_APP_CONTAINERS": "productpage", "ISTIO_META_INTERCEPTION_MODE": "REDIRECT", "ISTIO_KUBE_APP_PROBERS": string(probers),
 	}
-	health, status, admin := freePort(t), freePort(t), freePort(t)
+	a := freeAddrs(t, 3)
+	health, status, admin := a[0], a[1], a[2]
 	args := []string{"proxy", "sidecar", "--domain", "default.svc.cluster.local", "--proxyLogLevel=warning",
 		"--proxyComponentLogLevel=misc:error", "--log_output_level=default:info",
 		"--healthAddress", health, "--statusAddress", status, "--adminAddress", admin, "--prometheusAddress", "-"}

@@ -16,14 +16,21 @@ import (
 	"github.com/meshctl/meshctl/controlplane/server"
 )
 
-func freeAddr(t *testing.T) string {
+// freeAddrs returns n distinct loopback addresses nothing listens on at the moment. The
+// listeners stay open until all are picked: closed one by one, the kernel may hand a port out
+// twice (one run in a few thousand with three or four), and the server then fails to bind its second use.
+func freeAddrs(t *testing.T, n int) []string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var out []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		out = append(out, l.Addr().String())
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return out
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -47,8 +54,9 @@ func TestUsageErrors(t *testing.T) {
 
 // The flags reach the server; cancelling the context, as SIGTERM does, stops it with exit 0.
 func TestServesUntilCancelled(t *testing.T) {
-	ready := freeAddr(t)
-	args := []string{"--xds-addr", freeAddr(t), "--secure-xds-addr", "", "--monitoring-addr", freeAddr(t), "--ready-addr", ready,
+	a := freeAddrs(t, 3)
+	ready := a[2]
+	args := []string{"--xds-addr", a[0], "--secure-xds-addr", "", "--monitoring-addr", a[1], "--ready-addr", ready,
 		"--kubeconfig", "/nonexistent", "--no-security", "--log-level", "debug", "--debounce-after", "50ms"}
 	var gotConfigErr error
 	backend := func(restConfig func() (*rest.Config, error), m *metrics.Metrics, log *slog.Logger) (*server.Backend, error) {

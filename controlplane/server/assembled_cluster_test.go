@@ -32,7 +32,8 @@ func TestAssembledMeshd(t *testing.T) {
 	env := testenv.Get(t)
 	meshNS, appNS := env.Namespace(t), env.Namespace(t)
 	opts := DefaultOptions()
-	opts.XDSAddr, opts.SecureXDSAddr, opts.MonitoringAddr, opts.ReadyAddr = freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
+	a := freeAddrs(t, 4)
+	opts.XDSAddr, opts.SecureXDSAddr, opts.MonitoringAddr, opts.ReadyAddr = a[0], a[1], a[2], a[3]
 	opts.Logger = slog.New(slog.NewTextHandler(testLog{t}, nil))
 	opts.Security = &security.Options{
 		Namespace: meshNS, Identity: "assembled", WebhookAddr: "-", ServingIPs: []net.IP{net.ParseIP("127.0.0.1")},

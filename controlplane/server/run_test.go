@@ -32,15 +32,21 @@ import (
 	"github.com/meshctl/meshctl/controlplane/xdsserver"
 )
 
-// freeAddr returns a loopback address nothing listens on at the moment.
-func freeAddr(t *testing.T) string {
+// freeAddrs returns n distinct loopback addresses nothing listens on at the moment. The
+// listeners stay open until all are picked: closed one by one, the kernel may hand a port out
+// twice (one run in a few thousand with three or four), and the server then fails to bind its second use.
+func freeAddrs(t *testing.T, n int) []string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var out []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		out = append(out, l.Addr().String())
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return out
 }
 
 // selfSigned writes a certificate for 127.0.0.1 and its key.
@@ -96,7 +102,8 @@ func TestRunServesAndStopsCleanly(t *testing.T) {
 	base := goleak.IgnoreCurrent()
 	certFile, keyFile, pool := selfSigned(t)
 	opts := DefaultOptions()
-	opts.XDSAddr, opts.SecureXDSAddr, opts.MonitoringAddr, opts.ReadyAddr = freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
+	a := freeAddrs(t, 4)
+	opts.XDSAddr, opts.SecureXDSAddr, opts.MonitoringAddr, opts.ReadyAddr = a[0], a[1], a[2], a[3]
 	opts.TLSCertFile, opts.TLSKeyFile = certFile, keyFile
 	opts.Version = "1.2.3"
 	opts.Logger = slog.New(slog.DiscardHandler)

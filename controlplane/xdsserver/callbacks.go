@@ -58,6 +58,11 @@ func (s *Server) account(st *streamState, typeURL, nonce, version string, nack *
 		ts.nacked++
 		ts.lastNack = nack.GetMessage()
 		ts.lastNackAt = time.Now()
+		// Counted with the proxy's own account, so that /debug/syncz and /metrics agree at any
+		// moment (a reader that saw the NACK in one saw it in the other).
+		if m := s.opts.Metrics; m != nil {
+			m.Rejects.WithLabelValues(shortTypeURL(typeURL)).Inc()
+		}
 	default:
 		ts.acked++
 		if version != "" {
@@ -81,9 +86,6 @@ func (s *Server) account(st *streamState, typeURL, nonce, version string, nack *
 	if rejected {
 		s.log.Warn("proxy rejected configuration", "proxy", p.key, "type", typeURL, "nonce", nonce,
 			"version", version, "code", nack.GetCode(), "error", nack.GetMessage())
-		if m := s.opts.Metrics; m != nil {
-			m.Rejects.WithLabelValues(shortTypeURL(typeURL)).Inc()
-		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -86,15 +87,7 @@ func authzCase(t *testing.T, env *testenv.Env, ns string, curl curlFunc) {
 		// The later cases reach nginx without a token.
 		_, _ = env.Kubectl(context.Background(), "delete", "-n", ns, "requestauthentication/nginx-jwt", "authorizationpolicy/nginx-deny")
 	})
-	status := func(path string, headers ...string) string {
-		got := statuses(t, curl, 1, "http://nginx"+path, headers...)
-		if len(got) != 1 {
-			t.Fatalf("GET %s: %v", path, got)
-		}
-		return strings.SplitN(got[0], "|", 2)[0]
-	}
-	testenv.Poll(t, "403 for /denied.html", func(context.Context) (bool, error) { return status("/denied.html") == "403", nil })
-	for _, c := range []struct {
+	cases := []struct {
 		name, path, header, want string
 	}{
 		{"an allowed path", "/", "", "200"},
@@ -102,13 +95,52 @@ func authzCase(t *testing.T, env *testenv.Env, ns string, curl curlFunc) {
 		{"no token where one is required", "/test.html", "", "403"},
 		{"a token of another key", "/test.html", forged, "401"},
 		{"a valid token", "/test.html", good, "200"},
-	} {
+		{"a token of another key on the split route", "/", forged, "401"},
+	}
+	// Each nginx pod's sidecar gets the two policies on its own, maybe in two pushes: one 403 proves
+	// only one pod has the DENY. Wait until every case holds for 10 requests (the 30/70 split of "/"
+	// sends some of them to each pod), then assert.
+	mismatch := func(ctx context.Context) (string, error) {
+		for _, c := range cases {
+			var h []string
+			if c.header != "" {
+				h = []string{c.header}
+			}
+			got, err := tryStatuses(ctx, env, ns, 10, "http://nginx"+c.path, h...)
+			if err != nil {
+				return c.name, err
+			}
+			if len(got) != 10 {
+				return c.name, fmt.Errorf("%d answers of 10: %v", len(got), got)
+			}
+			for _, s := range got {
+				if code, _, _ := strings.Cut(s, "|"); code != c.want {
+					return c.name, nil
+				}
+			}
+		}
+		return "", nil
+	}
+	testenv.Poll(t, "both nginx pods enforce the policies", func(ctx context.Context) (bool, error) {
+		name, err := mismatch(ctx)
+		if name != "" && err == nil {
+			err = fmt.Errorf("%s: not yet", name)
+		}
+		return name == "" && err == nil, err
+	})
+	for _, c := range cases {
 		var h []string
 		if c.header != "" {
 			h = []string{c.header}
 		}
-		if got := status(c.path, h...); got != c.want {
-			t.Errorf("%s: GET %s: %s, want %s", c.name, c.path, got, c.want)
+		got := statuses(t, curl, 10, "http://nginx"+c.path, h...)
+		if len(got) != 10 {
+			t.Errorf("%s: GET %s: %d answers of 10: %v", c.name, c.path, len(got), got)
+		}
+		for _, s := range got {
+			if code, _, _ := strings.Cut(s, "|"); code != c.want {
+				t.Errorf("%s: GET %s: %s, want %s", c.name, c.path, code, c.want)
+			}
 		}
 	}
 	if body := curl(t, "http://nginx/denied.html"); body != "RBAC: access denied" {
@@ -120,5 +152,8 @@ func authzCase(t *testing.T, env *testenv.Env, ns string, curl curlFunc) {
 	if _, err := env.Kubectl(ctx, "delete", "-n", ns, "requestauthentication/nginx-jwt", "authorizationpolicy/nginx-deny"); err != nil {
 		t.Fatal(err)
 	}
-	testenv.Poll(t, "/test.html open again", func(context.Context) (bool, error) { return status("/test.html") == "200", nil })
+	testenv.Poll(t, "/test.html open again", func(ctx context.Context) (bool, error) {
+		got, err := tryStatuses(ctx, env, ns, 1, "http://nginx/test.html")
+		return err == nil && len(got) == 1 && strings.HasPrefix(got[0], "200|"), err
+	})
 }

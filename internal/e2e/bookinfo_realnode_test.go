@@ -75,9 +75,10 @@ func bookinfoReviewsCase(t *testing.T, env *testenv.Env, ns, moduleDir string, c
 	count := func(body string) (v1, v2 int) {
 		return strings.Count(body, `"podname":"reviews-v1-`), strings.Count(body, `"podname":"reviews-v2-`)
 	}
-	testenv.Poll(t, "reviews v2 for end-user jason", func(context.Context) (bool, error) {
-		_, v2 := count(curl(t, append([]string{"-H", "end-user: jason"}, urls(1)...)...))
-		return v2 == 1, nil
+	testenv.Poll(t, "reviews v2 for end-user jason", func(ctx context.Context) (bool, error) {
+		body, err := tryCurl(ctx, env, ns, append([]string{"-H", "end-user: jason"}, urls(1)...)...)
+		_, v2 := count(body)
+		return v2 == 1, err
 	})
 	t.Run("jason sees v2", func(t *testing.T) {
 		body := curl(t, append([]string{"-H", "end-user: jason"}, urls(10)...)...)

@@ -156,7 +156,7 @@ func TestMeshOnRealNode(t *testing.T) {
 
 	curl := func(t *testing.T, args ...string) string {
 		t.Helper()
-		out, err := env.Kubectl(ctx, append([]string{"exec", "-n", ns, "deploy/curl", "-c", "curl", "--", "curl", "-s"}, args...)...)
+		out, err := tryCurl(ctx, env, ns, args...)
 		if err != nil {
 			t.Fatalf("curl %v: %v\n%s", args, err, out)
 		}
@@ -175,10 +175,11 @@ func TestMeshOnRealNode(t *testing.T) {
 	t.Run("header test: true goes to v2", func(t *testing.T) {
 		var body string
 		// The first requests may precede the sidecar's routes.
-		testenv.Poll(t, "a v2 answer to test: true", func(context.Context) (bool, error) {
-			body = curl(t, append([]string{"-H", "test: true"}, urls("/", 20)...)...)
+		testenv.Poll(t, "a v2 answer to test: true", func(ctx context.Context) (bool, error) {
+			var err error
+			body, err = tryCurl(ctx, env, ns, append([]string{"-H", "test: true"}, urls("/", 20)...)...)
 			v1, v2 := counts(body)
-			return v1 == 0 && v2 == 20, nil
+			return err == nil && v1 == 0 && v2 == 20, err
 		})
 	})
 	t.Run("prefix /test.html goes to v2", func(t *testing.T) {

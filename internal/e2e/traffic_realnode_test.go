@@ -21,9 +21,14 @@ import (
 // curlFunc runs the curl sample's curl with args and returns its output.
 type curlFunc func(t *testing.T, args ...string) string
 
-// statuses asks curl for n GETs of url, each line "<status> <seconds>" (the bodies are dropped).
-func statuses(t *testing.T, curl curlFunc, n int, url string, headers ...string) []string {
-	t.Helper()
+// tryCurl runs the curl sample's curl with args, for polls: a run that fails (a name, route or
+// endpoint the mesh has not got yet) is "not yet" there, not the end of the test.
+func tryCurl(ctx context.Context, env *testenv.Env, ns string, args ...string) (string, error) {
+	return env.Kubectl(ctx, append([]string{"exec", "-n", ns, "deploy/curl", "-c", "curl", "--", "curl", "-s"}, args...)...)
+}
+
+// statusArgs are curl's arguments for n GETs of url, each printing "<status> <seconds>".
+func statusArgs(n int, url string, headers ...string) []string {
 	args := []string{"-w", "%{http_code} %{time_total}\n"}
 	for _, h := range headers {
 		args = append(args, "-H", h)
@@ -31,7 +36,24 @@ func statuses(t *testing.T, curl curlFunc, n int, url string, headers ...string)
 	for range n {
 		args = append(args, "-o", "/dev/null", url)
 	}
-	return strings.Fields(strings.ReplaceAll(strings.TrimSpace(curl(t, args...)), " ", "|"))
+	return args
+}
+
+// parseStatuses turns curl's output of statusArgs into "<status>|<seconds>" items.
+func parseStatuses(out string) []string {
+	return strings.Fields(strings.ReplaceAll(strings.TrimSpace(out), " ", "|"))
+}
+
+// statuses asks curl for n GETs of url, each line "<status> <seconds>" (the bodies are dropped).
+func statuses(t *testing.T, curl curlFunc, n int, url string, headers ...string) []string {
+	t.Helper()
+	return parseStatuses(curl(t, statusArgs(n, url, headers...)...))
+}
+
+// tryStatuses is statuses for polls (see tryCurl).
+func tryStatuses(ctx context.Context, env *testenv.Env, ns string, n int, url string, headers ...string) ([]string, error) {
+	out, err := tryCurl(ctx, env, ns, statusArgs(n, url, headers...)...)
+	return parseStatuses(out), err
 }
 
 // ingressGatewayCase reaches the nginx sample through istio-ingressgateway (the sample's Gateway and
@@ -179,9 +201,9 @@ func faultCase(t *testing.T, env *testenv.Env, ns string, curl curlFunc) {
 	}
 	url := "http://nginx-fault/"
 	// The abort rule proves the VirtualService reached the curl pod's sidecar.
-	testenv.Poll(t, "503 for fault: abort", func(context.Context) (bool, error) {
-		got := statuses(t, curl, 1, url, "fault: abort")
-		return len(got) == 1 && strings.HasPrefix(got[0], "503|"), nil
+	testenv.Poll(t, "503 for fault: abort", func(ctx context.Context) (bool, error) {
+		got, err := tryStatuses(ctx, env, ns, 1, url, "fault: abort")
+		return err == nil && len(got) == 1 && strings.HasPrefix(got[0], "503|"), err
 	})
 	t.Run("abort 503 on the header", func(t *testing.T) {
 		for _, s := range statuses(t, curl, 20, url, "fault: abort") {
@@ -301,13 +323,14 @@ func retryEjectCase(t *testing.T, env *testenv.Env, ns string, curl curlFunc) {
 	t.Run("outlier ejected after its first 5xx", func(t *testing.T) {
 		// Until the curl pod's sidecar knows the dead pod every answer is 200; the first 503 shows it
 		// does, and from then on the pod must be out of the pool.
-		testenv.Poll(t, "a 503 from the dead pod through flaky-eject", func(context.Context) (bool, error) {
-			for _, s := range statuses(t, curl, 5, "http://flaky-eject/") {
+		testenv.Poll(t, "a 503 from the dead pod through flaky-eject", func(ctx context.Context) (bool, error) {
+			got, err := tryStatuses(ctx, env, ns, 5, "http://flaky-eject/")
+			for _, s := range got {
 				if strings.HasPrefix(s, "503|") {
 					return true, nil
 				}
 			}
-			return false, nil
+			return false, err
 		})
 		for _, s := range statuses(t, curl, 30, "http://flaky-eject/") {
 			if !strings.HasPrefix(s, "200|") {

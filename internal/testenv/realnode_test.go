@@ -142,10 +142,14 @@ func TestRealNodeInClusterAPIAccess(t *testing.T) {
 	createPod(t, env, ns, probePod("api", probeImage(t, env), "sleep"))
 	waitPodReady(t, env, ns, "api")
 	for _, url := range []string{"https://kubernetes.default.svc/version", "https://" + serviceClusterIP + "/version"} {
-		out, err := execProbe(t, env, ns, "api", "get", url)
-		if err != nil {
-			t.Fatalf("GET %s from a pod: %v", url, err)
-		}
+		// Polled: a Ready pod's first exec may come before its network or the cluster's DNS serves
+		// it; a pod that never gets through fails the poll.
+		var out string
+		Poll(t, "GET "+url+" from a pod", func(context.Context) (bool, error) {
+			var err error
+			out, err = execProbe(t, env, ns, "api", "get", url)
+			return err == nil, err
+		})
 		if !strings.Contains(out, `"gitVersion": "`+env.Version+`"`) {
 			t.Errorf("GET %s from a pod = %s; want gitVersion %s", url, out, env.Version)
 		}
@@ -164,8 +168,14 @@ func TestRealNodeKubectlLogsExecPortForward(t *testing.T) {
 	createPod(t, env, ns, probePod("web", probeImage(t, env), "serve", ":8080", "hello through port-forward"))
 	waitPodReady(t, env, ns, "web")
 
-	if out, err := execProbe(t, env, ns, "web", "lookup", "kubernetes.default"); err != nil || !strings.Contains(out, serviceClusterIP) {
-		t.Errorf("exec lookup kubernetes.default = %q, %v", out, err)
+	var lookup string
+	Poll(t, "exec lookup kubernetes.default", func(context.Context) (bool, error) {
+		var err error
+		lookup, err = execProbe(t, env, ns, "web", "lookup", "kubernetes.default")
+		return err == nil, err
+	})
+	if !strings.Contains(lookup, serviceClusterIP) {
+		t.Errorf("exec lookup kubernetes.default = %q", lookup)
 	}
 	// Logs are a container's own output: a pod whose program prints and exits.
 	createPod(t, env, ns, probePod("talker", probeImage(t, env), "lookup", "kubernetes.default.svc.cluster.local"))
@@ -231,10 +241,16 @@ func TestRealNodeNATRewriteNeedsNetAdmin(t *testing.T) {
 		ns := env.Namespace(t)
 		createPod(t, env, ns, natPod(image, true))
 		waitPodReady(t, env, ns, "nat")
-		// Nothing listens on port 80: only the init container's rule makes this answer.
-		out, err := execProbe(t, env, ns, "nat", "get", "http://127.0.0.1:80/")
-		if err != nil || strings.TrimSpace(out) != "captured" {
-			t.Errorf("GET :80 inside the pod = %q, %v; want the answer of :15001", out, err)
+		// Nothing listens on port 80: only the init container's rule makes this answer. Polled:
+		// Ready (no readiness probe) may come before the server on :15001 listens.
+		var out string
+		Poll(t, "GET :80 inside the pod", func(context.Context) (bool, error) {
+			var err error
+			out, err = execProbe(t, env, ns, "nat", "get", "http://127.0.0.1:80/")
+			return err == nil, err
+		})
+		if strings.TrimSpace(out) != "captured" {
+			t.Errorf("GET :80 inside the pod = %q; want the answer of :15001", out)
 		}
 	})
 	t.Run("without NET_ADMIN", func(t *testing.T) {

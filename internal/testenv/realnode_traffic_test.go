@@ -66,6 +66,13 @@ func outsideCounter(t *testing.T) func() int {
 func outsideRoute(t *testing.T) {
 	t.Helper()
 	const link = "meshtestout0"
+	// A run killed before its cleanups (go test's timeout) left the link: the node's undo knows
+	// only its own links, and adding it again would fail.
+	if fileExists("/sys/class/net/" + link) {
+		if _, err := host("ip", "link", "del", link); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := host("ip", "link", "add", link, "type", "veth", "peer", "name", link+"p"); err != nil {
 		t.Fatal(err)
 	}

@@ -76,9 +76,13 @@ func sniffing(t *testing.T) (*proxytest.Proxy, *proxytest.Backend) {
 	p := proxytest.Start(t, &ir.Config{
 		Clusters:  proxytest.Clusters(proxytest.Cluster("http", b), staticCluster("echo", echo), staticCluster("tls", echo)),
 		Listeners: []*ir.Listener{l},
-	}, listener.Options{SniffTimeout: 100 * time.Millisecond})
+	}, listener.Options{SniffTimeout: sniffTimeout})
 	return p, b
 }
+
+// sniffTimeout is the sniffing listener's: long enough that a client-first client on a loaded
+// machine always has its first bytes in (at 100 ms a client stalled that long would have its HTTP taken for TCP).
+const sniffTimeout = time.Second
 
 func TestSniffingChoosesTheChain(t *testing.T) {
 	p, b := sniffing(t)
@@ -104,7 +108,7 @@ func TestSniffingChoosesTheChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	time.Sleep(150 * time.Millisecond)
+	time.Sleep(sniffTimeout + 200*time.Millisecond)
 	if got := roundTrip(t, c, "late"); got != "latebye" {
 		t.Errorf("server-first TCP: %q", got)
 	}

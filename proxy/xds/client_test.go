@@ -103,6 +103,25 @@ func proxyWithClient(t *testing.T, cp *controlPlane) (*listener.Manager, *xds.Cl
 	return m, c
 }
 
+// anyPort is the address the tests' listeners are configured with: the proxy binds a port of the
+// kernel's choosing, which boundAddr reads back. (A port picked free beforehand could be taken by
+// another process before the configuration reaches the proxy.)
+const anyPort = "127.0.0.1:0"
+
+// boundAddr waits until the proxy has bound the named listener and returns its address.
+func boundAddr(t *testing.T, m *listener.Manager, name string) string {
+	t.Helper()
+	var addr string
+	eventually(t, "listener "+name+" bound", func() bool {
+		a, ok := m.Addrs()[name]
+		if ok {
+			addr = a.String()
+		}
+		return ok
+	})
+	return addr
+}
+
 // eventually polls cond (the configuration arrives asynchronously); the bound only guards a hang.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -159,9 +178,9 @@ func seeds(t *testing.T, listen string, v1, v2 *proxytest.Backend) map[resourcev
 func TestSeedsThroughXDS(t *testing.T) {
 	v1, v2 := proxytest.NewBackend(t, "v1"), proxytest.NewBackend(t, "v2")
 	cp := startControlPlane(t, "127.0.0.1:0")
-	listen := freeAddr(t)
-	cp.set(t, "1", seeds(t, listen, v1, v2))
+	cp.set(t, "1", seeds(t, anyPort, v1, v2))
 	m, c := proxyWithClient(t, cp)
+	listen := boundAddr(t, m, "0.0.0.0_80")
 	url := "http://" + listen + "/"
 	eventually(t, "the configuration is served", func() bool { b, _ := get(t, url, "reviews"); return b == "v1" })
 	if !m.Applied() {
@@ -197,15 +216,15 @@ func TestSeedsThroughXDS(t *testing.T) {
 func TestRefusedConfigurationKeepsTheLastGood(t *testing.T) {
 	v1, v2 := proxytest.NewBackend(t, "v1"), proxytest.NewBackend(t, "v2")
 	cp := startControlPlane(t, "127.0.0.1:0")
-	listen := freeAddr(t)
-	good := seeds(t, listen, v1, v2)
+	good := seeds(t, anyPort, v1, v2)
 	cp.set(t, "1", good)
-	_, c := proxyWithClient(t, cp)
+	m, c := proxyWithClient(t, cp)
+	listen := boundAddr(t, m, "0.0.0.0_80")
 	url := "http://" + listen + "/"
 	eventually(t, "the configuration is served", func() bool { b, _ := get(t, url, "reviews"); return b == "v1" })
 
 	// A route with a field the contract does not list: refused with the field's path.
-	bad := seeds(t, listen, v1, v2)
+	bad := seeds(t, anyPort, v1, v2)
 	rc := bad[resourcev3.RouteType][0].(*routev3.RouteConfiguration)
 	rc.VirtualHosts[1].Routes[1].Action = forwardTo("v2")
 	rc.VirtualHosts[1].Routes[1].GetRoute().IdleTimeout = durationpb.New(time.Second)
@@ -226,10 +245,9 @@ func TestRefusedConfigurationKeepsTheLastGood(t *testing.T) {
 func TestReconnectKeepsServing(t *testing.T) {
 	v1, v2 := proxytest.NewBackend(t, "v1"), proxytest.NewBackend(t, "v2")
 	cp := startControlPlane(t, "127.0.0.1:0")
-	listen := freeAddr(t)
-	cp.set(t, "1", seeds(t, listen, v1, v2))
-	_, _ = proxyWithClient(t, cp)
-	url := "http://" + listen + "/"
+	cp.set(t, "1", seeds(t, anyPort, v1, v2))
+	m, _ := proxyWithClient(t, cp)
+	url := "http://" + boundAddr(t, m, "0.0.0.0_80") + "/"
 	eventually(t, "the configuration is served", func() bool { b, _ := get(t, url, "reviews"); return b == "v1" })
 
 	cp.srv.Stop() // meshd goes away
@@ -239,7 +257,7 @@ func TestReconnectKeepsServing(t *testing.T) {
 		}
 	}
 	// meshd comes back on its address with a new configuration: reviews all to v2.
-	next := seeds(t, listen, v1, v2)
+	next := seeds(t, anyPort, v1, v2)
 	next[resourcev3.RouteType][0].(*routev3.RouteConfiguration).VirtualHosts[1].Routes[1].Action = forwardTo("v2")
 	cp2 := &controlPlane{addr: cp.addr, cache: cachev3.NewSnapshotCache(true, cachev3.IDHash{}, nil)}
 	cp2.set(t, "2", next)

@@ -90,13 +90,3 @@ func weighted(split map[string]uint32) *routev3.Route_Route {
 	}
 	return &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_WeightedClusters{WeightedClusters: w}, Timeout: durationpb.New(0)}}
 }
-
-// freeAddr is a loopback address with a port nothing listens on.
-func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}

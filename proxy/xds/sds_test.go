@@ -82,9 +82,9 @@ func TestGatewayCredentialThroughSDS(t *testing.T) {
 	first, second := ca.Issue(t, "ns/gw/sa/first"), ca.Issue(t, "ns/gw/sa/second")
 	b := proxytest.NewBackend(t, "web")
 	cp := startControlPlane(t, "127.0.0.1:0")
-	listen := freeAddr(t)
-	cp.set(t, "1", gatewayHTTPS(t, listen, b, certSecret(t, "kubernetes://web", first)))
-	_, c := proxyWithClient(t, cp)
+	cp.set(t, "1", gatewayHTTPS(t, anyPort, b, certSecret(t, "kubernetes://web", first)))
+	m, c := proxyWithClient(t, cp)
+	listen := boundAddr(t, m, "0.0.0.0_443")
 	eventually(t, "the SDS certificate is served", func() bool {
 		got := servedCertificate(listen)
 		return got != nil && got.Equal(first.Leaf)
@@ -101,7 +101,7 @@ func TestGatewayCredentialThroughSDS(t *testing.T) {
 	if !strings.Contains(string(dump), `"kubernetes://web"`) || !strings.Contains(string(dump), "[redacted]") || strings.Contains(string(dump), key) {
 		t.Errorf("config_dump: want the secret listed, its private key redacted")
 	}
-	cp.set(t, "2", gatewayHTTPS(t, listen, b, certSecret(t, "kubernetes://web", second)))
+	cp.set(t, "2", gatewayHTTPS(t, anyPort, b, certSecret(t, "kubernetes://web", second)))
 	eventually(t, "the rotated certificate is served", func() bool {
 		got := servedCertificate(listen)
 		return got != nil && got.Equal(second.Leaf)
@@ -117,13 +117,13 @@ func TestBadSecretIsRefused(t *testing.T) {
 	good := ca.Issue(t, "ns/gw/sa/good")
 	b := proxytest.NewBackend(t, "web")
 	cp := startControlPlane(t, "127.0.0.1:0")
-	listen := freeAddr(t)
-	cp.set(t, "1", gatewayHTTPS(t, listen, b, certSecret(t, "kubernetes://web", good)))
-	_, c := proxyWithClient(t, cp)
+	cp.set(t, "1", gatewayHTTPS(t, anyPort, b, certSecret(t, "kubernetes://web", good)))
+	m, c := proxyWithClient(t, cp)
+	listen := boundAddr(t, m, "0.0.0.0_443")
 	eventually(t, "served", func() bool { got := servedCertificate(listen); return got != nil && got.Equal(good.Leaf) })
 	bad := certSecret(t, "kubernetes://web", good)
 	bad.GetTlsCertificate().PrivateKey = &corev3.DataSource{Specifier: &corev3.DataSource_InlineBytes{InlineBytes: []byte("not a key")}}
-	cp.set(t, "2", gatewayHTTPS(t, listen, b, bad))
+	cp.set(t, "2", gatewayHTTPS(t, anyPort, b, bad))
 	eventually(t, "the bad secret is refused", func() bool { _, n := c.Counts(); return n > 0 })
 	if got := servedCertificate(listen); got == nil || !got.Equal(good.Leaf) {
 		t.Error("the certificate in service was dropped")

@@ -81,7 +81,7 @@ func TestSniffedPortServesHTTPAndTCP(t *testing.T) {
 	p := proxytest.Start(t, &ir.Config{
 		Clusters:  proxytest.Clusters(hc, &ir.Cluster{Name: "tcp", Type: ir.ClusterStatic, Endpoints: []ir.Endpoint{{Address: echo}}}),
 		Listeners: []*ir.Listener{il},
-	}, proxylistener.Options{SniffTimeout: 100 * time.Millisecond})
+	}, proxylistener.Options{SniffTimeout: 5 * time.Second}) // every client here speaks first: the timeout only guards a stalled one
 
 	if r := p.Get(t, "sniffed", "svc", "/"); r.Status != 200 || r.Header.Get(proxytest.HeaderBackend) != "http" || r.Header.Get(proxytest.HeaderProto) != "HTTP/1.1" {
 		t.Errorf("HTTP/1.1 on the sniffed port: %d from %q over %q", r.Status, r.Header.Get(proxytest.HeaderBackend), r.Header.Get(proxytest.HeaderProto))
