@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -56,28 +57,50 @@ func TestInformersCacheRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cached := map[string]any{}
-	for _, ki := range s.informers {
-		for _, o := range ki.inf.GetStore().List() {
-			if ns, name, _, _ := recordMeta(o); ns == es.Namespace {
-				cached[ki.kind+" "+name] = o
-			}
+	// The informer's cache takes an update (the cluster schedules the pods) before the Store's
+	// handler applies it, so the two are compared until they agree; a Store that kept copies of
+	// its own never does.
+	var (
+		p1, p2 *pod
+		diff   string
+	)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		p1, p2, diff = compareRecords(s, ns, es.Namespace)
+		if diff == "" || time.Now().After(deadline) {
+			break
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if r, ok := cached[KindService+" web"].(*serviceRecord); !ok || s.w.services[key(ns, "web")] != r.svc {
-		t.Errorf("the Service informer caches %T, not the world's record", cached[KindService+" web"])
-	}
-	if r, ok := cached[KindEndpointSlice+" web-x"].(*slice); !ok || s.w.slices[key(ns, "web-x")] != r {
-		t.Errorf("the EndpointSlice informer caches %T, not the world's record", cached[KindEndpointSlice+" web-x"])
-	}
-	p1, ok1 := cached[KindPod+" web-1"].(*pod)
-	p2, ok2 := cached[KindPod+" web-2"].(*pod)
-	if !ok1 || !ok2 || s.w.pods[key(ns, "web-1")] != p1 {
-		t.Fatalf("the Pod informer caches %T, not the world's record", cached[KindPod+" web-1"])
+	if diff != "" {
+		t.Fatal(diff)
 	}
 	if p1.labels != p2.labels || p1.labels.get()["version"] != "v1" {
 		t.Errorf("pods of equal labels hold %p and %p", p1.labels, p2.labels)
 	}
+}
+
+// compareRecords reads the informers' caches and the world under the Store's lock and says how
+// they differ ("" when the world holds the very records the informers cache).
+func compareRecords(s *Store, ns, esNamespace string) (p1, p2 *pod, diff string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cached := map[string]any{}
+	for _, ki := range s.informers {
+		for _, o := range ki.inf.GetStore().List() {
+			if ons, name, _, _ := recordMeta(o); ons == esNamespace {
+				cached[ki.kind+" "+name] = o
+			}
+		}
+	}
+	if r, ok := cached[KindService+" web"].(*serviceRecord); !ok || s.w.services[key(ns, "web")] != r.svc {
+		return nil, nil, fmt.Sprintf("the Service informer caches %T, not the world's record", cached[KindService+" web"])
+	}
+	if r, ok := cached[KindEndpointSlice+" web-x"].(*slice); !ok || s.w.slices[key(ns, "web-x")] != r {
+		return nil, nil, fmt.Sprintf("the EndpointSlice informer caches %T, not the world's record", cached[KindEndpointSlice+" web-x"])
+	}
+	p1, ok1 := cached[KindPod+" web-1"].(*pod)
+	p2, ok2 := cached[KindPod+" web-2"].(*pod)
+	if !ok1 || !ok2 || s.w.pods[key(ns, "web-1")] != p1 || s.w.pods[key(ns, "web-2")] != p2 {
+		return nil, nil, fmt.Sprintf("the Pod informer caches %T, not the world's record", cached[KindPod+" web-1"])
+	}
+	return p1, p2, ""
 }
