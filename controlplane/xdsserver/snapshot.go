@@ -87,6 +87,18 @@ func (ts *typeSet) allAnys() []*anypb.Any {
 	return ts.anys
 }
 
+// anysOf returns items' Anys: the shared list when items is the set's whole list (allItems).
+func (ts *typeSet) anysOf(items []*marshaled) []*anypb.Any {
+	if all := ts.allItems(); len(items) > 0 && len(items) == len(all) && &items[0] == &all[0] {
+		return ts.allAnys()
+	}
+	anys := make([]*anypb.Any, len(items))
+	for i, m := range items {
+		anys[i] = m.any
+	}
+	return anys
+}
+
 // newTypeSet serializes items (through mc, once for all proxies) and versions them by content:
 // the hash of every name and resource hash, in name order.
 func newTypeSet(typeURL string, items []types.Resource, mc *marshalCache) (*typeSet, error) {

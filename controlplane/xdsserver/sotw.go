@@ -8,7 +8,6 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/anypb"
 )
 
 // ads serves ADS: state-of-the-world streams with the server's own loop, delta streams with
@@ -193,17 +192,8 @@ func (ss *sotwStream) respond(t types.ResponseType, url string, set *typeSet, on
 	default:
 		items = sub.lacking(set)
 	}
-	var anys []*anypb.Any
-	if len(items) == len(set.names) && len(items) > 0 && &items[0] == &set.allItems()[0] {
-		anys = set.allAnys()
-	} else {
-		anys = make([]*anypb.Any, len(items))
-		for i, m := range items {
-			anys[i] = m.any
-		}
-	}
 	ss.nonce++
-	out := newResponse(set.version, url, strconv.FormatInt(ss.nonce, 10), items, anys)
+	out := newResponse(set.version, url, strconv.FormatInt(ss.nonce, 10), items, set.anysOf(items))
 	sub.open = false
 	sub.nonce = out.Nonce
 	sub.version = set.version
