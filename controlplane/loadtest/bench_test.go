@@ -57,7 +57,7 @@ func benchConvergence(b *testing.B, proxies, clusters int, eds bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	gs := grpc.NewServer(grpc.MaxConcurrentStreams(100000))
+	gs := grpc.NewServer(grpc.MaxConcurrentStreams(100000), xdsserver.ServerOption())
 	srv.Register(gs)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

@@ -158,7 +158,7 @@ func Run(ctx context.Context, opts Options, restConfig func() (*rest.Config, err
 		if s.lis == nil {
 			continue
 		}
-		g := grpc.NewServer(append(grpcOptions(), s.opts...)...)
+		g := grpc.NewServer(append(append(grpcOptions(), xdsserver.ServerOption()), s.opts...)...)
 		xds.Register(g)
 		if sec != nil && s.lis == secure {
 			sec.Register(g) // Istio's CSR service, on 15012 only: a workload proves itself by its token over TLS

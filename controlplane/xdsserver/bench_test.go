@@ -12,7 +12,8 @@ import (
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"github.com/envoyproxy/go-control-plane/pkg/resource/v3"
-	"google.golang.org/protobuf/proto"
+	"google.golang.org/grpc/encoding"
+	grpcproto "google.golang.org/grpc/encoding/proto"
 
 	"github.com/meshctl/meshctl/controlplane/loadtest"
 	"github.com/meshctl/meshctl/controlplane/xdsserver/xdstest"
@@ -51,7 +52,7 @@ func (g *sharedGen) bump(eds bool) {
 }
 
 // benchProxy stands for one proxy's stream: the server's stream state, driven without gRPC; each
-// response is serialized (sized) as gRPC would before sending it.
+// response is serialized as gRPC would before sending it, by the server's codec.
 type benchProxy struct {
 	node *core.Node
 	ss   *sotwStream
@@ -75,6 +76,9 @@ func (bp *benchProxy) ack(names map[string][]string) error {
 // endpoints change (EDS only) pushed to 1,000 connected proxies of 1,000 clusters each:
 // generation (shared; every resource a new object, as after a change), snapshots, responses and
 // their serialization. ns/op is one whole push.
+// benchCodec is the server's codec (ServerOption's).
+var benchCodec = codec{proto: encoding.GetCodecV2(grpcproto.Name)}
+
 func BenchmarkPushFanOut(b *testing.B) {
 	for _, eds := range []bool{false, true} {
 		name := "full"
@@ -114,9 +118,13 @@ func benchFanOut(b *testing.B, proxies, clusters int, eds bool) {
 			b.Fatal(err)
 		}
 		bp := &benchProxy{node: node}
-		bp.ss = s.newSotwStream(func(r *discovery.DiscoveryResponse) error {
-			_ = proto.Size(r)
-			bp.got = append(bp.got, r)
+		bp.ss = s.newSotwStream(func(r *response) error {
+			data, err := benchCodec.Marshal(r)
+			if err != nil {
+				return err
+			}
+			data.Free()
+			bp.got = append(bp.got, r.DiscoveryResponse)
 			return nil
 		})
 		// Connection: every type asked for and answered at once, then ACKed.

@@ -99,7 +99,7 @@ func startServer(t testing.TB, gen Generator, mutate func(*Options)) *testServer
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := grpc.NewServer()
+	g := grpc.NewServer(ServerOption())
 	srv.Register(g)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

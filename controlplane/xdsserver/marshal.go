@@ -9,6 +9,7 @@ import (
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/types/known/anypb"
 )
 
@@ -16,16 +17,27 @@ import (
 // with its content's hash, computed once with the serialization: it is the resource's version
 // (delta clients, the per-resource state of state-of-the-world streams) and goes into its type's
 // version.
+//
+// The serialization is kept as a whole entry of DiscoveryResponse.resources (entry), the Any's
+// value within it: a state-of-the-world response refers to the entries instead of encoding the
+// resources again (response.encode).
 type marshaled struct {
-	any  *anypb.Any
-	sum  [sha256.Size]byte
-	hash string // hex of the sum's first 8 bytes
+	any   *anypb.Any // Value is within entry
+	entry []byte
+	wire  mem.Buffer // entry, as the responses' buffers refer to it (one interface value for all)
+	sum   [sha256.Size]byte
+	hash  string // hex of the sum's first 8 bytes
 }
 
-func newMarshaled(typeURL string, b []byte) *marshaled {
-	m := &marshaled{any: &anypb.Any{TypeUrl: typeURL, Value: b}, sum: sha256.Sum256(b)}
+func newMarshaled(typeURL string, r types.Resource) (*marshaled, error) {
+	entry, value, err := marshalEntry(typeURL, r)
+	if err != nil {
+		return nil, err
+	}
+	m := &marshaled{any: &anypb.Any{TypeUrl: typeURL, Value: value}, entry: entry, wire: mem.SliceBuffer(entry),
+		sum: sha256.Sum256(value)}
 	m.hash = hex.EncodeToString(m.sum[:8])
-	return m
+	return m, nil
 }
 
 func (m *marshaled) version() string { return m.hash }
@@ -121,11 +133,10 @@ func (c *marshalCache) get(typeURL string, r types.Resource) (*marshaled, error)
 	if m != nil {
 		return m, nil
 	}
-	b, err := cache.MarshalResource(r)
+	m, err := newMarshaled(typeURL, r)
 	if err != nil {
 		return nil, fmt.Errorf("marshal %s %s: %w", shortTypeURL(typeURL), cache.GetResourceName(r), err)
 	}
-	m = newMarshaled(typeURL, b)
 	c.mu.Lock()
 	if old := c.cur[r]; old != nil {
 		m = old

@@ -36,7 +36,8 @@ type typeSet struct {
 	hashOnce  sync.Once
 	hashes    map[string]string
 	allOnce   sync.Once
-	anys      []*anypb.Any // every resource, in name order
+	all       []*marshaled // every resource, in name order
+	anys      []*anypb.Any // all's Anys
 
 	// The last changedSince answer: every proxy moving from one set to this one asks the same.
 	// The set it answered for is known by its version (its content), not held: a pointer would
@@ -68,15 +69,34 @@ func (ts *typeSet) changedSince(old *typeSet) (changed, removed []string) {
 	return changed, removed
 }
 
-// allAnys is shared by every response that carries the whole set: read-only.
-func (ts *typeSet) allAnys() []*anypb.Any {
+// allItems and allAnys are shared by every response that carries the whole set: read-only.
+func (ts *typeSet) allItems() []*marshaled {
 	ts.allOnce.Do(func() {
+		ts.all = make([]*marshaled, 0, len(ts.names))
 		ts.anys = make([]*anypb.Any, 0, len(ts.names))
 		for _, n := range ts.names {
+			ts.all = append(ts.all, ts.entries[n].m)
 			ts.anys = append(ts.anys, ts.entries[n].m.any)
 		}
 	})
+	return ts.all
+}
+
+func (ts *typeSet) allAnys() []*anypb.Any {
+	ts.allItems()
 	return ts.anys
+}
+
+// anysOf returns items' Anys: the shared list when items is the set's whole list (allItems).
+func (ts *typeSet) anysOf(items []*marshaled) []*anypb.Any {
+	if all := ts.allItems(); len(items) > 0 && len(items) == len(all) && &items[0] == &all[0] {
+		return ts.allAnys()
+	}
+	anys := make([]*anypb.Any, len(items))
+	for i, m := range items {
+		anys[i] = m.any
+	}
+	return anys
 }
 
 // newTypeSet serializes items (through mc, once for all proxies) and versions them by content:

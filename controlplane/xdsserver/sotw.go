@@ -8,8 +8,6 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/anypb"
 )
 
 // ads serves ADS: state-of-the-world streams with the server's own loop, delta streams with
@@ -26,7 +24,8 @@ type ads struct {
 // server stops.
 func (a ads) StreamAggregatedResources(stream discovery.AggregatedDiscoveryService_StreamAggregatedResourcesServer) error {
 	s := a.s
-	ss := s.newSotwStream(stream.Send)
+	// SendMsg rather than Send: the response's own type is what the server's codec recognizes.
+	ss := s.newSotwStream(func(r *response) error { return stream.SendMsg(r) })
 	defer ss.close()
 	// Requests are read on their own goroutine so that the loop below also hears pushes; it ends
 	// with the stream, whose context gRPC cancels when this handler returns.
@@ -70,7 +69,7 @@ func (a ads) StreamAggregatedResources(stream discovery.AggregatedDiscoveryServi
 type sotwStream struct {
 	s    *Server
 	id   int64
-	send func(*discovery.DiscoveryResponse) error
+	send func(*response) error
 	// wake is signalled (never blocking: one pending signal is enough) when the proxy is
 	// published a new snapshot.
 	wake  chan struct{}
@@ -79,7 +78,7 @@ type sotwStream struct {
 	subs  [types.UnknownType]sotwSub
 }
 
-func (s *Server) newSotwStream(send func(*discovery.DiscoveryResponse) error) *sotwStream {
+func (s *Server) newSotwStream(send func(*response) error) *sotwStream {
 	return &sotwStream{s: s, id: s.sotwIDs.Add(1), send: send, wake: make(chan struct{}, 1)}
 }
 
@@ -175,27 +174,26 @@ func (ss *sotwStream) respond(t types.ResponseType, url string, set *typeSet, on
 		// Not a type this proxy is given (or no snapshot yet): wait.
 		return nil
 	}
-	var resources []*anypb.Any
+	var items []*marshaled
 	switch {
 	case sub.wildcard:
 		if sub.version == set.version {
 			return nil
 		}
-		resources = set.allAnys()
+		items = set.allItems()
 	case sub.version == set.version:
 		if !onRequest {
 			return nil
 		}
-		resources = sub.lacking(set)
-		if len(resources) == 0 {
+		items = sub.lacking(set)
+		if len(items) == 0 {
 			return nil
 		}
 	default:
-		resources = sub.lacking(set)
+		items = sub.lacking(set)
 	}
 	ss.nonce++
-	out := &discovery.DiscoveryResponse{VersionInfo: set.version, Resources: resources, TypeUrl: url,
-		Nonce: strconv.FormatInt(ss.nonce, 10)}
+	out := newResponse(set.version, url, strconv.FormatInt(ss.nonce, 10), items, set.anysOf(items))
 	sub.open = false
 	sub.nonce = out.Nonce
 	sub.version = set.version
@@ -204,6 +202,6 @@ func (ss *sotwStream) respond(t types.ResponseType, url string, set *typeSet, on
 	} else {
 		sub.has, sub.hasNames = set, sub.names
 	}
-	ss.s.sentOn(ss.st, false, url, out.Nonce, out.VersionInfo, len(resources), proto.Size(out))
+	ss.s.sentOn(ss.st, false, url, out.Nonce, out.VersionInfo, len(items), out.size())
 	return ss.send(out)
 }

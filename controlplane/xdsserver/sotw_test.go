@@ -25,7 +25,7 @@ func TestSubscriptionSharesSnapshotNames(t *testing.T) {
 	}
 	t.Cleanup(s.cancel)
 	var got []*discovery.DiscoveryResponse
-	ss := s.newSotwStream(func(r *discovery.DiscoveryResponse) error { got = append(got, r); return nil })
+	ss := s.newSotwStream(func(r *response) error { got = append(got, r.DiscoveryResponse); return nil })
 	t.Cleanup(ss.close)
 	node, err := loadtest.SidecarNode(1, "a", "1.31.1")
 	if err != nil {

@@ -1,7 +1,5 @@
 package xdsserver
 
-import "google.golang.org/protobuf/types/known/anypb"
-
 // sotwSub is one type's subscription on a stream and what the stream was sent of it.
 type sotwSub struct {
 	requested bool // a request for the type arrived
@@ -47,9 +45,9 @@ func (sub *sotwSub) subscribe(req []string, shared []string) {
 
 // lacking returns the resources of set the stream is subscribed to and does not have (set's
 // own shared list when that is all of them).
-func (sub *sotwSub) lacking(set *typeSet) []*anypb.Any {
+func (sub *sotwSub) lacking(set *typeSet) []*marshaled {
 	all := sameSlice(sub.names, set.names)
-	var out []*anypb.Any
+	var out []*marshaled
 	if sub.has != nil && sameSlice(sub.hasNames, sub.names) {
 		if sub.has == set {
 			// An ACK, the subscription as it was.
@@ -59,11 +57,11 @@ func (sub *sotwSub) lacking(set *typeSet) []*anypb.Any {
 		// difference between the two sets is computed once for all proxies making the move.
 		changed, _ := set.changedSince(sub.has)
 		if all && len(changed) == len(set.names) {
-			return set.allAnys()
+			return set.allItems()
 		}
 		for _, n := range changed {
 			if all || containsName(sub.names, n) {
-				out = append(out, set.entries[n].m.any)
+				out = append(out, set.entries[n].m)
 			}
 		}
 		return out
@@ -78,12 +76,12 @@ func (sub *sotwSub) lacking(set *typeSet) []*anypb.Any {
 	for _, n := range sub.names {
 		e, ok := set.entries[n]
 		if ok && !held(n, e.m.hash) {
-			out = append(out, e.m.any)
+			out = append(out, e.m)
 		}
 	}
 	if len(out) == len(set.names) {
 		// Every resource of the set, as a first response usually is: the list is shared.
-		return set.allAnys()
+		return set.allItems()
 	}
 	return out
 }

@@ -35,7 +35,7 @@ type countingStream struct {
 }
 
 func (s *countingStream) SendMsg(m any) error {
-	if r, ok := m.(*discovery.DiscoveryResponse); ok {
+	if r, ok := m.(*response); ok {
 		f := s.f
 		f.mu.Lock()
 		p := f.pending[s.ServerStream]
@@ -81,7 +81,7 @@ func TestPushThrottleBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := &inFlight{pending: map[grpc.ServerStream]map[string]string{}}
-	g := grpc.NewServer(grpc.StreamInterceptor(f.interceptor))
+	g := grpc.NewServer(ServerOption(), grpc.StreamInterceptor(f.interceptor))
 	srv.Register(g)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
