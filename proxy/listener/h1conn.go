@@ -10,7 +10,10 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	"github.com/meshctl/meshctl/proxy/waitread"
 )
 
 // watchDelay is how long a request runs before the connection is watched for the client going
@@ -18,6 +21,12 @@ import (
 // Watching every request costs a goroutine switch and a read per request; a request answered
 // sooner has nothing to cancel.
 const watchDelay = 5 * time.Millisecond
+
+// waitBound bounds the wait-first read of the next request on a keep-alive connection (waitread):
+// what the client sent before the answer went out (a pipelined request in a write of its own, a
+// FIN) is not announced to that wait, so it is read as usual once the bound expires, and the
+// connection reads as usual from then on. A client idle for longer pays nothing but that switch.
+const waitBound = 50 * time.Millisecond
 
 const (
 	h1Active int32 = iota
@@ -41,6 +50,7 @@ type h1conn struct {
 	rw      h1response
 	werr    error // the first write error
 	served  bool  // a request was served: the connection waits for the next one
+	noWait  bool  // a wait-first read ran into waitBound: read as usual from now on
 
 	state atomic.Int32
 
@@ -59,14 +69,27 @@ type connReader struct {
 	conn    net.Conn
 	pending byte
 	has     bool
+	// raw is the plain TCP socket (nil for TLS); short says the connection's last read returned
+	// less than asked, so the socket was empty after it; send, when set, makes the next read a
+	// wait-first read that sends the answer's last bytes first (waitread.Send).
+	raw   syscall.RawConn
+	short bool
+	send  func() error
 }
 
-func (r *connReader) Read(p []byte) (int, error) {
+func (r *connReader) Read(p []byte) (n int, err error) {
 	if r.has && len(p) > 0 {
 		p[0], r.has = r.pending, false
 		return 1, nil
 	}
-	return r.conn.Read(p)
+	if send := r.send; send != nil {
+		r.send = nil
+		n, err = waitread.Send(r.raw, p, send)
+	} else {
+		n, err = r.conn.Read(p)
+	}
+	r.short = n < len(p)
+	return n, err
 }
 
 // errWriter notes the connection's first write error and cancels the request, as net/http does.
@@ -90,7 +113,7 @@ func (w errWriter) Write(p []byte) (int, error) {
 // connection is closed or handed to net/http's server.
 func (m *Manager) serveHTTP1(conn net.Conn, st *connState, h http.Handler) {
 	c := &h1conn{m: m, handler: h, conn: conn, st: st, watched: make(chan struct{}, 1)}
-	c.r.conn = conn
+	c.r.conn, c.r.raw = conn, waitread.Raw(conn)
 	c.br = bufio.NewReaderSize(&c.r, 4<<10)
 	c.bw = bufio.NewWriterSize(errWriter{c}, 4<<10)
 	c.rw = h1response{c: c, header: http.Header{}, sent: http.Header{}, w: bufio.NewWriterSize(nil, bufferBeforeChunking)}
@@ -111,6 +134,7 @@ func (m *Manager) serveHTTP1(conn net.Conn, st *connState, h http.Handler) {
 		}
 		req.RemoteAddr = remote
 		if !c.serve(req) {
+			_ = c.bw.Flush() // the answer's last bytes, if they were kept for a wait-first read
 			c.close()
 			return
 		}
@@ -121,6 +145,16 @@ func (m *Manager) serveHTTP1(conn net.Conn, st *connState, h http.Handler) {
 // connection is closed or handed over, and ok is false.
 func (c *h1conn) readRequest() (*http.Request, bool) {
 	m := c.m
+	if c.waitFirst() {
+		if !c.readWaitFirst() {
+			return nil, false
+		}
+	} else if c.bw.Buffered() > 0 {
+		if err := c.bw.Flush(); err != nil {
+			c.close()
+			return nil, false
+		}
+	}
 	if c.br.Buffered() == 0 {
 		c.state.Store(h1Idle)
 		if m.draining.Load() {
@@ -180,6 +214,58 @@ func (c *h1conn) readRequest() (*http.Request, bool) {
 	}
 }
 
+// waitFirst says whether the next request may be waited for without a read first: the answer's
+// last bytes are still to be sent (h1response.finish keeps them), the socket was empty after the
+// connection's last read, and nothing read is left over.
+func (c *h1conn) waitFirst() bool {
+	return c.r.raw != nil && !c.noWait && c.served && c.r.short && !c.r.has &&
+		c.bw.Buffered() > 0 && c.br.Buffered() == 0 && c.werr == nil
+}
+
+// keepLast reports whether finish may leave the answer's last bytes in the buffer for a wait-first
+// read to send.
+func (c *h1conn) keepLast() bool { return c.r.raw != nil && !c.noWait }
+
+// errDraining ends a wait-first read when the proxy drains: the connection is closed as an idle one.
+var errDraining = errors.New("draining")
+
+// readWaitFirst sends the answer's last bytes and waits for the next request's first bytes in one
+// read (waitread.Send), bounded by waitBound; false: the connection is closed.
+func (c *h1conn) readWaitFirst() bool {
+	m := c.m
+	start := time.Now()
+	bound := min(waitBound, m.opts.IdleTimeout)
+	_ = c.conn.SetReadDeadline(start.Add(bound))
+	c.r.send = c.sendLast
+	_, err := c.br.Peek(1)
+	if err != nil && waitread.Expired(err) && bound < m.opts.IdleTimeout {
+		// Idle for longer than the bound, or bytes the wait could not see: read as before.
+		c.noWait = true
+		_ = c.conn.SetReadDeadline(start.Add(m.opts.IdleTimeout))
+		_, err = c.br.Peek(1)
+	}
+	if err != nil {
+		c.close()
+		return false
+	}
+	if !c.state.CompareAndSwap(h1Idle, h1Active) {
+		return false // Drain or Close closed it
+	}
+	return true
+}
+
+// sendLast is the wait-first read's send: the answer's last bytes; then the connection is idle.
+func (c *h1conn) sendLast() error {
+	if err := c.bw.Flush(); err != nil {
+		return err
+	}
+	c.state.Store(h1Idle)
+	if c.m.draining.Load() {
+		return errDraining // net/http closes idle connections when keep-alives are turned off
+	}
+	return nil
+}
+
 // serve runs the handler for one request; false: close the connection.
 func (c *h1conn) serve(req *http.Request) (keep bool) {
 	ctx, cancel := context.WithCancel(c.ctx)
@@ -234,6 +320,7 @@ func (c *h1conn) watchRead() {
 	c.wmu.Unlock()
 	var b [1]byte
 	n, err := c.conn.Read(b[:])
+	c.r.short = false // what arrived after this read is not known to have been announced
 	if n == 1 {
 		c.r.pending, c.r.has = b[0], true
 	}
