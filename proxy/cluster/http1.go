@@ -46,7 +46,8 @@ type h1Conn struct {
 	// Wait-first reads (waitread): raw is the plain TCP socket (nil for TLS); short says the last
 	// read of the connection returned less than asked, so the socket was empty after it; sendLast
 	// says the request is still in bw, to be flushed by the first read of its answer; noWait is
-	// set once a wait ran into its bound, and the connection reads as usual from then on.
+	// set once the read after a wait that ran into its bound found bytes already there, and the
+	// connection reads as usual from then on.
 	raw      syscall.RawConn
 	short    bool
 	sendLast bool
@@ -58,7 +59,8 @@ type h1Conn struct {
 
 // waitBound bounds a wait-first read: an answer slower than that is read as before (one read that
 // finds nothing, then the poller), and so is anything the server sent before the request, which the
-// wait does not see (waitread's package comment).
+// wait does not see (waitread's package comment); bytes found at once by that read stop the
+// connection's wait-first reads.
 const waitBound = 20 * time.Millisecond
 
 // h1Reader is what the connection's bufio.Reader reads: the socket, with a wait-first read for the
@@ -87,8 +89,7 @@ func (r h1Reader) Read(p []byte) (int, error) {
 		pc.sendErr = se.Err
 		return 0, se.Err
 	case err != nil && waitread.Expired(err) && pc.ctx.Err() == nil:
-		pc.noWait = true
-		n, err = pc.conn.Read(p)
+		n, pc.noWait, err = waitread.ReadAfterBound(pc.raw, p)
 	}
 	pc.short = n < len(p)
 	return n, err

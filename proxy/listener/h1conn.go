@@ -24,8 +24,9 @@ const watchDelay = 5 * time.Millisecond
 
 // waitBound bounds the wait-first read of the next request on a keep-alive connection (waitread):
 // what the client sent before the answer went out (a pipelined request in a write of its own, a
-// FIN) is not announced to that wait, so it is read as usual once the bound expires, and the
-// connection reads as usual from then on. A client idle for longer pays nothing but that switch.
+// FIN) is not announced to that wait, so it is read as usual once the bound expires; when the
+// read finds it already there, the connection reads as usual from then on. A client idle for
+// longer than the bound costs a timer and the read the wait saved.
 const waitBound = 50 * time.Millisecond
 
 const (
@@ -50,7 +51,7 @@ type h1conn struct {
 	rw      h1response
 	werr    error // the first write error
 	served  bool  // a request was served: the connection waits for the next one
-	noWait  bool  // a wait-first read ran into waitBound: read as usual from now on
+	noWait  bool  // a wait-first read missed bytes already there: read as usual from now on
 
 	state atomic.Int32
 
@@ -75,6 +76,8 @@ type connReader struct {
 	raw   syscall.RawConn
 	short bool
 	send  func() error
+	// afterBound: the next read follows a wait that expired; early: that read found bytes there.
+	afterBound, early bool
 }
 
 func (r *connReader) Read(p []byte) (n int, err error) {
@@ -85,6 +88,9 @@ func (r *connReader) Read(p []byte) (n int, err error) {
 	if send := r.send; send != nil {
 		r.send = nil
 		n, err = waitread.Send(r.raw, p, send)
+	} else if r.afterBound {
+		r.afterBound = false
+		n, r.early, err = waitread.ReadAfterBound(r.raw, p)
 	} else {
 		n, err = r.conn.Read(p)
 	}
@@ -240,9 +246,11 @@ func (c *h1conn) readWaitFirst() bool {
 	_, err := c.br.Peek(1)
 	if err != nil && waitread.Expired(err) && bound < m.opts.IdleTimeout {
 		// Idle for longer than the bound, or bytes the wait could not see: read as before.
-		c.noWait = true
 		_ = c.conn.SetReadDeadline(start.Add(m.opts.IdleTimeout))
+		c.r.afterBound = true
 		_, err = c.br.Peek(1)
+		c.r.afterBound = false
+		c.noWait = c.r.early
 	}
 	if err != nil {
 		c.close()

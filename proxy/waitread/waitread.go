@@ -89,5 +89,41 @@ func Send(rc syscall.RawConn, p []byte, send func() error) (n int, err error) {
 	return n, nil
 }
 
+// ReadAfterBound is the read that follows a wait that expired: a plain read (read first, then wait)
+// that also reports whether the bytes were already there (early). They were if the peer sent them
+// before the message, or just as the bound expired; either way the caller's waits are not worth
+// it on this connection. Bytes that come later mean the connection was only idle.
+func ReadAfterBound(rc syscall.RawConn, p []byte) (n int, early bool, err error) {
+	calls := 0
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		calls++
+		for {
+			m, e := syscall.Read(int(fd), p)
+			switch e {
+			case nil:
+				n = m
+				return true
+			case syscall.EINTR:
+				continue
+			case syscall.EAGAIN:
+				return false
+			}
+			rerr = os.NewSyscallError("read", e)
+			return true
+		}
+	})
+	early = calls == 1
+	switch {
+	case err != nil:
+		return 0, early, err
+	case rerr != nil:
+		return 0, early, rerr
+	case n == 0 && len(p) > 0:
+		return 0, early, io.EOF
+	}
+	return n, early, nil
+}
+
 // Expired reports whether err is a wait that ran into its deadline.
 func Expired(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }

@@ -122,3 +122,23 @@ type wrapped struct {
 }
 
 func (w wrapped) TCPConn() *net.TCPConn { return w.tc }
+
+// TestReadAfterBound tells bytes that were already there from bytes that came later.
+func TestReadAfterBound(t *testing.T) {
+	client, server := pair(t)
+	rc := waitread.Raw(client)
+	_ = client.SetReadDeadline(time.Now().Add(2 * time.Second))
+	var buf [16]byte
+	_, _ = server.Write([]byte("there"))
+	time.Sleep(20 * time.Millisecond)
+	if n, early, err := waitread.ReadAfterBound(rc, buf[:]); err != nil || !early || string(buf[:n]) != "there" {
+		t.Errorf("bytes already there: %q early %v %v, want early", buf[:n], early, err)
+	}
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		_, _ = server.Write([]byte("later"))
+	}()
+	if n, early, err := waitread.ReadAfterBound(rc, buf[:]); err != nil || early || string(buf[:n]) != "later" {
+		t.Errorf("bytes that came later: %q early %v %v, want not early", buf[:n], early, err)
+	}
+}
