@@ -182,9 +182,9 @@ func (c *h1conn) readRequest() (*http.Request, bool) {
 			return nil, false // Drain or Close closed it
 		}
 	}
-	if c.served {
-		_ = c.conn.SetReadDeadline(time.Now().Add(m.opts.ReadHeaderTimeout))
-	}
+	// A used connection's head has ReadHeaderTimeout once it is seen not to be whole in what was
+	// read: the common head is, and its request goes without that deadline (a runtime timer).
+	headDeadline := !c.served
 	for {
 		buf, _ := c.br.Peek(c.br.Buffered())
 		end, s := scanHead(buf)
@@ -203,6 +203,10 @@ func (c *h1conn) readRequest() (*http.Request, bool) {
 			// (MaxHeaderBytes: 431; invalid: 400).
 			c.handOver()
 			return nil, false
+		}
+		if !headDeadline {
+			_ = c.conn.SetReadDeadline(time.Now().Add(m.opts.ReadHeaderTimeout))
+			headDeadline = true
 		}
 		if _, err := c.br.Peek(len(buf) + 1); err != nil {
 			var ne net.Error
