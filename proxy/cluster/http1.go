@@ -10,7 +10,6 @@ import (
 	"net/http/httputil"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/meshctl/meshctl/proxy/waitread"
@@ -48,7 +47,8 @@ type h1Conn struct {
 	// says the request is still in bw, to be flushed by the first read of its answer; noWait is
 	// set once the read after a wait that ran into its bound found bytes already there, and the
 	// connection reads as usual from then on.
-	raw      syscall.RawConn
+	raw      *waitread.Reader
+	flush    func() error // bw.Flush, bound once (a method value allocates)
 	short    bool
 	sendLast bool
 	noWait   bool
@@ -76,20 +76,20 @@ func (r h1Reader) Read(p []byte) (int, error) {
 	}
 	pc.sendLast = false
 	_ = pc.conn.SetReadDeadline(time.Now().Add(waitBound))
-	n, err := waitread.Send(pc.raw, p, pc.bw.Flush)
+	n, err := pc.raw.Send(p, pc.flush)
 	// The bound is this read's: clear it, and interrupt again if the request was cancelled while it
 	// was set (the cancellation's deadline may have been overwritten by it).
 	_ = pc.conn.SetReadDeadline(time.Time{})
 	if pc.ctx.Err() != nil {
 		pc.interrupt()
 	}
-	var se *waitread.SendError
+	se, failed := err.(*waitread.SendError) // Send returns it as it is
 	switch {
-	case errors.As(err, &se):
+	case failed:
 		pc.sendErr = se.Err
 		return 0, se.Err
 	case err != nil && waitread.Expired(err) && pc.ctx.Err() == nil:
-		n, pc.noWait, err = waitread.ReadAfterBound(pc.raw, p)
+		n, pc.noWait, err = pc.raw.ReadAfterBound(p)
 	}
 	pc.short = n < len(p)
 	return n, err
@@ -169,9 +169,12 @@ func (p *h1Pool) get(ctx context.Context, addr string) (*h1Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc := &h1Conn{pool: p, addr: addr, conn: conn, raw: waitread.Raw(conn)}
+	pc := &h1Conn{pool: p, addr: addr, conn: conn}
 	pc.br = bufio.NewReaderSize(h1Reader{pc}, h1BufferSize)
 	pc.bw = bufio.NewWriterSize(h1Writer{pc}, h1BufferSize)
+	if rc := waitread.Raw(conn); rc != nil {
+		pc.raw, pc.flush = waitread.New(rc), pc.bw.Flush
+	}
 	pc.interrupt = func() { _ = pc.conn.SetDeadline(time.Unix(1, 0)) }
 	return pc, nil
 }

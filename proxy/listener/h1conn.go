@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/meshctl/meshctl/proxy/waitread"
@@ -52,6 +51,8 @@ type h1conn struct {
 	werr    error // the first write error
 	served  bool  // a request was served: the connection waits for the next one
 	noWait  bool  // a wait-first read missed bytes already there: read as usual from now on
+	// sendLastFn is sendLast, bound once (a method value allocates).
+	sendLastFn func() error
 
 	state atomic.Int32
 
@@ -73,7 +74,7 @@ type connReader struct {
 	// raw is the plain TCP socket (nil for TLS); short says the connection's last read returned
 	// less than asked, so the socket was empty after it; send, when set, makes the next read a
 	// wait-first read that sends the answer's last bytes first (waitread.Send).
-	raw   syscall.RawConn
+	raw   *waitread.Reader
 	short bool
 	send  func() error
 	// afterBound: the next read follows a wait that expired; early: that read found bytes there.
@@ -87,10 +88,10 @@ func (r *connReader) Read(p []byte) (n int, err error) {
 	}
 	if send := r.send; send != nil {
 		r.send = nil
-		n, err = waitread.Send(r.raw, p, send)
+		n, err = r.raw.Send(p, send)
 	} else if r.afterBound {
 		r.afterBound = false
-		n, r.early, err = waitread.ReadAfterBound(r.raw, p)
+		n, r.early, err = r.raw.ReadAfterBound(p)
 	} else {
 		n, err = r.conn.Read(p)
 	}
@@ -119,7 +120,11 @@ func (w errWriter) Write(p []byte) (int, error) {
 // connection is closed or handed to net/http's server.
 func (m *Manager) serveHTTP1(conn net.Conn, st *connState, h http.Handler) {
 	c := &h1conn{m: m, handler: h, conn: conn, st: st, watched: make(chan struct{}, 1)}
-	c.r.conn, c.r.raw = conn, waitread.Raw(conn)
+	c.r.conn = conn
+	if rc := waitread.Raw(conn); rc != nil {
+		c.r.raw = waitread.New(rc)
+		c.sendLastFn = c.sendLast
+	}
 	c.br = bufio.NewReaderSize(&c.r, 4<<10)
 	c.bw = bufio.NewWriterSize(errWriter{c}, 4<<10)
 	c.rw = h1response{c: c, header: http.Header{}, sent: http.Header{}, w: bufio.NewWriterSize(nil, bufferBeforeChunking)}
@@ -246,7 +251,7 @@ func (c *h1conn) readWaitFirst() bool {
 	start := time.Now()
 	bound := min(waitBound, m.opts.IdleTimeout)
 	_ = c.conn.SetReadDeadline(start.Add(bound))
-	c.r.send = c.sendLast
+	c.r.send = c.sendLastFn
 	_, err := c.br.Peek(1)
 	if err != nil && waitread.Expired(err) && bound < m.opts.IdleTimeout {
 		// Idle for longer than the bound, or bytes the wait could not see: read as before.

@@ -47,6 +47,7 @@ func TestSendSeesAnAnswerThatCameFirst(t *testing.T) {
 	if rc == nil {
 		t.Fatal("no raw socket for a TCP connection")
 	}
+	rd := waitread.New(rc)
 	var first, buf [16]byte
 	// The connection's first read is an ordinary one, as callers do.
 	_, _ = client.Write([]byte("one"))
@@ -55,7 +56,7 @@ func TestSendSeesAnAnswerThatCameFirst(t *testing.T) {
 	}
 	for i := 0; i < 3; i++ {
 		_ = client.SetReadDeadline(time.Now().Add(2 * time.Second))
-		n, err := waitread.Send(rc, buf[:], func() error {
+		n, err := rd.Send(buf[:], func() error {
 			if _, err := client.Write([]byte("ping")); err != nil {
 				return err
 			}
@@ -76,7 +77,7 @@ func TestSendMissesWhatCameBefore(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	_ = client.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
 	var buf [16]byte
-	_, err := waitread.Send(waitread.Raw(client), buf[:], func() error { return nil })
+	_, err := waitread.New(waitread.Raw(client)).Send(buf[:], func() error { return nil })
 	if !waitread.Expired(err) {
 		t.Fatalf("wait: %v, want the deadline (the runtime's poller changed: the bound may not be needed)", err)
 	}
@@ -88,16 +89,16 @@ func TestSendMissesWhatCameBefore(t *testing.T) {
 
 func TestSendReportsTheSendAndTheEnd(t *testing.T) {
 	client, server := pair(t)
-	rc := waitread.Raw(client)
+	rd := waitread.New(waitread.Raw(client))
 	var buf [16]byte
 	boom := errors.New("boom")
-	_, err := waitread.Send(rc, buf[:], func() error { return boom })
+	_, err := rd.Send(buf[:], func() error { return boom })
 	var se *waitread.SendError
 	if !errors.As(err, &se) || !errors.Is(err, boom) {
 		t.Errorf("failed send: %v, want a SendError wrapping it", err)
 	}
 	_ = client.SetReadDeadline(time.Now().Add(2 * time.Second))
-	_, err = waitread.Send(rc, buf[:], func() error { return server.CloseWrite() })
+	_, err = rd.Send(buf[:], func() error { return server.CloseWrite() })
 	if !errors.Is(err, io.EOF) {
 		t.Errorf("peer's FIN after the send: %v, want io.EOF", err)
 	}
@@ -126,19 +127,19 @@ func (w wrapped) TCPConn() *net.TCPConn { return w.tc }
 // TestReadAfterBound tells bytes that were already there from bytes that came later.
 func TestReadAfterBound(t *testing.T) {
 	client, server := pair(t)
-	rc := waitread.Raw(client)
+	rd := waitread.New(waitread.Raw(client))
 	_ = client.SetReadDeadline(time.Now().Add(2 * time.Second))
 	var buf [16]byte
 	_, _ = server.Write([]byte("there"))
 	time.Sleep(20 * time.Millisecond)
-	if n, early, err := waitread.ReadAfterBound(rc, buf[:]); err != nil || !early || string(buf[:n]) != "there" {
+	if n, early, err := rd.ReadAfterBound(buf[:]); err != nil || !early || string(buf[:n]) != "there" {
 		t.Errorf("bytes already there: %q early %v %v, want early", buf[:n], early, err)
 	}
 	go func() {
 		time.Sleep(20 * time.Millisecond)
 		_, _ = server.Write([]byte("later"))
 	}()
-	if n, early, err := waitread.ReadAfterBound(rc, buf[:]); err != nil || early || string(buf[:n]) != "later" {
+	if n, early, err := rd.ReadAfterBound(buf[:]); err != nil || early || string(buf[:n]) != "later" {
 		t.Errorf("bytes that came later: %q early %v %v, want not early", buf[:n], early, err)
 	}
 }
