@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/meshctl/meshctl/proxy/waitread"
 )
 
 // h1Pool is the connection pool of an HTTP/1.1 cluster. It is written for the proxy's hot path
@@ -39,6 +41,66 @@ type h1Conn struct {
 	// interrupt unblocks the connection's reads and writes when a request is cancelled; made once
 	// per connection, not per request.
 	interrupt func()
+
+	// Wait-first reads (waitread): raw is the plain TCP socket (nil for TLS); short says the last
+	// read of the connection returned less than asked, so the socket was empty after it; sendLast
+	// says the request is still in bw, to be flushed by the first read of its answer; noWait is
+	// set once the read after a wait that ran into its bound found bytes already there, and the
+	// connection reads as usual from then on.
+	raw      *waitread.Reader
+	flush    func() error // bw.Flush, bound once (a method value allocates)
+	short    bool
+	sendLast bool
+	noWait   bool
+	wrote    bool  // bw wrote to the connection during the request being written
+	sendErr  error // the deferred flush failed
+	ctx      context.Context
+}
+
+// waitBound bounds a wait-first read: an answer slower than that is read as before (one read that
+// finds nothing, then the poller), and so is anything the server sent before the request, which the
+// wait does not see (waitread's package comment); bytes found at once by that read stop the
+// connection's wait-first reads.
+const waitBound = 20 * time.Millisecond
+
+// h1Reader is what the connection's bufio.Reader reads: the socket, with a wait-first read for the
+// first read of an answer whose request is still buffered.
+type h1Reader struct{ pc *h1Conn }
+
+func (r h1Reader) Read(p []byte) (int, error) {
+	pc := r.pc
+	if !pc.sendLast {
+		n, err := pc.conn.Read(p)
+		pc.short = n < len(p)
+		return n, err
+	}
+	pc.sendLast = false
+	_ = pc.conn.SetReadDeadline(time.Now().Add(waitBound))
+	n, err := pc.raw.Send(p, pc.flush)
+	// The bound is this read's: clear it, and interrupt again if the request was cancelled while it
+	// was set (the cancellation's deadline may have been overwritten by it).
+	_ = pc.conn.SetReadDeadline(time.Time{})
+	if pc.ctx.Err() != nil {
+		pc.interrupt()
+	}
+	se, failed := err.(*waitread.SendError) // Send returns it as it is
+	switch {
+	case failed:
+		pc.sendErr = se.Err
+		return 0, se.Err
+	case err != nil && waitread.Expired(err) && pc.ctx.Err() == nil:
+		n, pc.noWait, err = pc.raw.ReadAfterBound(p)
+	}
+	pc.short = n < len(p)
+	return n, err
+}
+
+// h1Writer is what the connection's bufio.Writer writes to.
+type h1Writer struct{ pc *h1Conn }
+
+func (w h1Writer) Write(p []byte) (int, error) {
+	w.pc.wrote = true
+	return w.pc.conn.Write(p)
 }
 
 const (
@@ -107,7 +169,12 @@ func (p *h1Pool) get(ctx context.Context, addr string) (*h1Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc := &h1Conn{pool: p, addr: addr, conn: conn, br: bufio.NewReaderSize(conn, h1BufferSize), bw: bufio.NewWriterSize(conn, h1BufferSize)}
+	pc := &h1Conn{pool: p, addr: addr, conn: conn}
+	pc.br = bufio.NewReaderSize(h1Reader{pc}, h1BufferSize)
+	pc.bw = bufio.NewWriterSize(h1Writer{pc}, h1BufferSize)
+	if rc := waitread.Raw(conn); rc != nil {
+		pc.raw, pc.flush = waitread.New(rc), pc.bw.Flush
+	}
 	pc.interrupt = func() { _ = pc.conn.SetDeadline(time.Unix(1, 0)) }
 	return pc, nil
 }
@@ -135,6 +202,7 @@ func (pc *h1Conn) put() {
 		return
 	}
 	pc.idleAt = time.Now()
+	pc.ctx = nil // the request's, not kept alive by an idle connection
 	p.mu.Lock()
 	if p.closed || len(p.idle[pc.addr]) >= maxIdlePerHost {
 		p.mu.Unlock()
@@ -168,11 +236,17 @@ func (pc *h1Conn) roundTrip(req *http.Request) (*http.Response, error) {
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, pc.interrupt)
 	}
+	pc.ctx, pc.sendErr = ctx, nil
 	if err := pc.writeRequest(req); err != nil {
 		stop()
 		return nil, err
 	}
-	if resp, n, ok := readSimpleResponse(pc.br, req); ok {
+	resp, n, ok := readSimpleResponse(pc.br, req)
+	if pc.sendErr != nil {
+		stop()
+		return nil, pc.sendErr
+	}
+	if ok {
 		b := &h1Body{pc: pc, remain: n, fixed: true, reuse: !req.Close, stop: stop}
 		resp.Body = b
 		if n == 0 {
@@ -206,9 +280,12 @@ func (pc *h1Conn) roundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // writeRequest writes the request line, the headers as they are (the proxy owns them: no default
-// User-Agent, no Accept-Encoding added), the framing headers, and the body.
+// User-Agent, no Accept-Encoding added), the framing headers, and the body. A request that is
+// whole in the buffer, on a connection whose socket was empty after its last read, is left there
+// for the answer's first read to send (a wait-first read: waitread).
 func (pc *h1Conn) writeRequest(req *http.Request) error {
 	w := pc.bw
+	pc.wrote = false
 	w.WriteString(req.Method)
 	w.WriteByte(' ')
 	if req.Method == http.MethodConnect {
@@ -263,6 +340,10 @@ func (pc *h1Conn) writeRequest(req *http.Request) error {
 		if err != nil {
 			return err
 		}
+	}
+	if pc.raw != nil && !pc.noWait && pc.short && !pc.wrote && pc.br.Buffered() == 0 {
+		pc.sendLast = true
+		return nil
 	}
 	return w.Flush()
 }

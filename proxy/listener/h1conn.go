@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/meshctl/meshctl/proxy/waitread"
 )
 
 // watchDelay is how long a request runs before the connection is watched for the client going
@@ -18,6 +20,13 @@ import (
 // Watching every request costs a goroutine switch and a read per request; a request answered
 // sooner has nothing to cancel.
 const watchDelay = 5 * time.Millisecond
+
+// waitBound bounds the wait-first read of the next request on a keep-alive connection (waitread):
+// what the client sent before the answer went out (a pipelined request in a write of its own, a
+// FIN) is not announced to that wait, so it is read as usual once the bound expires; when the
+// read finds it already there, the connection reads as usual from then on. A client idle for
+// longer than the bound costs a timer and the read the wait saved.
+const waitBound = 50 * time.Millisecond
 
 const (
 	h1Active int32 = iota
@@ -41,6 +50,9 @@ type h1conn struct {
 	rw      h1response
 	werr    error // the first write error
 	served  bool  // a request was served: the connection waits for the next one
+	noWait  bool  // a wait-first read missed bytes already there: read as usual from now on
+	// sendLastFn is sendLast, bound once (a method value allocates).
+	sendLastFn func() error
 
 	state atomic.Int32
 
@@ -59,14 +71,32 @@ type connReader struct {
 	conn    net.Conn
 	pending byte
 	has     bool
+	// raw is the plain TCP socket (nil for TLS); short says the connection's last read returned
+	// less than asked, so the socket was empty after it; send, when set, makes the next read a
+	// wait-first read that sends the answer's last bytes first (waitread.Send).
+	raw   *waitread.Reader
+	short bool
+	send  func() error
+	// afterBound: the next read follows a wait that expired; early: that read found bytes there.
+	afterBound, early bool
 }
 
-func (r *connReader) Read(p []byte) (int, error) {
+func (r *connReader) Read(p []byte) (n int, err error) {
 	if r.has && len(p) > 0 {
 		p[0], r.has = r.pending, false
 		return 1, nil
 	}
-	return r.conn.Read(p)
+	if send := r.send; send != nil {
+		r.send = nil
+		n, err = r.raw.Send(p, send)
+	} else if r.afterBound {
+		r.afterBound = false
+		n, r.early, err = r.raw.ReadAfterBound(p)
+	} else {
+		n, err = r.conn.Read(p)
+	}
+	r.short = n < len(p)
+	return n, err
 }
 
 // errWriter notes the connection's first write error and cancels the request, as net/http does.
@@ -91,6 +121,10 @@ func (w errWriter) Write(p []byte) (int, error) {
 func (m *Manager) serveHTTP1(conn net.Conn, st *connState, h http.Handler) {
 	c := &h1conn{m: m, handler: h, conn: conn, st: st, watched: make(chan struct{}, 1)}
 	c.r.conn = conn
+	if rc := waitread.Raw(conn); rc != nil {
+		c.r.raw = waitread.New(rc)
+		c.sendLastFn = c.sendLast
+	}
 	c.br = bufio.NewReaderSize(&c.r, 4<<10)
 	c.bw = bufio.NewWriterSize(errWriter{c}, 4<<10)
 	c.rw = h1response{c: c, header: http.Header{}, sent: http.Header{}, w: bufio.NewWriterSize(nil, bufferBeforeChunking)}
@@ -111,6 +145,7 @@ func (m *Manager) serveHTTP1(conn net.Conn, st *connState, h http.Handler) {
 		}
 		req.RemoteAddr = remote
 		if !c.serve(req) {
+			_ = c.bw.Flush() // the answer's last bytes, if they were kept for a wait-first read
 			c.close()
 			return
 		}
@@ -121,6 +156,16 @@ func (m *Manager) serveHTTP1(conn net.Conn, st *connState, h http.Handler) {
 // connection is closed or handed over, and ok is false.
 func (c *h1conn) readRequest() (*http.Request, bool) {
 	m := c.m
+	if c.waitFirst() {
+		if !c.readWaitFirst() {
+			return nil, false
+		}
+	} else if c.bw.Buffered() > 0 {
+		if err := c.bw.Flush(); err != nil {
+			c.close()
+			return nil, false
+		}
+	}
 	if c.br.Buffered() == 0 {
 		c.state.Store(h1Idle)
 		if m.draining.Load() {
@@ -142,9 +187,9 @@ func (c *h1conn) readRequest() (*http.Request, bool) {
 			return nil, false // Drain or Close closed it
 		}
 	}
-	if c.served {
-		_ = c.conn.SetReadDeadline(time.Now().Add(m.opts.ReadHeaderTimeout))
-	}
+	// A used connection's head has ReadHeaderTimeout once it is seen not to be whole in what was
+	// read: the common head is, and its request goes without that deadline (a runtime timer).
+	headDeadline := !c.served
 	for {
 		buf, _ := c.br.Peek(c.br.Buffered())
 		end, s := scanHead(buf)
@@ -164,6 +209,10 @@ func (c *h1conn) readRequest() (*http.Request, bool) {
 			c.handOver()
 			return nil, false
 		}
+		if !headDeadline {
+			_ = c.conn.SetReadDeadline(time.Now().Add(m.opts.ReadHeaderTimeout))
+			headDeadline = true
+		}
 		if _, err := c.br.Peek(len(buf) + 1); err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
@@ -178,6 +227,60 @@ func (c *h1conn) readRequest() (*http.Request, bool) {
 			return nil, false
 		}
 	}
+}
+
+// waitFirst says whether the next request may be waited for without a read first: the answer's
+// last bytes are still to be sent (h1response.finish keeps them), the socket was empty after the
+// connection's last read, and nothing read is left over.
+func (c *h1conn) waitFirst() bool {
+	return c.r.raw != nil && !c.noWait && c.served && c.r.short && !c.r.has &&
+		c.bw.Buffered() > 0 && c.br.Buffered() == 0 && c.werr == nil
+}
+
+// keepLast reports whether finish may leave the answer's last bytes in the buffer for a wait-first
+// read to send.
+func (c *h1conn) keepLast() bool { return c.r.raw != nil && !c.noWait }
+
+// errDraining ends a wait-first read when the proxy drains: the connection is closed as an idle one.
+var errDraining = errors.New("draining")
+
+// readWaitFirst sends the answer's last bytes and waits for the next request's first bytes in one
+// read (waitread.Send), bounded by waitBound; false: the connection is closed.
+func (c *h1conn) readWaitFirst() bool {
+	m := c.m
+	start := time.Now()
+	bound := min(waitBound, m.opts.IdleTimeout)
+	_ = c.conn.SetReadDeadline(start.Add(bound))
+	c.r.send = c.sendLastFn
+	_, err := c.br.Peek(1)
+	if err != nil && waitread.Expired(err) && bound < m.opts.IdleTimeout {
+		// Idle for longer than the bound, or bytes the wait could not see: read as before.
+		_ = c.conn.SetReadDeadline(start.Add(m.opts.IdleTimeout))
+		c.r.afterBound = true
+		_, err = c.br.Peek(1)
+		c.r.afterBound = false
+		c.noWait = c.r.early
+	}
+	if err != nil {
+		c.close()
+		return false
+	}
+	if !c.state.CompareAndSwap(h1Idle, h1Active) {
+		return false // Drain or Close closed it
+	}
+	return true
+}
+
+// sendLast is the wait-first read's send: the answer's last bytes; then the connection is idle.
+func (c *h1conn) sendLast() error {
+	if err := c.bw.Flush(); err != nil {
+		return err
+	}
+	c.state.Store(h1Idle)
+	if c.m.draining.Load() {
+		return errDraining // net/http closes idle connections when keep-alives are turned off
+	}
+	return nil
 }
 
 // serve runs the handler for one request; false: close the connection.
@@ -234,6 +337,7 @@ func (c *h1conn) watchRead() {
 	c.wmu.Unlock()
 	var b [1]byte
 	n, err := c.conn.Read(b[:])
+	c.r.short = false // what arrived after this read is not known to have been announced
 	if n == 1 {
 		c.r.pending, c.r.has = b[0], true
 	}

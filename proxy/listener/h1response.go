@@ -147,7 +147,9 @@ func (w *h1response) finish() {
 		}
 		_, _ = bw.WriteString("\r\n")
 	}
-	_ = bw.Flush()
+	if !w.c.keepLast() {
+		_ = bw.Flush() // else the next read sends it (h1conn.readWaitFirst) or the loop flushes it
+	}
 	if w.body != nil {
 		_ = w.body.Close()
 	}
