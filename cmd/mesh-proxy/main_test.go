@@ -21,6 +21,8 @@ import (
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
 	"google.golang.org/grpc"
+
+	"github.com/meshctl/meshctl/internal/freeaddr"
 )
 
 func envOf(m map[string]string) (func(string) string, []string) {
@@ -61,23 +63,6 @@ func TestBadInputExitsNamingIt(t *testing.T) {
 			t.Errorf("%v %v: exit %d, stderr %q; want %d and %q", c.args, c.env, code, errOut.String(), exitUsage, c.want)
 		}
 	}
-}
-
-// freeAddrs returns n distinct loopback addresses nothing listens on at the moment. The
-// listeners stay open until all are picked: closed one by one, the kernel may hand a port out
-// twice (one run in a few thousand with three or four), and the server then fails to bind its second use.
-func freeAddrs(t *testing.T, n int) []string {
-	t.Helper()
-	var out []string
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		out = append(out, l.Addr().String())
-	}
-	return out
 }
 
 // TestBootstrapFromTheTemplate runs the proxy with the environment and arguments the injection
@@ -129,7 +114,7 @@ func TestBootstrapFromTheTemplate(t *testing.T) {
 		"PROXY_CONFIG": string(proxyConfig), "ISTIO_META_CLUSTER_ID": "Kubernetes", "ISTIO_META_WORKLOAD_NAME": "productpage-v1",
 		"ISTIO_META_APP_CONTAINERS": "productpage", "ISTIO_META_INTERCEPTION_MODE": "REDIRECT", "ISTIO_KUBE_APP_PROBERS": string(probers),
 	}
-	a := freeAddrs(t, 3)
+	a := freeaddr.Loopback(t, 3)
 	health, status, admin := a[0], a[1], a[2]
 	args := []string{"proxy", "sidecar", "--domain", "default.svc.cluster.local", "--proxyLogLevel=warning",
 		"--proxyComponentLogLevel=misc:error", "--log_output_level=default:info",

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,24 +13,8 @@ import (
 
 	"github.com/meshctl/meshctl/controlplane/metrics"
 	"github.com/meshctl/meshctl/controlplane/server"
+	"github.com/meshctl/meshctl/internal/freeaddr"
 )
-
-// freeAddrs returns n distinct loopback addresses nothing listens on at the moment. The
-// listeners stay open until all are picked: closed one by one, the kernel may hand a port out
-// twice (one run in a few thousand with three or four), and the server then fails to bind its second use.
-func freeAddrs(t *testing.T, n int) []string {
-	t.Helper()
-	var out []string
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		out = append(out, l.Addr().String())
-	}
-	return out
-}
 
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
@@ -54,7 +37,7 @@ func TestUsageErrors(t *testing.T) {
 
 // The flags reach the server; cancelling the context, as SIGTERM does, stops it with exit 0.
 func TestServesUntilCancelled(t *testing.T) {
-	a := freeAddrs(t, 3)
+	a := freeaddr.Loopback(t, 3)
 	ready := a[2]
 	args := []string{"--xds-addr", a[0], "--secure-xds-addr", "", "--monitoring-addr", a[1], "--ready-addr", ready,
 		"--kubeconfig", "/nonexistent", "--no-security", "--log-level", "debug", "--debounce-after", "50ms"}

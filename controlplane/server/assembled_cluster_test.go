@@ -22,6 +22,7 @@ import (
 	"github.com/meshctl/meshctl/controlplane/loadtest"
 	"github.com/meshctl/meshctl/controlplane/model"
 	"github.com/meshctl/meshctl/controlplane/security"
+	"github.com/meshctl/meshctl/internal/freeaddr"
 	"github.com/meshctl/meshctl/internal/testenv"
 )
 
@@ -32,7 +33,7 @@ func TestAssembledMeshd(t *testing.T) {
 	env := testenv.Get(t)
 	meshNS, appNS := env.Namespace(t), env.Namespace(t)
 	opts := DefaultOptions()
-	a := freeAddrs(t, 4)
+	a := freeaddr.Loopback(t, 4)
 	opts.XDSAddr, opts.SecureXDSAddr, opts.MonitoringAddr, opts.ReadyAddr = a[0], a[1], a[2], a[3]
 	opts.Logger = slog.New(slog.NewTextHandler(testLog{t}, nil))
 	opts.Security = &security.Options{

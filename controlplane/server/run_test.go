@@ -30,24 +30,8 @@ import (
 	"github.com/meshctl/meshctl/controlplane/loadtest"
 	"github.com/meshctl/meshctl/controlplane/metrics"
 	"github.com/meshctl/meshctl/controlplane/xdsserver"
+	"github.com/meshctl/meshctl/internal/freeaddr"
 )
-
-// freeAddrs returns n distinct loopback addresses nothing listens on at the moment. The
-// listeners stay open until all are picked: closed one by one, the kernel may hand a port out
-// twice (one run in a few thousand with three or four), and the server then fails to bind its second use.
-func freeAddrs(t *testing.T, n int) []string {
-	t.Helper()
-	var out []string
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		out = append(out, l.Addr().String())
-	}
-	return out
-}
 
 // selfSigned writes a certificate for 127.0.0.1 and its key.
 func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
@@ -102,7 +86,7 @@ func TestRunServesAndStopsCleanly(t *testing.T) {
 	base := goleak.IgnoreCurrent()
 	certFile, keyFile, pool := selfSigned(t)
 	opts := DefaultOptions()
-	a := freeAddrs(t, 4)
+	a := freeaddr.Loopback(t, 4)
 	opts.XDSAddr, opts.SecureXDSAddr, opts.MonitoringAddr, opts.ReadyAddr = a[0], a[1], a[2], a[3]
 	opts.TLSCertFile, opts.TLSKeyFile = certFile, keyFile
 	opts.Version = "1.2.3"
