@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// meshd collects at GOGC 50 unless the environment says otherwise.
+// meshd collects at its own GOGC (defaultGCPercent) unless the environment says otherwise.
 func TestGCPercent(t *testing.T) {
 	for _, tc := range []struct {
 		env  string // "" for unset
