@@ -18,15 +18,14 @@ import (
 // (delta clients, the per-resource state of state-of-the-world streams) and goes into its type's
 // version.
 //
-// The serialization is kept as a whole entry of DiscoveryResponse.resources (entry), the Any's
+// The serialization is kept as a whole entry of DiscoveryResponse.resources (wire), the Any's
 // value within it: a state-of-the-world response refers to the entries instead of encoding the
 // resources again (response.encode).
 type marshaled struct {
-	any   *anypb.Any // Value is within entry
-	entry []byte
-	wire  mem.Buffer // entry, as the responses' buffers refer to it (one interface value for all)
-	sum   [sha256.Size]byte
-	hash  string // hex of the sum's first 8 bytes
+	any  *anypb.Any // Value is within wire
+	wire mem.Buffer // the entry, as the responses' buffers refer to it (one interface value for all)
+	sum  [sha256.Size]byte
+	hash string // hex of the sum's first 8 bytes
 }
 
 func newMarshaled(typeURL string, r types.Resource) (*marshaled, error) {
@@ -34,7 +33,7 @@ func newMarshaled(typeURL string, r types.Resource) (*marshaled, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &marshaled{any: &anypb.Any{TypeUrl: typeURL, Value: value}, entry: entry, wire: mem.SliceBuffer(entry),
+	m := &marshaled{any: &anypb.Any{TypeUrl: typeURL, Value: value}, wire: mem.SliceBuffer(entry),
 		sum: sha256.Sum256(value)}
 	m.hash = hex.EncodeToString(m.sum[:8])
 	return m, nil

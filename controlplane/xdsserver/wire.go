@@ -86,7 +86,7 @@ func (r *response) size() int {
 	n := stringFieldSize(responseVersionInfo, r.VersionInfo) + stringFieldSize(responseTypeURL, r.TypeUrl) +
 		stringFieldSize(responseNonce, r.Nonce)
 	for _, m := range r.items {
-		n += len(m.entry)
+		n += m.wire.Len()
 	}
 	return n
 }

@@ -87,7 +87,7 @@ func TestResponseWireIsProtoMarshal(t *testing.T) {
 			shared := 0
 			for _, b := range data {
 				for _, m := range tc.items {
-					if len(m.entry) > 0 && len(b.ReadOnlyData()) > 0 && &b.ReadOnlyData()[0] == &m.entry[0] {
+					if e := m.wire.ReadOnlyData(); len(e) > 0 && len(b.ReadOnlyData()) > 0 && &b.ReadOnlyData()[0] == &e[0] {
 						shared++
 						break
 					}

@@ -62,31 +62,16 @@ func TestH1WaitFirstFastAnswers(t *testing.T) {
 // sent on the pooled connection): the request goes to a new connection, as when a read finds the
 // FIN at once.
 func TestH1WaitFirstServerHalfClosed(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				if _, err := http.ReadRequest(br); err != nil {
-					return
-				}
-				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-				time.Sleep(5 * time.Millisecond)
-				c.(*net.TCPConn).CloseWrite()
-				io.Copy(io.Discard, c) // reads on, answers nothing
-			}()
+	addr := acceptEach(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		if _, err := http.ReadRequest(br); err != nil {
+			return
 		}
-	}()
-	addr := ln.Addr().String()
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		time.Sleep(5 * time.Millisecond)
+		c.(*net.TCPConn).CloseWrite()
+		io.Copy(io.Discard, c) // reads on, answers nothing
+	})
 	_, rt := poolFor(t, addr)
 	for i := 0; i < 4; i++ {
 		if resp, body := doWithin(t, rt, addr, "/"); resp.StatusCode != 200 || body != "ok" {

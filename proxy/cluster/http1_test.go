@@ -83,34 +83,43 @@ func TestH1PoolReusesConnections(t *testing.T) {
 	}
 }
 
-// rawServer answers each connection with the given replies, one per request, then closes it.
-func rawServer(t *testing.T, replies ...string) (string, *atomic.Int64) {
+// acceptEach serves handle on every connection to a loopback listener (closing the connection
+// after it) until the test ends, and returns the listener's address.
+func acceptEach(t *testing.T, handle func(net.Conn)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	var conns atomic.Int64
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			conns.Add(1)
 			go func() {
 				defer c.Close()
-				br := bufio.NewReader(c)
-				for _, reply := range replies {
-					if _, err := http.ReadRequest(br); err != nil {
-						return
-					}
-					io.WriteString(c, reply)
-				}
+				handle(c)
 			}()
 		}
 	}()
-	return ln.Addr().String(), &conns
+	return ln.Addr().String()
+}
+
+// rawServer answers each connection with the given replies, one per request, then closes it.
+func rawServer(t *testing.T, replies ...string) (string, *atomic.Int64) {
+	var conns atomic.Int64
+	addr := acceptEach(t, func(c net.Conn) {
+		conns.Add(1)
+		br := bufio.NewReader(c)
+		for _, reply := range replies {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			io.WriteString(c, reply)
+		}
+	})
+	return addr, &conns
 }
 
 func TestH1PoolResendsOnAConnectionTheServerClosed(t *testing.T) {
